@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/datadir"
+	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/projections"
+	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/service"
+)
+
+type registry struct {
+	svc    *service.Service
+	issuer *oidcissuer.Issuer
+	dir    string
+	stop   func()
+}
+
+func startRegistry(ctx context.Context, dir string, logger *slog.Logger) (*registry, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	iss, err := oidcissuer.New(oidcissuer.Options{Issuer: "http://" + ln.Addr().String(), Audience: "registry-api"})
+	if err != nil {
+		return nil, err
+	}
+	issSrv := &http.Server{Handler: iss.Handler()}
+	go issSrv.Serve(ln)
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	svc, err := service.New(ctx, service.Config{
+		HTTPAddr: "127.0.0.1:0", DataDir: dir,
+		OIDC: auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
+	}, logger, level)
+	if err != nil {
+		issSrv.Close()
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = svc.Run(runCtx); close(done) }()
+	for i := 0; i < 500; i++ {
+		if resp, err := http.Get(svc.BaseURL() + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return &registry{svc: svc, issuer: iss, dir: dir, stop: func() { cancel(); <-done; issSrv.Close() }}, nil
+}
+
+// seedSecret stores one image-pull secret and returns its URL, a token and
+// the exact response body a GET returns.
+func (r *registry) seedSecret() (url, token string, body []byte, err error) {
+	token, err = r.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{"tenant-bench"}, Roles: []string{"developer"}, TTL: time.Hour})
+	if err != nil {
+		return
+	}
+	url = r.svc.BaseURL() + "/registry-api/image-pull/secret/bench-secret"
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(`{"username":"bench-user","password":"bench-password","url":"https://registry.example.com"}`)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return "", "", nil, fmt.Errorf("seed: status %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	return
+}
+
+// auditRates replays the whole event log into a fresh database, then
+// verifies the live audit log, timing both.
+func (r *registry) auditRates(ctx context.Context, replayPath string) (rate, rate, error) {
+	log := r.svc.Events()
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := r.svc.Runner().WaitFor(wctx, log.Last()); err != nil {
+		return rate{}, rate{}, err
+	}
+	key, err := redact.LoadKey(datadir.Path(r.dir, datadir.AuditKey))
+	if err != nil {
+		return rate{}, rate{}, err
+	}
+	h, err := redact.NewHasher(key)
+	if err != nil {
+		return rate{}, rate{}, err
+	}
+	dst, err := bolt.Open(replayPath, 0o600, nil)
+	if err != nil {
+		return rate{}, rate{}, err
+	}
+	defer dst.Close()
+	t0 := time.Now()
+	counts, err := projections.Replay(ctx, log, dst, nil, service.Projections(h)...)
+	if err != nil {
+		return rate{}, rate{}, err
+	}
+	replaySecs := time.Since(t0).Seconds()
+	replay := rate{Count: counts["audit"], Seconds: replaySecs, PerSec: float64(counts["audit"]) / replaySecs}
+	t0 = time.Now()
+	report, err := projections.VerifyAudit(r.svc.ProjectionsDB())
+	if err != nil {
+		return rate{}, rate{}, err
+	}
+	if len(report.Problems) > 0 {
+		return rate{}, rate{}, fmt.Errorf("live audit log does not verify: %v", report.Problems[0])
+	}
+	verifySecs := time.Since(t0).Seconds()
+	return replay, rate{Count: uint64(report.Records), Seconds: verifySecs, PerSec: float64(report.Records) / verifySecs}, nil
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hypo-registry/registry/service"
+)
+
+// parseConfig reads flags, each defaulting to its REGISTRY_* variable.
+// A malformed value names its setting.
+func parseConfig(args []string, lookup func(string) (string, bool)) (service.Config, slog.Level, error) {
+	var (
+		cfg  service.Config
+		errs []error
+	)
+	env := func(key, def string) string {
+		if v, ok := lookup(key); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	envBool := func(key string) bool {
+		v := env(key, "false")
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want true or false", key, v))
+		}
+		return b
+	}
+	envDuration := func(key string, def time.Duration) time.Duration {
+		v := env(key, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want a duration like 30s", key, v))
+		}
+		return d
+	}
+
+	fs := flag.NewFlagSet("registryd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", env("REGISTRY_HTTP_ADDR", ":8091"), "REST listen address")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("REGISTRY_DATA_DIR", "./data"), "data directory")
+	brokers := fs.String("kafka-brokers", env("REGISTRY_KAFKA_BROKERS", ""), "comma-separated Kafka brokers")
+	fs.StringVar(&cfg.VaultAddr, "vault-addr", env("REGISTRY_VAULT_ADDR", ""), "Vault address")
+	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", env("REGISTRY_OIDC_ISSUER", ""), "OIDC issuer URL")
+	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", env("REGISTRY_OIDC_JWKS_URL", ""), "JWKS URL (default: from discovery)")
+	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", env("REGISTRY_OIDC_AUDIENCE", ""), "expected token audience")
+	fs.DurationVar(&cfg.OIDC.Leeway, "oidc-leeway", envDuration("REGISTRY_OIDC_LEEWAY", 30*time.Second), "clock-skew leeway (max 2m)")
+	fs.StringVar(&cfg.OIDC.RolesClaim, "oidc-roles-claim", env("REGISTRY_OIDC_ROLES_CLAIM", "roles"), "claim holding roles (dotted path allowed)")
+	fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", env("REGISTRY_OIDC_GROUPS_CLAIM", "groups"), "claim holding groups")
+	fs.BoolVar(&cfg.Dev, "dev", envBool("REGISTRY_DEV"), "start the built-in dev issuer and trust it")
+	fs.StringVar(&cfg.DevIssuerAddr, "dev-issuer-addr", env("REGISTRY_DEV_ISSUER_ADDR", "127.0.0.1:8092"), "dev issuer listen address")
+	fs.StringVar(&cfg.AdminRole, "admin-role", env("REGISTRY_ADMIN_ROLE", "admin"), "role for admin endpoints")
+	fs.DurationVar(&cfg.Bus.ReplyTimeout, "reply-timeout", envDuration("REGISTRY_REPLY_TIMEOUT", 15*time.Second), "max wait for a command reply")
+	fs.DurationVar(&cfg.Bus.HandlerTimeout, "handler-timeout", envDuration("REGISTRY_HANDLER_TIMEOUT", 10*time.Second), "max time handling one command, retries included")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("REGISTRY_SHUTDOWN_TIMEOUT", 15*time.Second), "graceful stop bound")
+	levelText := fs.String("log-level", env("REGISTRY_LOG_LEVEL", "INFO"), "DEBUG, INFO, WARN or ERROR")
+	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
+	if err := fs.Parse(args); err != nil {
+		return cfg, 0, err
+	}
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments: %v", fs.Args()))
+	}
+	if *brokers != "" {
+		for _, b := range strings.Split(*brokers, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				cfg.KafkaBrokers = append(cfg.KafkaBrokers, b)
+			}
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*levelText)); err != nil {
+		errs = append(errs, fmt.Errorf("REGISTRY_LOG_LEVEL %q: want DEBUG, INFO, WARN or ERROR", *levelText))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, 0, err
+	}
+	cfg = cfg.WithDefaults()
+	return cfg, level, cfg.Validate()
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/hypo-registry/registry/service"
+)
+
+// printDevHelp tells a first-time user how to call the running service.
+func printDevHelp(w io.Writer, svc *service.Service, cfg service.Config) {
+	base := svc.BaseURL()
+	fmt.Fprintf(w, `
+registryd is running in dev mode (embedded store, built-in dev issuer).
+
+  REST API   %[1]s/registry-api
+  issuer     %[2]s
+  metrics    %[1]s/metrics
+
+Try it (in another terminal, from the repository):
+
+  export TOKEN=$(./bin/registryctl --data-dir %[3]s dev token --group tenant-a --role developer)
+  curl -sS -X POST %[1]s/registry-api/image-pull/secret/my-pull-secret \
+       -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+       -d '{"username":"my-user","password":"my-password","url":"https://registry.example.com"}'
+  curl -sS %[1]s/registry-api/image-pull/secret/my-pull-secret -H "Authorization: Bearer $TOKEN"
+  curl -sS %[1]s/registry-api/image-pull/secrets -H "Authorization: Bearer $TOKEN"
+
+Stop with Ctrl-C.
+`, base, svc.IssuerURL(), cfg.DataDir)
+}

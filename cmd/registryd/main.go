@@ -1,0 +1,45 @@
+// Command registryd is the credential and service registry.
+//
+// Every setting is a flag with a REGISTRY_* environment variable as its
+// default; the README lists them all.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hypo-registry/registry/service"
+)
+
+func main() {
+	level := new(slog.LevelVar)
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg, logLevel, err := parseConfig(os.Args[1:], os.LookupEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "registryd:", err)
+		os.Exit(2)
+	}
+	level.Set(logLevel)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	svc, err := service.New(ctx, cfg, logger, level)
+	if err != nil {
+		logger.Error("registryd cannot start", "error", err)
+		fmt.Fprintln(os.Stderr, "registryd:", err)
+		os.Exit(1)
+	}
+	logger.Info("registryd listening", "addr", svc.Addr(), "issuer", svc.IssuerURL(), "dev", cfg.Dev)
+	if cfg.Dev {
+		printDevHelp(os.Stdout, svc, cfg)
+	}
+	if err := svc.Run(ctx); err != nil {
+		logger.Error("registryd stopped", "error", err)
+		os.Exit(1)
+	}
+	logger.Info("registryd stopped")
+}

@@ -1,0 +1,18 @@
+// Package datadir names the files registryd keeps in its data directory, so
+// registryd and registryctl agree on them.
+package datadir
+
+import "path/filepath"
+
+// File names inside the data directory.
+const (
+	SecretsDB     = "secrets.db"      // embedded secret store (values sealed)
+	EventsDB      = "events.db"       // embedded event log and command replies
+	ProjectionsDB = "projections.db"  // projections: audit log, read models
+	SealKey       = "seal.key"        // at-rest key ring of the embedded store
+	AuditKey      = "audit.key"       // HMAC key for secret fields in events and audit
+	DevIssuer     = "dev-issuer.json" // the --dev issuer's signing key and settings
+)
+
+// Path joins dir and one of the names above.
+func Path(dir, name string) string { return filepath.Join(dir, name) }

@@ -1,0 +1,29 @@
+package handlers
+
+import "errors"
+
+// Sentinel errors every port and handler wraps, as fmt.Errorf("op: %w", err).
+// Exactly one function per transport maps them to wire statuses (http/ for
+// REST, the Kafka translator for reply statuses); handlers never see a status
+// code. Error messages name resources, never secret values.
+var (
+	// ErrInvalid: the command is malformed; nothing was changed.
+	ErrInvalid = errors.New("invalid")
+	// ErrNotFound: the resource does not exist for this caller. Another
+	// tenant's resource is reported as not found, never as forbidden.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the resource exists already, or changed underneath a
+	// check-and-set write.
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden: the caller is known but may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthenticated: the caller's credentials were refused.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrUnavailable: a backend could not be reached or timed out. It is the
+	// only transient error: the router retries it, with backoff, a bounded
+	// number of times.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// Transient reports whether err is worth retrying.
+func Transient(err error) bool { return errors.Is(err, ErrUnavailable) }

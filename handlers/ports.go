@@ -1,0 +1,94 @@
+// Package handlers holds the command handlers and the ports they use. A
+// handler takes a typed command and returns outcome events and a reply; it
+// knows nothing of HTTP, Kafka or Vault wire formats. Ports are declared here,
+// by their consumer, and implemented by adapters in their own packages.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hypo-registry/registry/secretpath"
+)
+
+// Caller is whom a command acts for. Token is the caller's verified bearer
+// JWT: the Vault adapter exchanges it for a tenant-scoped Vault token; the
+// embedded adapter checks Tenant itself. Token is a credential: Caller's
+// LogValue leaves it out, and it never enters an event or a reply.
+type Caller struct {
+	Subject string   `json:"subject"`
+	Tenant  string   `json:"tenant"`
+	Roles   []string `json:"roles,omitempty"`
+	Token   string   `json:"token,omitempty"`
+}
+
+// LogValue keeps the token out of every log line.
+func (c Caller) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("subject", c.Subject), slog.String("tenant", c.Tenant))
+}
+
+// HasRole reports whether the caller holds role.
+func (c Caller) HasRole(role string) bool {
+	for _, r := range c.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretData is the key/value content of one secret version.
+type SecretData map[string]string
+
+// VersionMetadata describes one version of a secret.
+type VersionMetadata struct {
+	CreatedTime  time.Time `json:"createdTime"`
+	DeletionTime time.Time `json:"deletionTime,omitzero"`
+	Destroyed    bool      `json:"destroyed,omitempty"`
+}
+
+// SecretMetadata is the KV-v2 metadata of a secret: every version it has had.
+type SecretMetadata struct {
+	CurrentVersion int                     `json:"currentVersion"`
+	CreatedTime    time.Time               `json:"createdTime"`
+	UpdatedTime    time.Time               `json:"updatedTime"`
+	Versions       map[int]VersionMetadata `json:"versions"`
+}
+
+// Secret is one version of a secret with the metadata of the whole secret.
+type Secret struct {
+	Data     SecretData
+	Version  int
+	Metadata SecretMetadata
+}
+
+// SecretStore is a KV-v2 secret store: versioned values with metadata, soft
+// delete and destroy, list by tenant prefix. Every method acts for a caller,
+// and a caller reaches only paths of its own tenant: another tenant's path is
+// ErrForbidden from the store (handlers report it as not found).
+//
+// Errors wrap ErrNotFound, ErrConflict, ErrForbidden, ErrInvalid or
+// ErrUnavailable.
+type SecretStore interface {
+	// Read returns version (0 = current). A path without metadata, or a
+	// version deleted or destroyed, is ErrNotFound.
+	Read(ctx context.Context, c Caller, p secretpath.Path, version int) (Secret, error)
+	// Write stores data as a new version. cas nil writes unconditionally;
+	// *cas == 0 writes only if the path has no metadata; *cas == n only if
+	// the current version is n. A failed check is ErrConflict.
+	Write(ctx context.Context, c Caller, p secretpath.Path, data SecretData, cas *int) (SecretMetadata, error)
+	// Delete soft-deletes versions (none given: the current one). The data
+	// stays recoverable in the backend; reads of those versions are
+	// ErrNotFound. Unknown path: ErrNotFound.
+	Delete(ctx context.Context, c Caller, p secretpath.Path, versions ...int) error
+	// Destroy removes the metadata and every version for good. Unknown path:
+	// ErrNotFound.
+	Destroy(ctx context.Context, c Caller, p secretpath.Path) error
+	// Metadata returns the metadata of p, or ErrNotFound.
+	Metadata(ctx context.Context, c Caller, p secretpath.Path) (SecretMetadata, error)
+	// List returns the sorted names of the secrets of c.Tenant in scope that
+	// have metadata (a soft-deleted current version still lists). An empty
+	// folder is an empty list, not an error.
+	List(ctx context.Context, c Caller, scope secretpath.Scope, tenant string) ([]string, error)
+}

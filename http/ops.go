@@ -1,0 +1,90 @@
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/handlers"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz runs every readiness check with a short deadline; any failure is
+// 503 naming the check (not its error text, which may hold addresses).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status := map[string]string{}
+	ok := true
+	for _, c := range s.deps.Ready {
+		if err := c.Run(ctx); err != nil {
+			ok = false
+			status[c.Name] = "unavailable"
+			s.deps.Logger.Warn("readiness check failed", "check", c.Name, "error", err)
+			continue
+		}
+		status[c.Name] = "ok"
+	}
+	code := http.StatusOK
+	if !ok {
+		code = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ok, "checks": status})
+}
+
+type logLevelBody struct {
+	Level string `json:"level"`
+}
+
+func (s *Server) getLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.isAdmin(w, r, p) {
+		return
+	}
+	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(s.deps.LogLevel.Level().String())})
+	writeData(w, http.StatusOK, b)
+}
+
+// setLogLevel changes the level of every logger at once (they share one
+// LevelVar), effective for the next log call.
+func (s *Server) setLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.isAdmin(w, r, p) {
+		return
+	}
+	var body logLevelBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(body.Level)); err != nil || body.Level == "" {
+		writeProblem(w, r, fmt.Errorf("%w: level must be one of DEBUG, INFO, WARN, ERROR", handlers.ErrInvalid))
+		return
+	}
+	old := s.deps.LogLevel.Level()
+	s.deps.LogLevel.Set(lvl)
+	s.deps.Logger.Warn("log level changed", "from", old.String(), "to", lvl.String(), "by", p.Subject)
+	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(lvl.String())})
+	writeData(w, http.StatusOK, b)
+}
+
+func (s *Server) isAdmin(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
+	for _, role := range p.Roles {
+		if role == s.deps.AdminRole {
+			return true
+		}
+	}
+	writeProblem(w, r, fmt.Errorf("%w: role %q required", handlers.ErrForbidden, s.deps.AdminRole))
+	return false
+}

@@ -1,0 +1,103 @@
+// Package rest is the REST facade: it authenticates each request, turns it
+// into a command on the bus and writes the command's reply as the response.
+// It is the only package that knows HTTP.
+package rest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/bus"
+)
+
+// Sender sends a command and returns its reply (the bus).
+type Sender interface {
+	Send(ctx context.Context, cmd any, env bus.Envelope) (bus.Reply, error)
+}
+
+// Verifier authenticates a bearer token.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (auth.Principal, error)
+}
+
+// Check is a readiness probe: nil when the dependency it checks is usable.
+type Check struct {
+	Name string
+	Run  func(context.Context) error
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Bus      Sender
+	Verifier Verifier
+	Logger   *slog.Logger
+	// LogLevel is the service's runtime-adjustable log level.
+	LogLevel *slog.LevelVar
+	// Metrics registers the HTTP metrics; Gatherer serves /metrics.
+	Metrics  prometheus.Registerer
+	Gatherer prometheus.Gatherer
+	Ready    []Check
+	// AdminRole is the role that may change the log level. Default "admin".
+	AdminRole string
+}
+
+// Server is the REST facade.
+type Server struct {
+	deps   Deps
+	router *mux.Router
+}
+
+// New builds the router.
+func New(deps Deps) (*Server, error) {
+	if deps.Bus == nil || deps.Verifier == nil || deps.Logger == nil || deps.LogLevel == nil || deps.Metrics == nil || deps.Gatherer == nil {
+		return nil, errors.New("rest: Bus, Verifier, Logger, LogLevel, Metrics and Gatherer are required")
+	}
+	if deps.AdminRole == "" {
+		deps.AdminRole = "admin"
+	}
+	s := &Server{deps: deps, router: mux.NewRouter()}
+	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, errRouteNotFound)
+	})
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, errMethod)
+	})
+	s.routes()
+	instrumented, err := instrument(s.router, deps.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	s.router.Use(instrumented, s.accessLog)
+	return s, nil
+}
+
+// ServeHTTP serves the REST API and the operational endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Router exposes the route table (for the OpenAPI coverage test).
+func (s *Server) Router() *mux.Router { return s.router }
+
+func (s *Server) routes() {
+	r := s.router
+	r.Handle("/metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+
+	api := r.PathPrefix("/registry-api").Subrouter()
+	ip := api.PathPrefix("/image-pull").Subrouter()
+	ip.HandleFunc("/secrets", s.authed(s.listImagePull)).Methods(http.MethodGet)
+	ip.HandleFunc("/secret/{name}", s.authed(s.getImagePull)).Methods(http.MethodGet)
+	ip.HandleFunc("/secret/{name}", s.authed(s.createImagePull)).Methods(http.MethodPost)
+	ip.HandleFunc("/secret/{name}", s.authed(s.updateImagePull)).Methods(http.MethodPatch)
+	ip.HandleFunc("/secret/{name}", s.authed(s.deleteImagePull)).Methods(http.MethodDelete)
+
+	api.HandleFunc("/admin/logs", s.authed(s.getLogLevel)).Methods(http.MethodGet)
+	api.HandleFunc("/admin/logs", s.authed(s.setLogLevel)).Methods(http.MethodPut, http.MethodPost)
+}

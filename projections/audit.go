@@ -1,0 +1,178 @@
+package projections
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
+	"go.etcd.io/bbolt"
+
+	"github.com/hypo-registry/registry/redact"
+)
+
+// Audit bucket names. The head is kept apart from the records so that
+// dropping records from the end of the log is detectable.
+const (
+	AuditBucket     = "audit"
+	AuditHeadBucket = "audit_head"
+	auditHeadKey    = "head"
+)
+
+// Record is one audit log entry: an event with its data hashed, chained to
+// the previous entry by hash so that an edit, deletion or reordering shows.
+type Record struct {
+	Index         uint64          `json:"index"` // 1-based, contiguous
+	EventSeq      uint64          `json:"eventSeq"`
+	ID            string          `json:"id"`
+	Type          string          `json:"type"`
+	Source        string          `json:"source"`
+	Subject       string          `json:"subject,omitempty"`
+	Tenant        string          `json:"tenant,omitempty"`
+	CorrelationID string          `json:"correlationId,omitempty"`
+	CausationID   string          `json:"causationId,omitempty"`
+	Time          time.Time       `json:"time"` // the event's time: replay gives the same record
+	Data          json.RawMessage `json:"data,omitempty"`
+	Prev          string          `json:"prev"` // Hash of the record before, "" for the first
+	Hash          string          `json:"hash"` // hex SHA-256 of this record encoded with Hash ""
+}
+
+// Digest returns the hex SHA-256 of the record's canonical encoding: the
+// record as encoding/json writes it (fields in declaration order, Data
+// compacted) with Hash set to "".
+func (r Record) Digest() (string, error) {
+	r.Hash = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("audit record %d: digest: %w", r.Index, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+type auditHead struct {
+	Index uint64 `json:"index"`
+	Hash  string `json:"hash"`
+}
+
+// Audit is the projection that keeps the hash-chained audit log.
+type Audit struct {
+	h *redact.Hasher
+}
+
+// NewAudit returns the audit projection. Event data is hashed with h, keyed
+// by the instance's audit key, so replaying with the same key gives the same
+// records. A nil h is a wiring bug and panics.
+func NewAudit(h *redact.Hasher) *Audit {
+	if h == nil {
+		panic("projections: NewAudit: nil hasher")
+	}
+	return &Audit{h: h}
+}
+
+// Name is the audit projection's position key; do not rename.
+func (a *Audit) Name() string { return "audit" }
+
+// Buckets lists the audit record and head buckets.
+func (a *Audit) Buckets() []string { return []string{AuditBucket, AuditHeadBucket} }
+
+// Apply appends the record for e and moves the head.
+func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
+	head, _, err := readAuditHead(tx)
+	if err != nil {
+		return err
+	}
+	data, err := a.redactData(e)
+	if err != nil {
+		return err
+	}
+	r := Record{
+		Index: head.Index + 1, EventSeq: seq,
+		ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(),
+		Tenant:        extension(e, "tenant"),
+		CorrelationID: extension(e, "correlationid"),
+		CausationID:   extension(e, "causationid"),
+		Time:          e.Time().UTC(),
+		Data:          data,
+		Prev:          head.Hash,
+	}
+	if r.Hash, err = r.Digest(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("audit: encode record %d: %w", r.Index, err)
+	}
+	if err := tx.Bucket([]byte(AuditBucket)).Put(indexKey(r.Index), b); err != nil {
+		return fmt.Errorf("audit: put record %d: %w", r.Index, err)
+	}
+	hb, err := json.Marshal(auditHead{Index: r.Index, Hash: r.Hash})
+	if err != nil {
+		return fmt.Errorf("audit: encode head: %w", err)
+	}
+	return tx.Bucket([]byte(AuditHeadBucket)).Put([]byte(auditHeadKey), hb)
+}
+
+// redactData hashes every non-clear string of JSON data. Data that is not
+// JSON is opaque to us, so it is hashed whole.
+func (a *Audit) redactData(e event.Event) (json.RawMessage, error) {
+	raw := e.Data()
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	if isJSON(e.DataContentType()) && json.Valid(raw) {
+		out, err := a.h.CopyJSON(raw, AuditClearFields)
+		if err != nil {
+			return nil, fmt.Errorf("audit: redact data: %w", err)
+		}
+		return out, nil
+	}
+	out, err := json.Marshal(a.h.HMAC(string(raw)))
+	if err != nil {
+		return nil, fmt.Errorf("audit: redact data: %w", err)
+	}
+	return out, nil
+}
+
+// isJSON reports whether a datacontenttype announces JSON; an absent one
+// means JSON in CloudEvents' JSON format.
+func isJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "" || mt == event.ApplicationJSON || mt == event.TextJSON || strings.HasSuffix(mt, "+json")
+}
+
+func readAuditHead(tx *bbolt.Tx) (auditHead, bool, error) {
+	var h auditHead
+	b := tx.Bucket([]byte(AuditHeadBucket))
+	if b == nil {
+		return h, false, nil
+	}
+	v := b.Get([]byte(auditHeadKey))
+	if v == nil {
+		return h, false, nil
+	}
+	if err := json.Unmarshal(v, &h); err != nil {
+		return h, true, fmt.Errorf("audit: decode head: %w", err)
+	}
+	return h, true, nil
+}
+
+func extension(e event.Event, name string) string {
+	v, ok := e.Extensions()[name]
+	if !ok {
+		return ""
+	}
+	s, err := types.ToString(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return s
+}
+
+func indexKey(i uint64) []byte { return binary.BigEndian.AppendUint64(nil, i) }

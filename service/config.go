@@ -1,0 +1,107 @@
+// Package service is the composition root of registryd: it builds every
+// adapter from one Config and runs them together. Only cmd/registryd (and
+// tests, through testkit) build a Service; only cmd/ reads the environment.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/bus"
+)
+
+// Config is the whole service configuration. cmd/registryd fills it from
+// flags and REGISTRY_* variables; the README documents each.
+type Config struct {
+	// HTTPAddr is the REST listener. Default ":8091".
+	HTTPAddr string
+	// DataDir holds the embedded store, event log, projections and keys.
+	// Default "./data".
+	DataDir string
+	// KafkaBrokers selects the Kafka transport (not in this build yet).
+	KafkaBrokers []string
+	// VaultAddr selects the Vault secret store (not in this build yet).
+	VaultAddr string
+	// OIDC verifies bearer tokens. In Dev mode Issuer and Audience default
+	// to the built-in dev issuer's.
+	OIDC auth.Config
+	// Dev starts the built-in dev issuer on DevIssuerAddr and trusts it.
+	Dev bool
+	// DevIssuerAddr is the dev issuer's listener. Default "127.0.0.1:8092".
+	DevIssuerAddr string
+	// SealKey, if set, is the at-rest key ring itself (REGISTRY_SEAL_KEY);
+	// otherwise it is read from, or created in, DataDir/seal.key.
+	SealKey string
+	// AdminRole is the role allowed to use admin endpoints. Default "admin".
+	AdminRole string
+	// Bus tunes the command bus (timeouts, retries).
+	Bus bus.Config
+	// ShutdownTimeout bounds a graceful stop. Default 15s.
+	ShutdownTimeout time.Duration
+}
+
+// DevAudience is the audience of dev tokens.
+const DevAudience = "registry-api"
+
+// WithDefaults returns c with every unset field at its default.
+func (c Config) WithDefaults() Config {
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8091"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.DevIssuerAddr == "" {
+		c.DevIssuerAddr = "127.0.0.1:8092"
+	}
+	if c.AdminRole == "" {
+		c.AdminRole = "admin"
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Dev && c.OIDC.Audience == "" {
+		c.OIDC.Audience = DevAudience
+	}
+	return c
+}
+
+// Validate reports every problem, each naming the setting (as its
+// environment variable) so an operator knows what to fix.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("REGISTRY_HTTP_ADDR %q: %v", c.HTTPAddr, err))
+	}
+	if len(c.KafkaBrokers) > 0 {
+		errs = append(errs, errors.New("REGISTRY_KAFKA_BROKERS: the Kafka transport is not part of this build yet; unset it to run embedded"))
+	}
+	if c.VaultAddr != "" {
+		errs = append(errs, errors.New("REGISTRY_VAULT_ADDR: the Vault secret store is not part of this build yet; unset it to run embedded"))
+	}
+	if c.Dev {
+		if c.OIDC.Issuer != "" || c.OIDC.JWKSURL != "" {
+			errs = append(errs, errors.New("REGISTRY_DEV: the dev issuer replaces REGISTRY_OIDC_ISSUER and REGISTRY_OIDC_JWKS_URL; set one or the other"))
+		}
+		if _, _, err := net.SplitHostPort(c.DevIssuerAddr); err != nil {
+			errs = append(errs, fmt.Errorf("REGISTRY_DEV_ISSUER_ADDR %q: %v", c.DevIssuerAddr, err))
+		}
+	} else {
+		if c.OIDC.Issuer == "" {
+			errs = append(errs, errors.New("REGISTRY_OIDC_ISSUER is required (or run with --dev / REGISTRY_DEV=true for the built-in dev issuer)"))
+		}
+		if c.OIDC.Audience == "" {
+			errs = append(errs, errors.New("REGISTRY_OIDC_AUDIENCE is required"))
+		}
+	}
+	if c.OIDC.Leeway < 0 || c.OIDC.Leeway > auth.MaxLeeway {
+		errs = append(errs, fmt.Errorf("REGISTRY_OIDC_LEEWAY %s: must be between 0 and %s", c.OIDC.Leeway, auth.MaxLeeway))
+	}
+	if c.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("REGISTRY_SHUTDOWN_TIMEOUT must not be negative"))
+	}
+	return errors.Join(errs...)
+}

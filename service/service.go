@@ -1,0 +1,221 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/boltstore"
+	"github.com/hypo-registry/registry/bus"
+	"github.com/hypo-registry/registry/datadir"
+	"github.com/hypo-registry/registry/eventlog"
+	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/projections"
+	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/seal"
+)
+
+// Service is a running registryd: every adapter, built and wired.
+type Service struct {
+	cfg       Config
+	logger    *slog.Logger
+	listener  net.Listener
+	server    *http.Server
+	dev       *devIssuer
+	bus       *bus.Bus
+	runner    *projections.Runner
+	events    *eventlog.Log
+	store     *boltstore.Store
+	projDB    *bolt.DB
+	rest      *rest.Server
+	closeOnce []func() error
+}
+
+// New builds the service and opens its listeners; Run serves. On error
+// everything opened so far is closed again.
+func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.LevelVar) (_ *Service, err error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	s := &Service{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("REGISTRY_DATA_DIR %s: %w", cfg.DataDir, err)
+	}
+	ring, err := seal.LoadKeyring(datadir.Path(cfg.DataDir, datadir.SealKey), cfg.SealKey)
+	if err != nil {
+		return nil, fmt.Errorf("at-rest key ring: %w", err)
+	}
+	auditKey, err := redact.LoadKey(datadir.Path(cfg.DataDir, datadir.AuditKey))
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	hasher, err := redact.NewHasher(auditKey)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	if s.store, err = boltstore.Open(datadir.Path(cfg.DataDir, datadir.SecretsDB), ring, boltstore.Options{}); err != nil {
+		return nil, err
+	}
+	s.closeOnce = append(s.closeOnce, s.store.Close)
+	if s.events, err = eventlog.Open(datadir.Path(cfg.DataDir, datadir.EventsDB), eventlog.Options{}); err != nil {
+		return nil, err
+	}
+	s.closeOnce = append(s.closeOnce, s.events.Close)
+	if s.projDB, err = bolt.Open(datadir.Path(cfg.DataDir, datadir.ProjectionsDB), 0o600, &bolt.Options{Timeout: time.Second}); err != nil {
+		return nil, fmt.Errorf("open %s: %w (is another registryd using this data directory?)", datadir.ProjectionsDB, err)
+	}
+	s.closeOnce = append(s.closeOnce, s.projDB.Close)
+	if s.runner, err = projections.NewRunner(s.projDB, s.events, Projections(hasher)...); err != nil {
+		return nil, err
+	}
+
+	if cfg.Dev {
+		if s.dev, err = startDevIssuer(cfg, logger); err != nil {
+			return nil, err
+		}
+		s.closeOnce = append(s.closeOnce, s.dev.close)
+		cfg.OIDC.Issuer = s.dev.issuer.IssuerURL()
+		s.cfg = cfg
+	}
+	verifier, err := auth.NewVerifier(ctx, cfg.OIDC)
+	if err != nil {
+		return nil, fmt.Errorf("REGISTRY_OIDC_ISSUER: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.events, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
+		return nil, err
+	}
+	if err := registerHandlers(s.bus, s.store); err != nil {
+		return nil, err
+	}
+	s.rest, err = rest.New(rest.Deps{
+		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
+		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
+		Ready: []rest.Check{{Name: "bus", Run: s.busReady}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	s.server = &http.Server{
+		Handler:           s.rest,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Addr is the REST listener's address (useful with port 0).
+func (s *Service) Addr() string { return s.listener.Addr().String() }
+
+// BaseURL is the REST base URL on loopback.
+func (s *Service) BaseURL() string {
+	_, port, _ := net.SplitHostPort(s.Addr())
+	return "http://localhost:" + port
+}
+
+// IssuerURL is the OIDC issuer this service trusts.
+func (s *Service) IssuerURL() string { return s.cfg.OIDC.Issuer }
+
+// Runner exposes the projection runner (tests wait on it).
+func (s *Service) Runner() *projections.Runner { return s.runner }
+
+// Events exposes the event log (tests read it).
+func (s *Service) Events() *eventlog.Log { return s.events }
+
+// ProjectionsDB exposes the projections database (tests read it).
+func (s *Service) ProjectionsDB() *bolt.DB { return s.projDB }
+
+// Run serves until ctx is done, then stops gracefully: the listener first,
+// then the bus (in-flight commands finish), then the projections.
+func (s *Service) Run(ctx context.Context) error {
+	defer s.close()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.bus.Run(gctx) })
+	g.Go(func() error { return s.runner.Run(gctx) })
+	g.Go(func() error { return s.pruneReplies(gctx) })
+	g.Go(func() error {
+		select {
+		case <-s.bus.Running():
+		case <-gctx.Done():
+			return nil
+		}
+		if err := s.server.Serve(s.listener); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+		defer cancel()
+		err := s.server.Shutdown(sctx)
+		return errors.Join(err, s.bus.Close())
+	})
+	return g.Wait()
+}
+
+func (s *Service) busReady(context.Context) error {
+	select {
+	case <-s.bus.Running():
+		return nil
+	default:
+		return errors.New("command bus not running")
+	}
+}
+
+// pruneReplies drops stored command replies past their retention.
+func (s *Service) pruneReplies(ctx context.Context) error {
+	retention := s.cfg.Bus.ReplyRetention
+	if retention == 0 {
+		retention = 24 * time.Hour
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if n, err := s.events.PruneReplies(time.Now().Add(-retention)); err != nil {
+				s.logger.Warn("pruning stored replies", "error", err)
+			} else if n > 0 {
+				s.logger.Debug("pruned stored replies", "count", n)
+			}
+		}
+	}
+}
+
+func (s *Service) close() {
+	for i := len(s.closeOnce) - 1; i >= 0; i-- {
+		if err := s.closeOnce[i](); err != nil {
+			s.logger.Warn("closing", "error", err)
+		}
+	}
+	s.closeOnce = nil
+}
