@@ -86,7 +86,9 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	}
 	wmLogger := watermill.NewSlogLogger(deps.Logger.With("component", "bus"))
 	b := &Bus{cfg: cfg, deps: deps}
-	b.pubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, wmLogger)
+	// Small subscriber buffers: every request subscribes to its own reply
+	// topic, and each subscription allocates its buffer.
+	b.pubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16}, wmLogger)
 
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wmLogger)
 	if err != nil {

@@ -18,13 +18,32 @@ import (
 // transaction closes the race between two deliveries of one command.
 var ErrDuplicateCommand = errors.New("eventlog: duplicate command")
 
+// commitReq is one Commit waiting for the writer.
+type commitReq struct {
+	commandID string
+	encoded   [][]byte
+	reply     []byte
+	at        time.Time
+	done      chan commitRes
+}
+
+type commitRes struct {
+	last uint64
+	dup  bool
+	err  error
+}
+
 // Commit appends evs and, when commandID is not empty, stores reply under
 // commandID, in one transaction: either all of it is durable or none. It
 // returns the sequence of the last event appended (Last() when evs is empty).
-// Concurrent calls are grouped into one transaction by bbolt's Batch.
+// Concurrent calls share one transaction and one fsync (group commit, see
+// writer).
 func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, reply []byte) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("eventlog: commit: %w", err)
+	}
+	if l.readOnly {
+		return 0, errors.New("eventlog: commit: the log is open read-only")
 	}
 	encoded := make([][]byte, len(evs))
 	for i, e := range evs {
@@ -40,44 +59,108 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 	if commandID == "" && len(encoded) == 0 {
 		return l.Last(), nil
 	}
-	var (
-		last uint64
-		dup  bool
-	)
-	now := time.Now()
-	// Batch may run this function more than once (alone, after a failed
-	// batch), so every result is recomputed from the transaction's state.
-	err := l.db.Batch(func(tx *bbolt.Tx) error {
-		dup = false
-		replies, events := tx.Bucket(bucketReplies), tx.Bucket(bucketEvents)
-		if commandID != "" && replies.Get([]byte(commandID)) != nil {
-			dup = true
-			return nil
-		}
-		last = events.Sequence()
-		for _, b := range encoded {
-			seq, err := events.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := events.Put(seqKey(seq), b); err != nil {
-				return err
-			}
-			last = seq
-		}
-		if commandID == "" {
-			return nil
-		}
-		return replies.Put([]byte(commandID), encodeReply(now, reply))
-	})
-	if err != nil {
-		return 0, fmt.Errorf("eventlog: commit: %w", err)
+	req := commitReq{commandID: commandID, encoded: encoded, reply: reply, at: time.Now(), done: make(chan commitRes, 1)}
+	select {
+	case l.commits <- req:
+	case <-l.closed:
+		return 0, fmt.Errorf("eventlog: commit: %w", ErrClosed)
 	}
-	if dup {
+	// Once queued, the commit completes or fails with the log: waiting for
+	// it keeps "returned means durable" true even if ctx ends meanwhile.
+	res := <-req.done
+	if res.err != nil {
+		return 0, fmt.Errorf("eventlog: commit: %w", res.err)
+	}
+	if res.dup {
 		return 0, fmt.Errorf("eventlog: commit %q: %w", commandID, ErrDuplicateCommand)
 	}
-	l.advance(last)
-	return last, nil
+	return res.last, nil
+}
+
+// writer is the single goroutine that writes the log. It takes every commit
+// queued while the previous transaction was being written and fsynced, up to
+// maxBatch, and writes them in one transaction: under load batches grow by
+// themselves, and an idle log commits at once, with no timer to wait for.
+func (l *Log) writer(maxBatch int) {
+	defer close(l.writerDone)
+	batch := make([]commitReq, 0, maxBatch)
+	for {
+		select {
+		case req := <-l.commits:
+			batch = append(batch[:0], req)
+		case <-l.closed:
+			l.failQueued()
+			return
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-l.commits:
+				batch = append(batch, req)
+			default:
+				break drain
+			}
+		}
+		results := make([]commitRes, len(batch))
+		err := l.db.Update(func(tx *bbolt.Tx) error {
+			for i, req := range batch {
+				res, err := apply(tx, req)
+				if err != nil {
+					return err
+				}
+				results[i] = res
+			}
+			return nil
+		})
+		var last uint64
+		for i, req := range batch {
+			if err != nil {
+				results[i] = commitRes{err: err}
+			} else if results[i].last > last {
+				last = results[i].last
+			}
+			req.done <- results[i]
+		}
+		if err == nil && last > 0 {
+			l.advance(last)
+		}
+	}
+}
+
+func apply(tx *bbolt.Tx, req commitReq) (commitRes, error) {
+	replies, events := tx.Bucket(bucketReplies), tx.Bucket(bucketEvents)
+	if req.commandID != "" && replies.Get([]byte(req.commandID)) != nil {
+		return commitRes{dup: true}, nil
+	}
+	// Keys only grow: full pages suit an append-only bucket.
+	events.FillPercent = 0.95
+	res := commitRes{last: events.Sequence()}
+	for _, b := range req.encoded {
+		seq, err := events.NextSequence()
+		if err != nil {
+			return res, err
+		}
+		if err := events.Put(seqKey(seq), b); err != nil {
+			return res, err
+		}
+		res.last = seq
+	}
+	if req.commandID == "" {
+		return res, nil
+	}
+	return res, replies.Put([]byte(req.commandID), encodeReply(req.at, req.reply))
+}
+
+// failQueued answers commits still queued when the log closes.
+func (l *Log) failQueued() {
+	for {
+		select {
+		case req := <-l.commits:
+			req.done <- commitRes{err: ErrClosed}
+		default:
+			return
+		}
+	}
 }
 
 func seqKey(seq uint64) []byte {

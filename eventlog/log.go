@@ -33,6 +33,10 @@ type Log struct {
 	changed chan struct{} // closed and replaced whenever last grows
 	closed  chan struct{}
 	once    sync.Once
+
+	readOnly   bool
+	commits    chan commitReq
+	writerDone chan struct{}
 }
 
 // Open opens (creating unless opts.ReadOnly) the log stored at path.
@@ -48,12 +52,18 @@ func Open(path string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
 	}
-	db.MaxBatchSize = opts.MaxBatchSize
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	l := &Log{db: db, path: path, changed: make(chan struct{}), closed: make(chan struct{})}
+	l := &Log{
+		db: db, path: path, changed: make(chan struct{}), closed: make(chan struct{}),
+		readOnly: opts.ReadOnly, commits: make(chan commitReq, opts.MaxBatchSize), writerDone: make(chan struct{}),
+	}
 	if err := l.init(opts.ReadOnly); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
+	}
+	if opts.ReadOnly {
+		close(l.writerDone)
+	} else {
+		go l.writer(opts.MaxBatchSize)
 	}
 	return l, nil
 }
@@ -81,6 +91,7 @@ func (l *Log) init(readOnly bool) error {
 // Close releases the file. Pending Wait calls return ErrClosed.
 func (l *Log) Close() error {
 	l.once.Do(func() { close(l.closed) })
+	<-l.writerDone
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("eventlog: close %s: %w", l.path, err)
 	}

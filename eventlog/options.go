@@ -6,24 +6,19 @@ import (
 	"time"
 )
 
-// Defaults for Options. The batch settings matter: with bbolt's own defaults
-// (1,000 calls, 10 ms) a few dozen concurrent writers never fill a batch and
-// every commit waits the full delay; 128 calls or 2 ms keeps group commit
-// without that stall.
+// Defaults for Options.
 const (
-	DefaultMaxBatchSize  = 128
-	DefaultMaxBatchDelay = 2 * time.Millisecond
-	DefaultTimeout       = time.Second
+	DefaultMaxBatchSize = 256
+	DefaultTimeout      = time.Second
 )
 
 // Options configures Open. Zero values take the defaults above.
 type Options struct {
-	// MaxBatchSize is how many concurrent Commit calls bbolt groups into one
-	// transaction (one fsync) at most.
+	// MaxBatchSize is how many queued Commit calls share one transaction
+	// (one fsync) at most. There is no batch delay: a commit waits only for
+	// the transaction before it (bbolt's Batch waits a fixed delay, which
+	// caps a few dozen writers at a few thousand commits a second).
 	MaxBatchSize int
-	// MaxBatchDelay is how long the first Commit of a batch waits for others
-	// to join it before the transaction starts.
-	MaxBatchDelay time.Duration
 	// Timeout is how long Open waits for the file lock; another process
 	// (a running registryd) holding it makes Open fail after this long.
 	Timeout time.Duration
@@ -38,9 +33,6 @@ func (o Options) Validate() error {
 	if o.MaxBatchSize < 0 {
 		errs = append(errs, fmt.Errorf("MaxBatchSize %d is negative", o.MaxBatchSize))
 	}
-	if o.MaxBatchDelay < 0 {
-		errs = append(errs, fmt.Errorf("MaxBatchDelay %s is negative", o.MaxBatchDelay))
-	}
 	if o.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("Timeout %s is negative", o.Timeout))
 	}
@@ -50,9 +42,6 @@ func (o Options) Validate() error {
 func (o Options) withDefaults() Options {
 	if o.MaxBatchSize == 0 {
 		o.MaxBatchSize = DefaultMaxBatchSize
-	}
-	if o.MaxBatchDelay == 0 {
-		o.MaxBatchDelay = DefaultMaxBatchDelay
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout

@@ -116,7 +116,6 @@ func TestOptionsValidate(t *testing.T) {
 	}{
 		{"zero takes defaults", eventlog.Options{}, false},
 		{"negative batch", eventlog.Options{MaxBatchSize: -1}, true},
-		{"negative delay", eventlog.Options{MaxBatchDelay: -time.Millisecond}, true},
 		{"negative timeout", eventlog.Options{Timeout: -time.Second}, true},
 	}
 	for _, tt := range tests {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -20,7 +21,8 @@ type Runner struct {
 	src Source
 	ps  []Projection
 
-	applyMu sync.Mutex // one applier at a time: Run and CatchUp never overlap
+	applyMu    sync.Mutex // one applier at a time: Run and CatchUp never overlap
+	batchDelay time.Duration
 
 	mu      sync.Mutex
 	pos     map[string]uint64

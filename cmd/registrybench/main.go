@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"time"
 )
 
@@ -43,11 +45,50 @@ func main() {
 	out := flag.String("out", "bench/results.json", "where to write the JSON results")
 	conc := flag.Int("c", 32, "concurrent clients")
 	dur := flag.Duration("d", 5*time.Second, "duration of each throughput measurement")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the REST measurement here")
 	flag.Parse()
+	profilePath = *cpuProfile
 	if err := run(*out, *conc, *dur); err != nil {
 		fmt.Fprintln(os.Stderr, "registrybench:", err)
 		os.Exit(1)
 	}
+}
+
+var profilePath string
+
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	tf, err := os.Create(path + ".trace")
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(tf); err != nil {
+		return nil, err
+	}
+	runtime.SetMutexProfileFraction(5)
+	runtime.SetBlockProfileRate(100000)
+	return func() {
+		pprof.StopCPUProfile()
+		trace.Stop()
+		tf.Close()
+		f.Close()
+		for _, name := range []string{"block", "mutex"} {
+			if bf, err := os.Create(path + "." + name); err == nil {
+				_ = pprof.Lookup(name).WriteTo(bf, 0)
+				bf.Close()
+			}
+		}
+	}, nil
 }
 
 func run(out string, conc int, dur time.Duration) error {
@@ -74,9 +115,16 @@ func run(out string, conc int, dur time.Duration) error {
 	if _, err := measure(ctx, url, token, conc, time.Second); err != nil {
 		return err
 	}
-	if res.RESTGet, err = measure(ctx, url, token, conc, dur); err != nil {
+	stopProfile, err := startProfile(profilePath)
+	if err != nil {
+		return err
+	}
+	res.RESTGet, err = measure(ctx, url, token, conc, dur)
+	stopProfile()
+	if err != nil {
 		return fmt.Errorf("REST GET: %w", err)
 	}
+	fmt.Fprintf(os.Stderr, "REST GET: %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", res.RESTGet.RPS, res.RESTGet.P50ms, res.RESTGet.P99ms)
 	bareURL, stopBare, err := startBare(body)
 	if err != nil {
 		return err
