@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseConfigFromEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg, level, err := parseConfig(nil, env(map[string]string{
+		"REGISTRY_HTTP_ADDR": "127.0.0.1:9000", "REGISTRY_DATA_DIR": "/tmp/x",
+		"REGISTRY_OIDC_ISSUER": "https://kc.example/realms/hypo", "REGISTRY_OIDC_AUDIENCE": "registry-api",
+		"REGISTRY_OIDC_LEEWAY": "45s", "REGISTRY_LOG_LEVEL": "debug", "REGISTRY_OIDC_ROLES_CLAIM": "realm_access.roles",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:9000" || cfg.DataDir != "/tmp/x" || cfg.OIDC.Leeway != 45*time.Second ||
+		cfg.OIDC.RolesClaim != "realm_access.roles" || level.String() != "DEBUG" {
+		t.Errorf("cfg = %+v, level %v", cfg, level)
+	}
+	// A flag beats its variable.
+	cfg, _, err = parseConfig([]string{"--http-addr", ":7000"}, env(map[string]string{"REGISTRY_HTTP_ADDR": ":9000", "REGISTRY_DEV": "true"}))
+	if err != nil || cfg.HTTPAddr != ":7000" || !cfg.Dev || cfg.OIDC.Audience != "registry-api" {
+		t.Errorf("flag override: %+v, %v", cfg, err)
+	}
+}
+
+func TestParseConfigNamesTheBadSetting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "REGISTRY_OIDC_ISSUER is required"},
+		{map[string]string{"REGISTRY_DEV": "yes please"}, "REGISTRY_DEV"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_HTTP_ADDR": "nonsense"}, "REGISTRY_HTTP_ADDR"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_LEEWAY": "1h"}, "REGISTRY_OIDC_LEEWAY"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_LEEWAY": "soon"}, "REGISTRY_OIDC_LEEWAY"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_LOG_LEVEL": "LOUD"}, "REGISTRY_LOG_LEVEL"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_DEV"},
+		{map[string]string{"REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_OIDC_AUDIENCE"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200"}, "REGISTRY_VAULT_ADDR"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "kafka:9092"}, "REGISTRY_KAFKA_BROKERS"},
+	} {
+		_, _, err := parseConfig(nil, env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("env %v: error %v, want one naming %s", tc.env, err, tc.want)
+		}
+	}
+}
