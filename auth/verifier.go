@@ -26,6 +26,7 @@ type Verifier struct {
 	cfg    Config
 	keys   keyfunc.Keyfunc
 	parser *jwt.Parser
+	cache  *verifiedCache
 }
 
 // NewVerifier discovers the JWKS URL if needed and fetches the key set. If
@@ -63,8 +64,9 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		return nil, fmt.Errorf("new verifier: JWKS %s holds no usable key", cfg.JWKSURL)
 	}
 	return &Verifier{
-		cfg:  cfg,
-		keys: k,
+		cfg:   cfg,
+		keys:  k,
+		cache: newVerifiedCache(),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods(cfg.Algorithms),
 			jwt.WithIssuer(cfg.Issuer),
@@ -88,6 +90,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if raw == "" || len(raw) > maxTokenBytes {
 		return Principal{}, refuse(op, ErrMalformed)
 	}
+	now := time.Now()
+	if p, ok := v.cache.get(raw, now); ok {
+		return p, nil
+	}
 	claims := jwt.MapClaims{}
 	tok, err := v.parser.ParseWithClaims(raw, claims, v.keys.KeyfuncCtx(ctx))
 	if err != nil {
@@ -98,6 +104,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		return Principal{}, refuse(op, err)
 	}
 	p.Token = raw
+	v.cache.put(raw, p, now)
 	return p, nil
 }
 
