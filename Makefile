@@ -4,7 +4,7 @@ DATA_DIR ?= .data
 BIN      := bin
 BENCH_OUT ?= bench/results.json
 
-.PHONY: all build run run-stack test vet fmt bench clean
+.PHONY: all build run run-kafka run-stack test vet fmt bench clean
 
 all: build
 
@@ -14,6 +14,10 @@ build:
 ## run: start registryd on the embedded default (no Kafka, Vault or Keycloak) with the dev issuer
 run: build
 	./$(BIN)/registryd --dev --data-dir $(DATA_DIR)
+
+## run-kafka: a persistent local Kafka-protocol broker (franz-go kfake) on :9092 for demos
+run-kafka:
+	$(GO) run ./cmd/devkafka -data-dir $(DATA_DIR)/kafka
 
 ## run-stack: Kafka + Vault + Keycloak + registryd in Docker (needs a Docker engine)
 run-stack:

@@ -92,3 +92,37 @@ type SecretStore interface {
 	// folder is an empty list, not an error.
 	List(ctx context.Context, c Caller, scope secretpath.Scope, tenant string) ([]string, error)
 }
+
+// Policy is an ACL policy: a name and its HCL rules.
+type Policy struct {
+	Name  string `json:"name"`
+	Rules string `json:"rules"`
+}
+
+// Group is an identity group. In Vault it is an external group whose alias
+// on the JWT auth mount is the group name as it appears in the token's
+// groups claim, so a caller's token maps to the group and its policies.
+type Group struct {
+	Name     string            `json:"name"`
+	Policies []string          `json:"policies"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// IdentityAdmin manages groups and ACL policies. Only the identity flows use
+// it; the Vault adapter holds the service's admin token for it alone.
+//
+// Errors wrap ErrNotFound (unknown name), ErrConflict (CreateGroup or
+// CreatePolicy over an existing name), ErrInvalid (bad name or rules) or
+// ErrUnavailable.
+type IdentityAdmin interface {
+	CreatePolicy(ctx context.Context, p Policy) error
+	// PutPolicy creates or replaces p.
+	PutPolicy(ctx context.Context, p Policy) error
+	GetPolicy(ctx context.Context, name string) (Policy, error)
+	DeletePolicy(ctx context.Context, name string) error
+	CreateGroup(ctx context.Context, g Group) (Group, error)
+	GetGroup(ctx context.Context, name string) (Group, error)
+	// UpdateGroup replaces the group's policies and metadata.
+	UpdateGroup(ctx context.Context, g Group) (Group, error)
+	DeleteGroup(ctx context.Context, name string) error
+}

@@ -1,0 +1,150 @@
+// Package kafkaingress turns Kafka records into commands on the bus and the
+// bus's replies into Kafka records. Each incoming topic has a Translator
+// that decodes and validates its wire format; the Ingress does the rest the
+// same way for every topic: a command id from the record's position (so a
+// redelivered record is the same command, answered from the bus's stored
+// reply), the reply published before the record is acknowledged
+// (at-least-once), and records that cannot be answered sent to the poison
+// topic with the reason, so a partition never blocks.
+package kafkaingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/hypo-registry/registry/bus"
+)
+
+// Sender sends a command and returns its reply (the bus).
+type Sender interface {
+	Send(ctx context.Context, cmd any, env bus.Envelope) (bus.Reply, error)
+}
+
+// Outgoing is one record to publish.
+type Outgoing struct {
+	Topic string
+	Msg   *message.Message
+}
+
+// Request is a record translated into a command.
+type Request struct {
+	Command  any
+	Envelope bus.Envelope
+	// Reply renders the command's reply (or the bus failing, as err) as the
+	// records to publish; nil when the topic has no reply.
+	Reply func(r bus.Reply, err error) ([]Outgoing, error)
+}
+
+// Rejection is a record that cannot become a command. With Reply records
+// the sender is answered (an ERROR status); without, the record is poisoned.
+type Rejection struct {
+	Reason string
+	Reply  []Outgoing
+}
+
+func (r *Rejection) Error() string { return "rejected: " + r.Reason }
+
+// Translator decodes one record of its topic.
+type Translator func(ctx context.Context, msg *message.Message) (Request, error)
+
+// Ingress dispatches translated records.
+type Ingress struct {
+	bus         Sender
+	pub         message.Publisher
+	poisonTopic string
+	logger      *slog.Logger
+}
+
+// New refuses nil dependencies.
+func New(b Sender, pub message.Publisher, poisonTopic string, logger *slog.Logger) (*Ingress, error) {
+	if b == nil || pub == nil || logger == nil || poisonTopic == "" {
+		return nil, errors.New("kafkaingress: bus, publisher, poison topic and logger are required")
+	}
+	return &Ingress{bus: b, pub: pub, poisonTopic: poisonTopic, logger: logger}, nil
+}
+
+// Metadata set on poisoned records.
+const (
+	MetaPoisonReason = "reason_poisoned"
+	MetaPoisonTopic  = "topic_poisoned"
+)
+
+// Handler is the watermill handler of one incoming topic. It returns an
+// error only when publishing failed: the record is then redelivered, and
+// the bus answers the retry from its stored reply.
+func (in *Ingress) Handler(topic string, t Translator) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		ctx := msg.Context()
+		req, err := t(ctx, msg)
+		if err != nil {
+			return in.reject(topic, msg, err)
+		}
+		if req.Envelope.CommandID == "" {
+			req.Envelope.CommandID = CommandID(topic, msg)
+		}
+		reply, sendErr := in.bus.Send(ctx, req.Command, req.Envelope)
+		if req.Reply == nil {
+			if sendErr != nil {
+				return fmt.Errorf("kafkaingress %s: %w", topic, sendErr)
+			}
+			return nil
+		}
+		out, err := req.Reply(reply, sendErr)
+		if err != nil {
+			return in.poison(topic, msg, "rendering the reply: "+err.Error())
+		}
+		return in.publish(out)
+	}
+}
+
+func (in *Ingress) reject(topic string, msg *message.Message, err error) error {
+	var rej *Rejection
+	if errors.As(err, &rej) && len(rej.Reply) > 0 {
+		in.logger.Info("kafka record rejected", "topic", topic, "reason", rej.Reason, "command_id", CommandID(topic, msg))
+		return in.publish(rej.Reply)
+	}
+	return in.poison(topic, msg, err.Error())
+}
+
+func (in *Ingress) publish(out []Outgoing) error {
+	for _, o := range out {
+		if err := in.pub.Publish(o.Topic, o.Msg); err != nil {
+			return fmt.Errorf("kafkaingress: publish to %s: %w", o.Topic, err)
+		}
+	}
+	return nil
+}
+
+// poison sends a record nobody can be answered for to the poison topic,
+// with the reason, and lets the partition move on. The payload is not
+// copied: an unreadable record may still hold a secret.
+func (in *Ingress) poison(topic string, msg *message.Message, reason string) error {
+	in.logger.Warn("kafka record poisoned", "topic", topic, "reason", reason, "command_id", CommandID(topic, msg))
+	p := message.NewMessage(msg.UUID, []byte(`{"redacted":"payload withheld"}`))
+	p.Metadata.Set(MetaPoisonReason, reason)
+	p.Metadata.Set(MetaPoisonTopic, topic)
+	if partition, ok := kafka.MessagePartitionFromCtx(msg.Context()); ok {
+		p.Metadata.Set("partition", fmt.Sprint(partition))
+	}
+	if offset, ok := kafka.MessagePartitionOffsetFromCtx(msg.Context()); ok {
+		p.Metadata.Set("offset", fmt.Sprint(offset))
+	}
+	return in.publish([]Outgoing{{Topic: in.poisonTopic, Msg: p}})
+}
+
+// CommandID names a record by its position: a redelivery of the record has
+// the same id, a new record never does. Outside Kafka (no position in the
+// context) it falls back to the message UUID.
+func CommandID(topic string, msg *message.Message) string {
+	partition, ok1 := kafka.MessagePartitionFromCtx(msg.Context())
+	offset, ok2 := kafka.MessagePartitionOffsetFromCtx(msg.Context())
+	if ok1 && ok2 {
+		return fmt.Sprintf("kafka:%s:%d:%d", topic, partition, offset)
+	}
+	return "msg:" + msg.UUID
+}
