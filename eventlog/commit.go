@@ -112,17 +112,21 @@ func (l *Log) writer(maxBatch int) {
 			}
 			return nil
 		})
+		// Advance before answering: a Commit that returned is visible to
+		// Last and wakes Wait.
 		var last uint64
-		for i, req := range batch {
+		for i := range batch {
 			if err != nil {
 				results[i] = commitRes{err: err}
 			} else if results[i].last > last {
 				last = results[i].last
 			}
-			req.done <- results[i]
 		}
 		if err == nil && last > 0 {
 			l.advance(last)
+		}
+		for i, req := range batch {
+			req.done <- results[i]
 		}
 	}
 }
