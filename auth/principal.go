@@ -61,7 +61,7 @@ func tenantOf(groups []string) (string, error) {
 		return "", ErrNoGroups
 	}
 	tenant := strings.TrimPrefix(groups[0], "/")
-	if secretpath.CheckSegment("tenant", tenant) != nil {
+	if secretpath.CheckTenant(tenant) != nil {
 		return "", ErrBadTenant
 	}
 	return tenant, nil

@@ -9,6 +9,8 @@ const (
 	SecretsDB     = "secrets.db"      // embedded secret store (values sealed)
 	EventsDB      = "events.db"       // embedded event log and command replies
 	ProjectionsDB = "projections.db"  // projections: audit log, read models
+	IdentityDB    = "identity.db"     // embedded identity groups and policies
+	RepliesDB     = "replies.db"      // with Kafka: sealed command replies for dedup
 	SealKey       = "seal.key"        // at-rest key ring of the embedded store
 	AuditKey      = "audit.key"       // HMAC key for secret fields in events and audit
 	DevIssuer     = "dev-issuer.json" // the --dev issuer's signing key and settings

@@ -16,7 +16,7 @@ type ListImagePullSecrets struct {
 // List handles ListImagePullSecrets.
 func (h *ImagePullSecrets) List(ctx context.Context, cmd ListImagePullSecrets) (Result, error) {
 	tenant := cmd.Caller.Tenant
-	if err := secretpath.CheckSegment("tenant", tenant); err != nil {
+	if err := secretpath.CheckTenant(tenant); err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	names, err := h.store.List(ctx, cmd.Caller, secretpath.ImagePull, tenant)

@@ -24,10 +24,24 @@ type credential struct {
 	Version  int    `json:"version"`
 }
 
+// onEveryBackend runs a flow test against the embedded registry and the one
+// on Vault + Kafka.
+func onEveryBackend(t *testing.T, test func(t *testing.T, reg *testkit.Registry)) {
+	for _, b := range testkit.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, testkit.StartRegistryOn(t, b))
+		})
+	}
+}
+
 func TestImagePullLifecycle(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t)
-	tok := reg.OIDC.Token(t, "alice", []string{"/tenant-a"}, "developer")
+	onEveryBackend(t, testImagePullLifecycle)
+}
+
+func testImagePullLifecycle(t *testing.T, reg *testkit.Registry) {
+	tok := reg.Token(t, "alice", reg.Tenant(t), "developer")
 	base := reg.URL + "/registry-api/image-pull"
 
 	created := testkit.Do(t, http.MethodPost, base+"/secret/my-app-pull-secret", tok, []byte(seedImagePullBody))
@@ -91,9 +105,12 @@ func TestImagePullLifecycle(t *testing.T) {
 
 func TestImagePullOtherTenantSeesNothing(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t)
-	alice := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
-	mallory := reg.OIDC.Token(t, "mallory", []string{"tenant-b"}, "admin")
+	onEveryBackend(t, testImagePullOtherTenantSeesNothing)
+}
+
+func testImagePullOtherTenantSeesNothing(t *testing.T, reg *testkit.Registry) {
+	alice := reg.Token(t, "alice", reg.Tenant(t), "developer")
+	mallory := reg.Token(t, "mallory", reg.Tenant(t), "admin")
 	base := reg.URL + "/registry-api/image-pull"
 	if r := testkit.Do(t, http.MethodPost, base+"/secret/shared-name", alice, []byte(seedImagePullBody)); r.Status != http.StatusCreated {
 		t.Fatalf("POST: %d %s", r.Status, r.Body)
@@ -132,8 +149,11 @@ func TestImagePullOtherTenantSeesNothing(t *testing.T) {
 
 func TestImagePullBadBodies(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t)
-	tok := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
+	onEveryBackend(t, testImagePullBadBodies)
+}
+
+func testImagePullBadBodies(t *testing.T, reg *testkit.Registry) {
+	tok := reg.Token(t, "alice", reg.Tenant(t), "developer")
 	base := reg.URL + "/registry-api/image-pull/secret/"
 	for _, tc := range []struct {
 		name, body, detail string
@@ -184,9 +204,12 @@ func TestImagePullBadBodies(t *testing.T) {
 
 func TestImagePullIdempotencyKey(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t)
-	alice := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
-	bob := reg.OIDC.Token(t, "bob", []string{"tenant-b"}, "developer")
+	onEveryBackend(t, testImagePullIdempotencyKey)
+}
+
+func testImagePullIdempotencyKey(t *testing.T, reg *testkit.Registry) {
+	alice := reg.Token(t, "alice", reg.Tenant(t), "developer")
+	bob := reg.Token(t, "bob", reg.Tenant(t), "developer")
 	url := reg.URL + "/registry-api/image-pull/secret/idem"
 
 	first := testkit.Do(t, http.MethodPost, url, alice, []byte(seedImagePullBody), "Idempotency-Key", "k-1")

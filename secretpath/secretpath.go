@@ -49,7 +49,7 @@ func New(scope Scope, tenant, name string) (Path, error) {
 	if !scope.Valid() {
 		return Path{}, fmt.Errorf("%w: unknown scope %q", ErrInvalid, string(scope))
 	}
-	if err := CheckSegment("tenant", tenant); err != nil {
+	if err := CheckTenant(tenant); err != nil {
 		return Path{}, err
 	}
 	if err := CheckSegment("name", name); err != nil {
@@ -64,7 +64,7 @@ func Prefix(scope Scope, tenant string) (string, error) {
 	if !scope.Valid() {
 		return "", fmt.Errorf("%w: unknown scope %q", ErrInvalid, string(scope))
 	}
-	if err := CheckSegment("tenant", tenant); err != nil {
+	if err := CheckTenant(tenant); err != nil {
 		return "", err
 	}
 	return string(scope) + "/" + tenant + "/", nil
@@ -83,6 +83,20 @@ func (s Scope) Valid() bool {
 		}
 	}
 	return false
+}
+
+// CheckTenant is CheckSegment for tenants, which must also be lower case:
+// Vault matches identity group names case-insensitively while secret paths
+// are case-sensitive, so "Tenant-A" and "tenant-a" would share a group and
+// policy but not a folder. Refusing upper case keeps one tenant one name.
+func CheckTenant(tenant string) error {
+	if err := CheckSegment("tenant", tenant); err != nil {
+		return err
+	}
+	if strings.ToLower(tenant) != tenant {
+		return fmt.Errorf("%w: tenant must be lower case", ErrInvalid)
+	}
+	return nil
 }
 
 // CheckSegment reports why value cannot be one path segment, naming what
@@ -107,7 +121,9 @@ func CheckSegment(what, value string) error {
 		if unicode.IsControl(r) || !unicode.IsPrint(r) || unicode.IsSpace(r) {
 			return fmt.Errorf("%w: %s contains a control, space or invisible character (U+%04X)", ErrInvalid, what, r)
 		}
-		if strings.ContainsRune("?#%*<>|\"'`{}[]^", r) {
+		// '+' and '*' are wildcards in Vault policy paths: a tenant named
+		// "+" would be granted every tenant's folder.
+		if strings.ContainsRune("?#%*+<>|\"'`{}[]^", r) {
 			return fmt.Errorf("%w: %s contains the reserved character %q", ErrInvalid, what, r)
 		}
 	}

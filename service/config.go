@@ -11,6 +11,9 @@ import (
 
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/bus"
+	"github.com/hypo-registry/registry/kafkalog"
+	"github.com/hypo-registry/registry/vaultidentity"
+	"github.com/hypo-registry/registry/vaultstore"
 )
 
 // Config is the whole service configuration. cmd/registryd fills it from
@@ -21,10 +24,18 @@ type Config struct {
 	// DataDir holds the embedded store, event log, projections and keys.
 	// Default "./data".
 	DataDir string
-	// KafkaBrokers selects the Kafka transport (not in this build yet).
-	KafkaBrokers []string
-	// VaultAddr selects the Vault secret store (not in this build yet).
-	VaultAddr string
+	// Kafka, when Kafka.Brokers is set, makes the event log the Kafka topic
+	// registry.events and feeds projections from it; otherwise the event log
+	// is the embedded bbolt file.
+	Kafka kafkalog.Config
+	// Vault, when Vault.Addr is set, makes HashiCorp Vault the secret store
+	// (callers' JWTs exchanged for tenant-scoped tokens); otherwise secrets
+	// are sealed in the embedded bbolt file.
+	Vault vaultstore.Config
+	// VaultAdmin manages identity groups and ACL policies with the admin
+	// token (Addr, CACert and Timeout are taken from Vault). Without an
+	// admin token the identity records are kept embedded.
+	VaultAdmin vaultidentity.Config
 	// OIDC verifies bearer tokens. In Dev mode Issuer and Audience default
 	// to the built-in dev issuer's.
 	OIDC auth.Config
@@ -76,11 +87,17 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("REGISTRY_HTTP_ADDR %q: %v", c.HTTPAddr, err))
 	}
-	if len(c.KafkaBrokers) > 0 {
-		errs = append(errs, errors.New("REGISTRY_KAFKA_BROKERS: the Kafka transport is not part of this build yet; unset it to run embedded"))
+	if len(c.Kafka.Brokers) > 0 {
+		if err := c.Kafka.WithDefaults().Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if c.VaultAddr != "" {
-		errs = append(errs, errors.New("REGISTRY_VAULT_ADDR: the Vault secret store is not part of this build yet; unset it to run embedded"))
+	if c.Vault.Addr != "" {
+		if err := c.Vault.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	} else if c.VaultAdmin.AdminToken != "" {
+		errs = append(errs, errors.New("REGISTRY_VAULT_ADMIN_TOKEN is set but REGISTRY_VAULT_ADDR is not"))
 	}
 	if c.Dev {
 		if c.OIDC.Issuer != "" || c.OIDC.JWKSURL != "" {

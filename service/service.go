@@ -16,14 +16,16 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/boltstore"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/datadir"
 	"github.com/hypo-registry/registry/eventlog"
+	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/kafkalog"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
 	"github.com/hypo-registry/registry/seal"
+	"github.com/hypo-registry/registry/vaultstore"
 )
 
 // projectionBatchDelay trades a little projection lag for far fewer
@@ -32,22 +34,27 @@ const projectionBatchDelay = 10 * time.Millisecond
 
 // Service is a running registryd: every adapter, built and wired.
 type Service struct {
-	cfg       Config
-	logger    *slog.Logger
-	listener  net.Listener
-	server    *http.Server
-	dev       *devIssuer
-	bus       *bus.Bus
-	runner    *projections.Runner
-	events    *eventlog.Log
-	store     *boltstore.Store
-	projDB    *bolt.DB
-	rest      *rest.Server
-	closeOnce []func() error
+	cfg      Config
+	logger   *slog.Logger
+	listener net.Listener
+	server   *http.Server
+	dev      *devIssuer
+	bus      *bus.Bus
+	store    handlers.SecretStore
+	vault    *vaultstore.Store // nil when embedded
+	identity handlers.IdentityAdmin
+	log      outcomeLog
+	events   *eventlog.Log       // embedded event log, nil with Kafka
+	runner   *projections.Runner // embedded projections, nil with Kafka
+	feed     *kafkalog.Feed      // projections from Kafka, nil embedded
+	projDB   *bolt.DB
+	rest     *rest.Server
+	closers  []func() error
 }
 
 // New builds the service and opens its listeners; Run serves. On error
-// everything opened so far is closed again.
+// everything opened so far is closed again. Vault, Kafka or the JWKS
+// unreachable at start is an error naming it.
 func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.LevelVar) (_ *Service, err error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -74,28 +81,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err != nil {
 		return nil, fmt.Errorf("audit key: %w", err)
 	}
-	if s.store, err = boltstore.Open(datadir.Path(cfg.DataDir, datadir.SecretsDB), ring, boltstore.Options{}); err != nil {
+	if err := s.openSecretStore(ctx, ring); err != nil {
 		return nil, err
 	}
-	s.closeOnce = append(s.closeOnce, s.store.Close)
-	if s.events, err = eventlog.Open(datadir.Path(cfg.DataDir, datadir.EventsDB), eventlog.Options{}); err != nil {
+	if err := s.openIdentity(ctx); err != nil {
 		return nil, err
 	}
-	s.closeOnce = append(s.closeOnce, s.events.Close)
-	if s.projDB, err = bolt.Open(datadir.Path(cfg.DataDir, datadir.ProjectionsDB), 0o600, &bolt.Options{Timeout: time.Second}); err != nil {
-		return nil, fmt.Errorf("open %s: %w (is another registryd using this data directory?)", datadir.ProjectionsDB, err)
-	}
-	s.closeOnce = append(s.closeOnce, s.projDB.Close)
-	if s.runner, err = projections.NewRunner(s.projDB, s.events, Projections(hasher)...); err != nil {
+	if err := s.openEventLog(ctx, hasher); err != nil {
 		return nil, err
 	}
-	s.runner.SetBatchDelay(projectionBatchDelay)
-
 	if cfg.Dev {
 		if s.dev, err = startDevIssuer(cfg, logger); err != nil {
 			return nil, err
 		}
-		s.closeOnce = append(s.closeOnce, s.dev.close)
+		s.closers = append(s.closers, s.dev.close)
 		cfg.OIDC.Issuer = s.dev.issuer.IssuerURL()
 		s.cfg = cfg
 	}
@@ -106,7 +105,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.events, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
+	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
 	if err := registerHandlers(s.bus, s.store); err != nil {
@@ -115,7 +114,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: []rest.Check{{Name: "bus", Run: s.busReady}},
+		Ready: s.readyChecks(),
 	})
 	if err != nil {
 		return nil, err
@@ -147,11 +146,15 @@ func (s *Service) BaseURL() string {
 // IssuerURL is the OIDC issuer this service trusts.
 func (s *Service) IssuerURL() string { return s.cfg.OIDC.Issuer }
 
-// Runner exposes the projection runner (tests wait on it).
+// Runner exposes the embedded projection runner (nil with Kafka).
 func (s *Service) Runner() *projections.Runner { return s.runner }
 
-// Events exposes the event log (tests read it).
+// Events exposes the embedded event log (nil with Kafka).
 func (s *Service) Events() *eventlog.Log { return s.events }
+
+// VaultStore exposes the Vault secret store (nil when embedded), for its
+// token-exchange statistics.
+func (s *Service) VaultStore() *vaultstore.Store { return s.vault }
 
 // ProjectionsDB exposes the projections database (tests read it).
 func (s *Service) ProjectionsDB() *bolt.DB { return s.projDB }
@@ -162,7 +165,7 @@ func (s *Service) Run(ctx context.Context) error {
 	defer s.close()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.bus.Run(gctx) })
-	g.Go(func() error { return s.runner.Run(gctx) })
+	g.Go(func() error { return s.runProjections(gctx) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
 	g.Go(func() error {
 		select {
@@ -183,6 +186,14 @@ func (s *Service) Run(ctx context.Context) error {
 		return errors.Join(err, s.bus.Close())
 	})
 	return g.Wait()
+}
+
+func (s *Service) readyChecks() []rest.Check {
+	checks := []rest.Check{{Name: "bus", Run: s.busReady}}
+	if s.vault != nil {
+		checks = append(checks, rest.Check{Name: "vault", Run: s.vault.Healthy})
+	}
+	return checks
 }
 
 func (s *Service) busReady(context.Context) error {
@@ -207,7 +218,7 @@ func (s *Service) pruneReplies(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if n, err := s.events.PruneReplies(time.Now().Add(-retention)); err != nil {
+			if n, err := s.log.PruneReplies(time.Now().Add(-retention)); err != nil {
 				s.logger.Warn("pruning stored replies", "error", err)
 			} else if n > 0 {
 				s.logger.Debug("pruned stored replies", "count", n)
@@ -217,10 +228,10 @@ func (s *Service) pruneReplies(ctx context.Context) error {
 }
 
 func (s *Service) close() {
-	for i := len(s.closeOnce) - 1; i >= 0; i-- {
-		if err := s.closeOnce[i](); err != nil {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
 			s.logger.Warn("closing", "error", err)
 		}
 	}
-	s.closeOnce = nil
+	s.closers = nil
 }

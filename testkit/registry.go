@@ -23,20 +23,77 @@ type Registry struct {
 	OIDC    *OIDC
 	URL     string
 	DataDir string
+	Backend Backend
+	// Vault is the Vault server the registry uses, nil when embedded.
+	Vault *Vault
+	// Kafka is the broker the registry's event log is on, nil when embedded.
+	Kafka *Kafka
 	// Logs holds every log line the service wrote, at DEBUG level.
 	Logs *SyncBuffer
 }
 
-// StartRegistry starts a registry and stops it when the test ends. configure
-// may adjust the configuration before start.
+// Backend says which adapters a test registry runs on.
+type Backend struct {
+	Name         string
+	Vault, Kafka bool
+}
+
+// The two deployments of DESIGN.md: everything embedded, and production's
+// Vault secret store with the Kafka event log (real Vault server, kfake).
+var (
+	Embedded   = Backend{Name: "embedded"}
+	VaultKafka = Backend{Name: "vault+kafka", Vault: true, Kafka: true}
+)
+
+// Backends lists every deployment a flow test should run on.
+func Backends() []Backend { return []Backend{Embedded, VaultKafka} }
+
+// StartRegistry starts an embedded registry and stops it when the test
+// ends. configure may adjust the configuration before start.
 func StartRegistry(t testing.TB, configure ...func(*service.Config)) *Registry {
 	t.Helper()
-	issuer := StartOIDC(t, Audience)
-	cfg := service.Config{
-		HTTPAddr: "127.0.0.1:0",
-		DataDir:  t.TempDir(),
-		OIDC:     auth.Config{Issuer: issuer.URL, Audience: Audience},
+	return StartRegistryOn(t, Embedded, configure...)
+}
+
+// StartRegistryOn starts a registry on backend b: with Vault it shares the
+// test binary's Vault (SharedVault) and trusts that Vault's issuer; with
+// Kafka it gets a broker of its own.
+func StartRegistryOn(t testing.TB, b Backend, configure ...func(*service.Config)) *Registry {
+	t.Helper()
+	var v *Vault
+	if b.Vault {
+		v = SharedVault(t)
 	}
+	return startRegistry(t, b, v, configure...)
+}
+
+// StartRegistryOnVault starts a registry on a Vault of the test's own (see
+// StartVault), for tests that stop and restart it.
+func StartRegistryOnVault(t testing.TB, v *Vault, configure ...func(*service.Config)) *Registry {
+	t.Helper()
+	return startRegistry(t, Backend{Name: "vault", Vault: true}, v, configure...)
+}
+
+func startRegistry(t testing.TB, b Backend, v *Vault, configure ...func(*service.Config)) *Registry {
+	t.Helper()
+	r := &Registry{Backend: b}
+	cfg := service.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir()}
+	if v != nil {
+		r.Vault = v
+		r.OIDC = r.Vault.OIDC
+		cfg.Vault.Addr, cfg.Vault.Mount = r.Vault.Addr, r.Vault.Mount
+		cfg.Vault.AuthMount, cfg.Vault.Role = r.Vault.JWTMount, r.Vault.Role
+		cfg.VaultAdmin.AdminToken = r.Vault.RootToken
+	} else {
+		r.OIDC = StartOIDC(t, Audience)
+	}
+	if b.Kafka {
+		r.Kafka = StartKafka(t)
+		cfg.Kafka.Brokers = r.Kafka.Brokers
+		cfg.Kafka.ConsumerGroup = "registry-projections-" + RandomTenant(t)
+	}
+	issuer := r.OIDC
+	cfg.OIDC = auth.Config{Issuer: issuer.URL, Audience: Audience}
 	for _, f := range configure {
 		f(&cfg)
 	}
@@ -63,9 +120,30 @@ func StartRegistry(t testing.TB, configure ...func(*service.Config)) *Registry {
 			t.Errorf("registry did not stop within 20s")
 		}
 	})
-	r := &Registry{Service: svc, OIDC: issuer, URL: svc.BaseURL(), DataDir: cfg.DataDir, Logs: logs}
+	r.Service, r.URL, r.DataDir, r.Logs = svc, svc.BaseURL(), cfg.DataDir, logs
 	r.waitReady(t)
 	return r
+}
+
+// Tenant returns a fresh tenant name, provisioned in Vault when the
+// registry uses it, so tests sharing a Vault never see each other's data.
+func (r *Registry) Tenant(t testing.TB) string {
+	t.Helper()
+	tenant := RandomTenant(t)
+	if r.Vault != nil {
+		r.Vault.ProvisionTenant(t, tenant)
+	}
+	return tenant
+}
+
+// Token mints a token for subject in tenant with roles. The subject is
+// made unique per tenant ("alice@tenant"): Vault keeps one entity per
+// subject, whose group membership follows its latest login, so one subject
+// logging in for two tenants of a shared Vault would change the policies
+// of its earlier token.
+func (r *Registry) Token(t testing.TB, subject, tenant string, roles ...string) string {
+	t.Helper()
+	return r.OIDC.Token(t, subject+"@"+tenant, []string{tenant}, roles...)
 }
 
 func (r *Registry) waitReady(t testing.TB) {

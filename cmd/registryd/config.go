@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypo-registry/registry/keyfile"
 	"github.com/hypo-registry/registry/service"
 )
 
@@ -50,8 +51,17 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", env("REGISTRY_HTTP_ADDR", ":8091"), "REST listen address")
 	fs.StringVar(&cfg.DataDir, "data-dir", env("REGISTRY_DATA_DIR", "./data"), "data directory")
-	brokers := fs.String("kafka-brokers", env("REGISTRY_KAFKA_BROKERS", ""), "comma-separated Kafka brokers")
-	fs.StringVar(&cfg.VaultAddr, "vault-addr", env("REGISTRY_VAULT_ADDR", ""), "Vault address")
+	brokers := fs.String("kafka-brokers", env("REGISTRY_KAFKA_BROKERS", ""), "comma-separated Kafka brokers (enables the Kafka event log)")
+	fs.StringVar(&cfg.Kafka.EventsTopic, "kafka-events-topic", env("REGISTRY_KAFKA_EVENTS_TOPIC", "registry.events"), "event log topic")
+	fs.StringVar(&cfg.Kafka.ConsumerGroup, "kafka-consumer-group", env("REGISTRY_KAFKA_CONSUMER_GROUP", ""), "this instance's projection consumer group (default registry-projections-<hostname>)")
+	fs.StringVar(&cfg.Vault.Addr, "vault-addr", env("REGISTRY_VAULT_ADDR", ""), "Vault address (enables the Vault secret store)")
+	fs.StringVar(&cfg.Vault.Mount, "vault-mount", env("REGISTRY_VAULT_MOUNT", "hypo"), "KV v2 mount")
+	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")
+	fs.StringVar(&cfg.Vault.Role, "vault-role", env("REGISTRY_VAULT_ROLE", "registry"), "JWT auth role")
+	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "bound on one Vault request")
+	fs.StringVar(&cfg.Vault.CACert, "vault-cacert", env("REGISTRY_VAULT_CACERT", ""), "PEM file of CAs for Vault's TLS certificate")
+	fs.StringVar(&cfg.VaultAdmin.GroupAliasPrefix, "vault-group-alias-prefix", env("REGISTRY_VAULT_GROUP_ALIAS_PREFIX", ""), `prefix of group aliases ("/" for Keycloak full group paths)`)
+	adminTokenFile := fs.String("vault-admin-token-file", env("REGISTRY_VAULT_ADMIN_TOKEN_FILE", ""), "file holding the Vault admin token for group/policy management")
 	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", env("REGISTRY_OIDC_ISSUER", ""), "OIDC issuer URL")
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", env("REGISTRY_OIDC_JWKS_URL", ""), "JWKS URL (default: from discovery)")
 	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", env("REGISTRY_OIDC_AUDIENCE", ""), "expected token audience")
@@ -66,6 +76,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("REGISTRY_SHUTDOWN_TIMEOUT", 15*time.Second), "graceful stop bound")
 	levelText := fs.String("log-level", env("REGISTRY_LOG_LEVEL", "INFO"), "DEBUG, INFO, WARN or ERROR")
 	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
+	cfg.VaultAdmin.AdminToken = env("REGISTRY_VAULT_ADMIN_TOKEN", "")
 	if err := fs.Parse(args); err != nil {
 		return cfg, 0, err
 	}
@@ -75,9 +86,22 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	if *brokers != "" {
 		for _, b := range strings.Split(*brokers, ",") {
 			if b = strings.TrimSpace(b); b != "" {
-				cfg.KafkaBrokers = append(cfg.KafkaBrokers, b)
+				cfg.Kafka.Brokers = append(cfg.Kafka.Brokers, b)
 			}
 		}
+		if len(cfg.Kafka.Brokers) == 0 {
+			errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_BROKERS %q names no broker (want host:port,...)", *brokers))
+		}
+	}
+	if *adminTokenFile != "" {
+		if cfg.VaultAdmin.AdminToken != "" {
+			errs = append(errs, errors.New("REGISTRY_VAULT_ADMIN_TOKEN and REGISTRY_VAULT_ADMIN_TOKEN_FILE are both set; use one"))
+		}
+		b, err := keyfile.Load(*adminTokenFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("REGISTRY_VAULT_ADMIN_TOKEN_FILE: %w", err))
+		}
+		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*levelText)); err != nil {

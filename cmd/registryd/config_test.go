@@ -45,8 +45,11 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_LOG_LEVEL": "LOUD"}, "REGISTRY_LOG_LEVEL"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_DEV"},
 		{map[string]string{"REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_OIDC_AUDIENCE"},
-		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200"}, "REGISTRY_VAULT_ADDR"},
-		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "kafka:9092"}, "REGISTRY_KAFKA_BROKERS"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "vault:8200"}, "REGISTRY_VAULT_ADDR"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_MOUNT": "../x"}, "REGISTRY_VAULT_MOUNT"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADMIN_TOKEN": "t"}, "REGISTRY_VAULT_ADDR"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_ADMIN_TOKEN_FILE": "/nonexistent"}, "REGISTRY_VAULT_ADMIN_TOKEN_FILE"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": " , "}, "REGISTRY_KAFKA_BROKERS"},
 	} {
 		_, _, err := parseConfig(nil, env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -1,0 +1,53 @@
+package vaultidentity
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// vaultErr maps an error of the Vault client to a handlers sentinel. It
+// keeps Vault's messages and the status, which name paths, never the token
+// (a header); the request URL is left out as the caller's error names the
+// resource already.
+func vaultErr(err error) error {
+	var re *api.ResponseError
+	if !errors.As(err, &re) {
+		// No answer: refused connection, timeout, TLS failure.
+		return fmt.Errorf("%w: %w", handlers.ErrUnavailable, err)
+	}
+	var sentinel error
+	switch code := re.StatusCode; {
+	case code == http.StatusBadRequest:
+		sentinel = handlers.ErrInvalid
+	case code == http.StatusNotFound:
+		sentinel = handlers.ErrNotFound
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		// The admin token is missing, expired or lacks a capability.
+		sentinel = handlers.ErrForbidden
+	default:
+		// 429, 5xx (503 when sealed or standby), 412 consistency: Vault may
+		// answer differently soon.
+		sentinel = handlers.ErrUnavailable
+	}
+	msg := strings.Join(re.Errors, "; ")
+	if re.RawError {
+		msg = "unparsable error body"
+	}
+	return fmt.Errorf("%w: vault answered %d %s: %s", sentinel, re.StatusCode, re.HTTPMethod, msg)
+}
+
+// wrapVault is vaultErr that keeps nil.
+func wrapVault(err error) error {
+	if err == nil {
+		return nil
+	}
+	return vaultErr(err)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, handlers.ErrNotFound) }

@@ -1,0 +1,107 @@
+package vaultidentity
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/secretpath"
+)
+
+// reservedPolicies are Vault's built-in policies: "root" and the two
+// internal ones cannot be changed, and "default" is attached to every token,
+// so this port manages none of them (Vault itself would let "default" be
+// overwritten). Compared after lower-casing.
+var reservedPolicies = []string{"root", "default", "response-wrapping", "control-group"}
+
+// Vault's limits on identity metadata (vault/identity_store_structs.go).
+// Vault answers a breach with a 500, which would read as unavailable, so
+// they are checked here. This file mirrors identitystore/validate.go; the
+// identity contract suite keeps the two in step.
+const (
+	metaMaxPairs     = 64
+	metaKeyMaxLen    = 128
+	metaValueMaxLen  = 512
+	metaReservedPref = "vault-"
+)
+
+var metaKeyFormat = regexp.MustCompile(`^[a-zA-Z0-9=/+_-]+$`).MatchString
+
+// policyName returns name as Vault stores it, lower case, or ErrInvalid.
+// The name is checked before lower-casing: strings.ToLower would turn
+// invalid UTF-8 into a valid U+FFFD.
+func policyName(name string) (string, error) {
+	if err := secretpath.CheckSegment("policy name", name); err != nil {
+		return "", fmt.Errorf("%w: %w", handlers.ErrInvalid, err)
+	}
+	name = strings.ToLower(name)
+	if slices.Contains(reservedPolicies, name) {
+		return "", fmt.Errorf("%w: policy %q is a Vault built-in", handlers.ErrInvalid, name)
+	}
+	return name, nil
+}
+
+// groupName accepts what can be a tenant: the group name is matched against
+// the groups claim, and its first entry is the tenant.
+func groupName(name string) error {
+	if err := secretpath.CheckSegment("group name", name); err != nil {
+		return fmt.Errorf("%w: %w", handlers.ErrInvalid, err)
+	}
+	return nil
+}
+
+// normaliseGroup returns g as both adapters return it: policies lower-cased
+// (as Vault stores them), deduplicated, sorted and never nil; metadata copied,
+// nil when empty. "root" may not be attached, as in Vault.
+func normaliseGroup(g handlers.Group) (handlers.Group, error) {
+	if err := groupName(g.Name); err != nil {
+		return handlers.Group{}, err
+	}
+	policies := make([]string, 0, len(g.Policies))
+	for _, p := range g.Policies {
+		if err := secretpath.CheckSegment("policy name", p); err != nil {
+			return handlers.Group{}, fmt.Errorf("%w: group policies: %w", handlers.ErrInvalid, err)
+		}
+		p = strings.ToLower(p)
+		if p == "root" {
+			return handlers.Group{}, fmt.Errorf("%w: a group may not carry the root policy", handlers.ErrInvalid)
+		}
+		policies = append(policies, p)
+	}
+	slices.Sort(policies)
+	out := handlers.Group{Name: g.Name, Policies: slices.Compact(policies)}
+	if err := checkMetadata(g.Metadata); err != nil {
+		return handlers.Group{}, err
+	}
+	if len(g.Metadata) > 0 {
+		out.Metadata = make(map[string]string, len(g.Metadata))
+		for k, v := range g.Metadata {
+			out.Metadata[k] = v
+		}
+	}
+	return out, nil
+}
+
+func checkMetadata(meta map[string]string) error {
+	if len(meta) > metaMaxPairs {
+		return fmt.Errorf("%w: metadata has more than %d pairs", handlers.ErrInvalid, metaMaxPairs)
+	}
+	for k, v := range meta {
+		switch {
+		case !metaKeyFormat(k):
+			return fmt.Errorf("%w: metadata key %q is empty or not of [a-zA-Z0-9=/+_-]", handlers.ErrInvalid, k)
+		case len(k) > metaKeyMaxLen:
+			return fmt.Errorf("%w: metadata key %q is longer than %d", handlers.ErrInvalid, k, metaKeyMaxLen)
+		case strings.HasPrefix(k, metaReservedPref):
+			return fmt.Errorf("%w: metadata key %q uses Vault's reserved prefix %q", handlers.ErrInvalid, k, metaReservedPref)
+		case !utf8.ValidString(v):
+			return fmt.Errorf("%w: metadata value of %q is not valid UTF-8", handlers.ErrInvalid, k)
+		case len(v) > metaValueMaxLen:
+			return fmt.Errorf("%w: metadata value of %q is longer than %d", handlers.ErrInvalid, k, metaValueMaxLen)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+package vaultstore
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/secretpath"
+)
+
+// Delete soft-deletes versions of p (none given: the current one). Vault
+// answers 204 for a path it does not know, so the metadata is read first to
+// report ErrNotFound. Versions unknown or already deleted are left alone.
+func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path, versions ...int) error {
+	if err := guard(ctx, c, p); err != nil {
+		return fmt.Errorf("vaultstore delete: %w", err)
+	}
+	op := "vaultstore delete " + p.String()
+	for _, v := range versions {
+		if v <= 0 {
+			return fmt.Errorf("%s: %w: version %d is not positive", op, handlers.ErrInvalid, v)
+		}
+	}
+	if _, err := s.metadata(ctx, c, p); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	cl := call{method: http.MethodDelete, path: s.kvPath("data", p), idempotent: true}
+	if len(versions) > 0 {
+		cl = call{method: http.MethodPut, path: s.kvPath("delete", p), body: map[string][]int{"versions": versions}, idempotent: true}
+	}
+	if _, err := s.do(ctx, c, cl); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// Destroy removes p's metadata and every version for good.
+func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
+	if err := guard(ctx, c, p); err != nil {
+		return fmt.Errorf("vaultstore destroy: %w", err)
+	}
+	op := "vaultstore destroy " + p.String()
+	if _, err := s.metadata(ctx, c, p); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if _, err := s.do(ctx, c, call{method: http.MethodDelete, path: s.kvPath("metadata", p), idempotent: true}); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package vaultstore
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// vaultError is Vault's answer to a failed request reduced to what may be
+// shown: the status and Vault's own messages, never a token or a body we
+// sent. It wraps the sentinel the status maps to.
+type vaultError struct {
+	status int
+	msg    string
+	kind   error
+}
+
+func (e *vaultError) Error() string {
+	return fmt.Sprintf("%v: vault answered %d: %s", e.kind, e.status, e.msg)
+}
+
+func (e *vaultError) Unwrap() error { return e.kind }
+
+// casMismatch is KV v2's message for a failed check-and-set (status 400).
+const casMismatch = "check-and-set parameter did not match"
+
+// vaultErr maps a failed request: Vault's status when it answered, else
+// (refused, reset, timed out) ErrUnavailable.
+func vaultErr(err error) error {
+	var re *api.ResponseError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("%w: %w", handlers.ErrUnavailable, err)
+	}
+	// Vault's messages can span lines ("1 error occurred:\n\t* …"): keep
+	// one line per error for logs.
+	msg := strings.Join(strings.Fields(strings.Join(re.Errors, "; ")), " ")
+	return &vaultError{status: re.StatusCode, msg: msg, kind: statusKind(re.StatusCode, msg)}
+}
+
+func statusKind(status int, msg string) error {
+	switch {
+	case status == http.StatusBadRequest && strings.Contains(msg, casMismatch):
+		return handlers.ErrConflict
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return handlers.ErrForbidden
+	case status == http.StatusNotFound:
+		return handlers.ErrNotFound
+	// 412: a performance standby has not caught up yet; 429: rate limited
+	// or (sys/health) standby; 5xx includes 503 sealed.
+	case status == http.StatusPreconditionFailed || status == http.StatusTooManyRequests || status >= 500:
+		return handlers.ErrUnavailable
+	case status >= 400:
+		return handlers.ErrInvalid
+	}
+	return handlers.ErrUnavailable
+}
