@@ -10,7 +10,7 @@ const (
 	EventsDB      = "events.db"       // embedded event log and command replies
 	ProjectionsDB = "projections.db"  // projections: audit log, read models
 	IdentityDB    = "identity.db"     // embedded identity groups and policies
-	RepliesDB     = "replies.db"      // with Kafka: sealed command replies for dedup
+	OutboxDB      = "outbox.db"       // with Kafka: events waiting for the topic, sealed replies
 	SealKey       = "seal.key"        // at-rest key ring of the embedded store
 	AuditKey      = "audit.key"       // HMAC key for secret fields in events and audit
 	DevIssuer     = "dev-issuer.json" // the --dev issuer's signing key and settings

@@ -44,9 +44,10 @@ type Config struct {
 	// DialTimeout bounds connecting to a broker and, at Open, the first
 	// metadata round trip, so a wrong address fails fast. Default 5s.
 	DialTimeout time.Duration
-	// ReplyDB is the path of the bbolt file holding sealed command replies
-	// for deduplication (Log only).
-	ReplyDB string
+	// OutboxDB is the path of the local outbox (Log only): an embedded event
+	// log file holding each command's events until the relay has published
+	// them, and its sealed reply for deduplication.
+	OutboxDB string
 	// DedupWindow is how many recently applied event ids the Feed remembers
 	// to drop a republished duplicate, default 65536.
 	DedupWindow int

@@ -35,7 +35,7 @@ func config(t testing.TB, k *testkit.Kafka) kafkalog.Config {
 	return kafkalog.Config{
 		Brokers:       k.Brokers,
 		ConsumerGroup: "projections-" + t.Name(),
-		ReplyDB:       filepath.Join(t.TempDir(), "replies.db"),
+		OutboxDB:      filepath.Join(t.TempDir(), "outbox.db"),
 		DialTimeout:   2 * time.Second,
 	}
 }

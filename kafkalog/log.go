@@ -4,23 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
-	"go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/eventlog"
 )
 
-var bucketReplies = []byte("replies")
-
 var (
 	// ErrDuplicateCommand is returned by Commit when a reply is stored for
-	// the command id: it ran before and nothing was published. It is the
+	// the command id: it ran before and nothing was written. It is the
 	// embedded log's sentinel, so callers check one error whichever log is
 	// configured.
 	ErrDuplicateCommand = eventlog.ErrDuplicateCommand
@@ -28,43 +25,37 @@ var (
 	ErrClosed = errors.New("kafkalog: closed")
 )
 
-// replyDBTimeout is how long Open waits for the reply file's lock.
-const replyDBTimeout = time.Second
-
-// Log is the production outcome log: events go to the Kafka topic, replies
-// to a local bbolt file. It is safe for concurrent use.
-//
-// Unlike the embedded log, events and reply are not one transaction: Commit
-// publishes the events, then stores the reply. Delivery is at least once. If
-// the process dies in between, the command has no stored reply, and a
-// redelivered command runs again and publishes new events. Projections are
-// unharmed by a record delivered twice (the Feed applies each position and
-// each event id once), but the re-run's events are new events.
+// Log is the production outcome log. Commit writes a command's events and
+// reply to a local outbox (an embedded event log file) in one durable
+// transaction, exactly as the embedded deployment does; a relay goroutine
+// then publishes the outbox to the Kafka topic in order, keyed by tenant.
+// So a command never waits on Kafka, a Kafka outage loses nothing (the
+// topic catches up when it is back), and deduplication is as strict as
+// embedded. Delivery to the topic is at least once; the Feed applies each
+// event id once.
 type Log struct {
 	cfg    Config
 	logger *slog.Logger
 	pub    *kafka.Publisher
-	db     *bbolt.DB
+	outbox *eventlog.Log
 
-	// mu guards closed; Commit holds it shared so Close waits for sends in
-	// flight before closing the producer.
-	mu     sync.RWMutex
-	closed bool
-	// A command's reply check, publish and reply write are not atomic:
-	// commits of one id run one at a time so two deliveries cannot both
-	// publish.
-	locks [64]sync.Mutex
+	cancel    context.CancelFunc
+	relayDone chan struct{}
+	relayed   atomic.Uint64
+	relayMu   sync.Mutex
+	relayErr  error
+	closeOnce sync.Once
 }
 
 // Open checks that a broker of cfg.Brokers answers and that the events
 // topic exists (or can be auto-created) within cfg.DialTimeout, then opens
-// the reply file and the producer. A wrong address fails here, fast, with
-// the brokers named; nothing retries in the background.
+// the outbox and the producer and starts the relay. A wrong address fails
+// here, fast, with the brokers named.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Log, error) {
 	cfg = cfg.WithDefaults()
 	err := cfg.Validate()
-	if cfg.ReplyDB == "" {
-		err = errors.Join(err, errors.New("kafkalog: config: no ReplyDB path for command replies"))
+	if cfg.OutboxDB == "" {
+		err = errors.Join(err, errors.New("kafkalog: config: no OutboxDB path"))
 	}
 	if err != nil {
 		return nil, err
@@ -75,36 +66,23 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Log, error) {
 	if err := probe(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("kafkalog: open: %w", err)
 	}
-	db, err := openReplies(cfg.ReplyDB)
+	outbox, err := eventlog.Open(cfg.OutboxDB, eventlog.Options{Timeout: outboxLockTimeout})
 	if err != nil {
-		return nil, fmt.Errorf("kafkalog: open: %w", err)
+		return nil, fmt.Errorf("kafkalog: open outbox: %w", err)
 	}
 	pub, err := newPublisher(cfg, logger)
 	if err != nil {
-		db.Close()
+		outbox.Close()
 		return nil, fmt.Errorf("kafkalog: open: %w", err)
 	}
-	return &Log{cfg: cfg, logger: logger, pub: pub, db: db}, nil
+	relayCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	l := &Log{cfg: cfg, logger: logger, pub: pub, outbox: outbox, cancel: cancel, relayDone: make(chan struct{})}
+	go l.relay(relayCtx)
+	return l, nil
 }
 
-func openReplies(path string) (*bbolt.DB, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: replyDBTimeout})
-	if errors.Is(err, bbolt.ErrTimeout) {
-		return nil, fmt.Errorf("reply file %s is locked after %s; another process may hold it: %w", path, replyDBTimeout, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reply file %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketReplies)
-		return err
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("reply file %s: %w", path, err)
-	}
-	return db, nil
-}
+// outboxLockTimeout is how long Open waits for the outbox file's lock.
+const outboxLockTimeout = time.Second
 
 func newPublisher(cfg Config, logger *slog.Logger) (*kafka.Publisher, error) {
 	pub, err := kafka.NewPublisher(kafka.PublisherConfig{
@@ -118,27 +96,17 @@ func newPublisher(cfg Config, logger *slog.Logger) (*kafka.Publisher, error) {
 	return pub, nil
 }
 
-// Close waits for commits in flight, flushes and closes the producer, and
-// closes the reply file.
+// Close stops the relay (events not yet published stay in the outbox for
+// the next start), closes the producer and the outbox.
 func (l *Log) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	l.closed = true
-	err := l.pub.Close()
-	if dbErr := l.db.Close(); dbErr != nil {
-		err = errors.Join(err, dbErr)
-	}
+	var err error
+	l.closeOnce.Do(func() {
+		l.cancel()
+		<-l.relayDone
+		err = errors.Join(l.pub.Close(), l.outbox.Close())
+	})
 	if err != nil {
 		return fmt.Errorf("kafkalog: close: %w", err)
 	}
 	return nil
-}
-
-func (l *Log) lock(commandID string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(commandID))
-	return &l.locks[h.Sum32()%uint32(len(l.locks))]
 }

@@ -55,7 +55,7 @@ func TestOpenFailsFastNamingTheBroker(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := kafkalog.Config{Brokers: []string{tt.broker}, ReplyDB: t.TempDir() + "/r.db", DialTimeout: 500 * time.Millisecond}
+			cfg := kafkalog.Config{Brokers: []string{tt.broker}, OutboxDB: t.TempDir() + "/r.db", DialTimeout: 500 * time.Millisecond}
 			start := time.Now()
 			l, err := kafkalog.Open(t.Context(), cfg, logger())
 			took := time.Since(start)

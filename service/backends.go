@@ -90,12 +90,13 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 	s.closers = append(s.closers, s.projDB.Close)
 	if len(s.cfg.Kafka.Brokers) > 0 {
 		kcfg := s.cfg.Kafka
-		kcfg.ReplyDB = datadir.Path(s.cfg.DataDir, datadir.RepliesDB)
+		kcfg.OutboxDB = datadir.Path(s.cfg.DataDir, datadir.OutboxDB)
 		kl, err := kafkalog.Open(ctx, kcfg, s.logger)
 		if err != nil {
 			return fmt.Errorf("REGISTRY_KAFKA_BROKERS %v: %w", kcfg.Brokers, err)
 		}
 		s.closers = append(s.closers, kl.Close)
+		s.kafka = kl
 		feed, err := kafkalog.NewFeed(s.projDB, kcfg, s.logger, Projections(hasher)...)
 		if err != nil {
 			return err

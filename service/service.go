@@ -47,6 +47,7 @@ type Service struct {
 	events   *eventlog.Log       // embedded event log, nil with Kafka
 	runner   *projections.Runner // embedded projections, nil with Kafka
 	feed     *kafkalog.Feed      // projections from Kafka, nil embedded
+	kafka    *kafkalog.Log       // the Kafka event log, nil embedded
 	projDB   *bolt.DB
 	rest     *rest.Server
 	closers  []func() error
@@ -192,6 +193,9 @@ func (s *Service) readyChecks() []rest.Check {
 	checks := []rest.Check{{Name: "bus", Run: s.busReady}}
 	if s.vault != nil {
 		checks = append(checks, rest.Check{Name: "vault", Run: s.vault.Healthy})
+	}
+	if s.kafka != nil {
+		checks = append(checks, rest.Check{Name: "kafka", Run: s.kafka.Healthy})
 	}
 	return checks
 }
