@@ -36,7 +36,7 @@ func (s *Store) putGroup(ctx context.Context, g handlers.Group, update bool) (ha
 	if err := live(ctx); err != nil {
 		return handlers.Group{}, err
 	}
-	g, err := normaliseGroup(g)
+	g, err := handlers.NormaliseGroup(g)
 	if err != nil {
 		return handlers.Group{}, err
 	}
@@ -114,7 +114,7 @@ func (s *Store) groupTx(ctx context.Context, write bool, name string, fn func(b 
 	if err := live(ctx); err != nil {
 		return err
 	}
-	if err := groupName(name); err != nil {
+	if err := handlers.CheckGroupName(name); err != nil {
 		return err
 	}
 	return s.tx(write, func(tx *bolt.Tx) error { return fn(tx.Bucket(groupsBucket)) })

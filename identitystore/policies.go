@@ -84,7 +84,7 @@ func (s *Store) policyTx(ctx context.Context, write bool, name string, fn func(b
 	if err := live(ctx); err != nil {
 		return err
 	}
-	key, err := policyName(name)
+	key, err := handlers.PolicyName(name)
 	if err != nil {
 		return err
 	}

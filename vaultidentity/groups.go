@@ -26,7 +26,7 @@ func (a *Admin) CreateGroup(ctx context.Context, g handlers.Group) (handlers.Gro
 }
 
 func (a *Admin) createGroup(ctx context.Context, g handlers.Group) (handlers.Group, error) {
-	g, err := normaliseGroup(g)
+	g, err := handlers.NormaliseGroup(g)
 	if err != nil {
 		return handlers.Group{}, err
 	}
@@ -88,7 +88,7 @@ func (a *Admin) rollback(ctx context.Context, id string) error {
 
 // GetGroup returns the group called name, or ErrNotFound.
 func (a *Admin) GetGroup(ctx context.Context, name string) (handlers.Group, error) {
-	err := groupName(name)
+	err := handlers.CheckGroupName(name)
 	var sg storedGroup
 	if err == nil {
 		sg, err = a.readGroup(ctx, name)
@@ -103,7 +103,7 @@ func (a *Admin) GetGroup(ctx context.Context, name string) (handlers.Group, erro
 // returns ErrNotFound. It writes by id: a write by name would create a
 // group, without alias, had it been deleted meanwhile.
 func (a *Admin) UpdateGroup(ctx context.Context, g handlers.Group) (handlers.Group, error) {
-	out, err := normaliseGroup(g)
+	out, err := handlers.NormaliseGroup(g)
 	var sg storedGroup
 	if err == nil {
 		sg, err = a.readGroup(ctx, out.Name)
@@ -125,7 +125,7 @@ func (a *Admin) UpdateGroup(ctx context.Context, g handlers.Group) (handlers.Gro
 // returns ErrNotFound (Vault itself answers a delete of a missing group with
 // success).
 func (a *Admin) DeleteGroup(ctx context.Context, name string) error {
-	err := groupName(name)
+	err := handlers.CheckGroupName(name)
 	var sg storedGroup
 	if err == nil {
 		sg, err = a.readGroup(ctx, name)

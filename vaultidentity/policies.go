@@ -20,7 +20,7 @@ func (a *Admin) CreatePolicy(ctx context.Context, p handlers.Policy) error {
 }
 
 func (a *Admin) createPolicy(ctx context.Context, p handlers.Policy) error {
-	name, err := policyName(p.Name)
+	name, err := handlers.PolicyName(p.Name)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (a *Admin) createPolicy(ctx context.Context, p handlers.Policy) error {
 
 // PutPolicy creates or replaces p.
 func (a *Admin) PutPolicy(ctx context.Context, p handlers.Policy) error {
-	name, err := policyName(p.Name)
+	name, err := handlers.PolicyName(p.Name)
 	if err == nil {
 		err = a.writePolicy(ctx, name, p.Rules)
 	}
@@ -62,7 +62,7 @@ func (a *Admin) writePolicy(ctx context.Context, name, rules string) error {
 
 // GetPolicy returns the policy called name (any case), or ErrNotFound.
 func (a *Admin) GetPolicy(ctx context.Context, name string) (handlers.Policy, error) {
-	key, err := policyName(name)
+	key, err := handlers.PolicyName(name)
 	var p handlers.Policy
 	if err == nil {
 		p, err = a.readPolicy(ctx, key)
@@ -92,7 +92,7 @@ func (a *Admin) readPolicy(ctx context.Context, name string) (handlers.Policy, e
 // itself answers a delete of a missing policy with success). Groups naming
 // it keep the name.
 func (a *Admin) DeletePolicy(ctx context.Context, name string) error {
-	key, err := policyName(name)
+	key, err := handlers.PolicyName(name)
 	if err == nil {
 		_, err = a.readPolicy(ctx, key)
 	}

@@ -19,11 +19,51 @@ type load struct {
 	P99ms    float64 `json:"p99ms"`
 }
 
-// measure runs conc clients in closed loop against url for dur.
-func measure(ctx context.Context, url, token string, conc int, dur time.Duration) (load, error) {
+// measure runs conc HTTP clients in closed loop for dur, each sending the
+// requests build makes; a response other than 200 is an error.
+func measure(ctx context.Context, build func() (*http.Request, error), conc int, dur time.Duration) (load, error) {
 	tr := &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, IdleConnTimeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	return runLoad(ctx, conc, dur, func() error {
+		req, err := build()
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return err
+	})
+}
+
+// bearerGet builds GET url requests carrying token as a bearer token.
+func bearerGet(url, token string) func() (*http.Request, error) {
+	return headerGet(url, "Authorization", "Bearer "+token)
+}
+
+// headerGet builds GET url requests carrying one header.
+func headerGet(url, name, value string) func() (*http.Request, error) {
+	return func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(name, value)
+		return req, nil
+	}
+}
+
+// runLoad runs conc workers in closed loop for dur, each calling op again as
+// soon as it returns: op's latency is one sample. An op still running at
+// the deadline is waited for and counted, and so is the time it took.
+func runLoad(ctx context.Context, conc int, dur time.Duration, op func() error) (load, error) {
 	ctx, cancel := context.WithTimeout(ctx, dur)
 	defer cancel()
 	var (
@@ -42,17 +82,7 @@ func measure(ctx context.Context, url, token string, conc int, dur time.Duration
 			localErrs := 0
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				req, _ := http.NewRequest(http.MethodGet, url, nil)
-				req.Header.Set("Authorization", "Bearer "+token)
-				resp, err := client.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if err == nil && resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				if err != nil {
+				if err := op(); err != nil {
 					localErrs++
 					mu.Lock()
 					lastErr = err
@@ -77,6 +107,22 @@ func measure(ctx context.Context, url, token string, conc int, dur time.Duration
 		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 	}
 	return load{Requests: len(lat), Errors: errs, RPS: float64(len(lat)) / elapsed.Seconds(), P50ms: pct(0.50), P99ms: pct(0.99)}, nil
+}
+
+// warmAndMeasureHTTP is measure after a one-second warm-up.
+func warmAndMeasureHTTP(ctx context.Context, build func() (*http.Request, error), conc int, dur time.Duration) (load, error) {
+	if _, err := measure(ctx, build, conc, time.Second); err != nil {
+		return load{}, fmt.Errorf("warm-up: %w", err)
+	}
+	return measure(ctx, build, conc, dur)
+}
+
+// warmAndRun is runLoad after a one-second warm-up.
+func warmAndRun(ctx context.Context, conc int, dur time.Duration, op func() error) (load, error) {
+	if _, err := runLoad(ctx, conc, time.Second, op); err != nil {
+		return load{}, fmt.Errorf("warm-up: %w", err)
+	}
+	return runLoad(ctx, conc, dur, op)
 }
 
 // startBare serves body as the registry would (same headers), nothing else.

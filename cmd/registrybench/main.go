@@ -1,8 +1,11 @@
 // Command registrybench measures the registry beside bare ceilings in the
 // same run and writes the figures as JSON: REST image-pull GET against a
-// bare net/http handler returning the same bytes, and audit replay and
-// verify rates over the log that run produced. Timing is measured here,
-// never asserted in tests.
+// bare net/http handler returning the same bytes, audit replay and verify
+// rates over the log that run produced, REST GET through registryd on a
+// real Vault dev server against a bare Vault KV v2 read (with the token
+// exchange cache's hit rate), and a command round trip over Kafka through
+// kafkaingress and the bus against a bare relay on the same clients.
+// Timing is measured here, never asserted in tests.
 package main
 
 import (
@@ -31,6 +34,8 @@ type result struct {
 	Ratio       float64            `json:"restToBareThroughputRatio"`
 	Replay      rate               `json:"auditReplay"`
 	Verify      rate               `json:"auditVerify"`
+	Vault       *vaultResult       `json:"vault,omitempty"`
+	Kafka       *kafkaResult       `json:"kafka,omitempty"`
 	Notes       []string           `json:"notes"`
 	Extra       map[string]float64 `json:"extra,omitempty"`
 }
@@ -46,15 +51,25 @@ func main() {
 	conc := flag.Int("c", 32, "concurrent clients")
 	dur := flag.Duration("d", 5*time.Second, "duration of each throughput measurement")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the REST measurement here")
+	var o options
+	flag.BoolVar(&o.skipVault, "skip-vault", false, "skip the Vault measurements (they start a Vault dev server)")
+	flag.BoolVar(&o.skipKafka, "skip-kafka", false, "skip the Kafka measurements")
+	flag.IntVar(&o.kafkaInFlight, "kafka-inflight", 32, "Kafka requests in flight")
 	flag.Parse()
 	profilePath = *cpuProfile
-	if err := run(*out, *conc, *dur); err != nil {
+	if err := run(*out, *conc, *dur, o); err != nil {
 		fmt.Fprintln(os.Stderr, "registrybench:", err)
 		os.Exit(1)
 	}
 }
 
 var profilePath string
+
+// options selects the optional measurements.
+type options struct {
+	skipVault, skipKafka bool
+	kafkaInFlight        int
+}
 
 func startProfile(path string) (func(), error) {
 	if path == "" {
@@ -91,7 +106,12 @@ func startProfile(path string) (func(), error) {
 	}, nil
 }
 
-func run(out string, conc int, dur time.Duration) error {
+// summary prints one measurement's line to stderr.
+func summary(name string, l load) {
+	fmt.Fprintf(os.Stderr, "%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors\n", name, l.RPS, l.P50ms, l.P99ms, l.Errors)
+}
+
+func run(out string, conc int, dur time.Duration, o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir, err := os.MkdirTemp("", "registrybench-")
@@ -101,7 +121,7 @@ func run(out string, conc int, dur time.Duration) error {
 	defer os.RemoveAll(dir)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 
-	reg, err := startRegistry(ctx, dir, logger)
+	reg, err := startRegistry(ctx, filepath.Join(dir, "embedded"), logger)
 	if err != nil {
 		return err
 	}
@@ -110,42 +130,72 @@ func run(out string, conc int, dur time.Duration) error {
 	if err != nil {
 		return err
 	}
+	restGet := bearerGet(url, token)
 	res := result{Date: time.Now().UTC(), GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Concurrency: conc, Duration: dur.String()}
 	// Warm both paths up, then measure them back to back.
-	if _, err := measure(ctx, url, token, conc, time.Second); err != nil {
+	if _, err := measure(ctx, restGet, conc, time.Second); err != nil {
 		return err
 	}
 	stopProfile, err := startProfile(profilePath)
 	if err != nil {
 		return err
 	}
-	res.RESTGet, err = measure(ctx, url, token, conc, dur)
+	res.RESTGet, err = measure(ctx, restGet, conc, dur)
 	stopProfile()
 	if err != nil {
 		return fmt.Errorf("REST GET: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "REST GET: %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", res.RESTGet.RPS, res.RESTGet.P50ms, res.RESTGet.P99ms)
+	summary("REST GET", res.RESTGet)
 	bareURL, stopBare, err := startBare(body)
 	if err != nil {
 		return err
 	}
 	defer stopBare()
-	if _, err := measure(ctx, bareURL, token, conc, time.Second); err != nil {
-		return err
-	}
-	if res.BareHTTP, err = measure(ctx, bareURL, token, conc, dur); err != nil {
+	if res.BareHTTP, err = warmAndMeasureHTTP(ctx, bearerGet(bareURL, token), conc, dur); err != nil {
 		return fmt.Errorf("bare: %w", err)
 	}
-	if res.BareHTTP.RPS > 0 {
-		res.Ratio = res.RESTGet.RPS / res.BareHTTP.RPS
-	}
+	stopBare()
+	summary("bare net/http", res.BareHTTP)
+	res.Ratio = res.RESTGet.RPS / res.BareHTTP.RPS
 	if res.Replay, res.Verify, err = reg.auditRates(ctx, filepath.Join(dir, "replay.db")); err != nil {
 		return fmt.Errorf("audit: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "audit replay: %.0f records/s (%d records); verify: %.0f records/s\n", res.Replay.PerSec, res.Replay.Count, res.Verify.PerSec)
+	reg.stop() // idle from here on; keep it off the cores the next measurements use
+	if !o.skipVault {
+		if res.Vault, err = benchVault(ctx, filepath.Join(dir, "vault"), logger, conc, dur); err != nil {
+			return fmt.Errorf("vault: %w", err)
+		}
+		summary("REST GET on Vault", res.Vault.RESTGet)
+		summary("bare Vault KV v2 read", res.Vault.Bare)
+		tc := res.Vault.TokenCache
+		fmt.Fprintf(os.Stderr, "Vault token-exchange cache: %d hits, %d misses, hit rate %.4f\n", tc.Hits, tc.Misses, tc.HitRate)
+	}
+	if !o.skipKafka {
+		if res.Kafka, err = benchKafka(ctx, filepath.Join(dir, "kafka"), logger, o.kafkaInFlight, dur); err != nil {
+			return fmt.Errorf("kafka: %w", err)
+		}
+		summary("Kafka command round trip", res.Kafka.Command)
+		summary("bare Sarama relay round trip", res.Kafka.Bare)
 	}
 	res.Notes = []string{
 		"client and server share the machine's cores; compare figures only within one run",
 		"every REST GET is a command on the bus, an audited read event committed to the bbolt event log, and a projection update",
 		"bare = net/http returning the same response bytes, with no authentication",
+	}
+	if res.Vault != nil {
+		res.Notes = append(res.Notes,
+			"vault.restImagePullGet = the same REST GET through registryd on a Vault dev server (KV v2, JWT auth, tenant policy), at the same concurrency; each GET exchanges the caller's JWT for a Vault token (cached) and reads the secret's data and metadata from Vault in parallel",
+			"vault.bareVaultKVv2Read = GET /v1/{mount}/data/image-pull/{tenant}/{name} straight from Vault with X-Vault-Token of a token from auth/jwt/login with the same JWT: one Vault read, Vault's own response bytes, no registry",
+			"vault.tokenExchangeCache counts every token lookup of the registry's Vault store over that registry's whole run (seed, warm-up, measurement); hitRate = hits/(hits+misses)",
+		)
+	}
+	if res.Kafka != nil {
+		res.Notes = append(res.Notes,
+			"kafka: in-process kfake broker, 4 partitions; the load generator is franz-go (linger 0), requests keyed by id, the same for both sides; a round trip is produce request → reply record consumed, correlated by id; inFlight requests outstanding, closed loop",
+			"kafka.commandRoundTrip = watermill-kafka subscriber (consumer group, kafkalog.SaramaConfig) → kafkaingress → a trivial command on the bus (embedded bbolt event log: reply sealed and committed) → reply published with the watermill-kafka publisher (kafkalog.SaramaConfig)",
+			"kafka.bareSaramaRelayRoundTrip = the same watermill-kafka subscriber, router and publisher settings, the handler publishing the reply at once: no ingress, no bus, no event log",
+		)
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {

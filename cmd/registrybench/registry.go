@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,6 +28,8 @@ type registry struct {
 	stop   func()
 }
 
+// startRegistry starts an embedded registry in dir trusting an issuer of
+// its own.
 func startRegistry(ctx context.Context, dir string, logger *slog.Logger) (*registry, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,43 +37,67 @@ func startRegistry(ctx context.Context, dir string, logger *slog.Logger) (*regis
 	}
 	iss, err := oidcissuer.New(oidcissuer.Options{Issuer: "http://" + ln.Addr().String(), Audience: "registry-api"})
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	issSrv := &http.Server{Handler: iss.Handler()}
 	go issSrv.Serve(ln)
-	level := new(slog.LevelVar)
-	level.Set(slog.LevelWarn)
-	svc, err := service.New(ctx, service.Config{
+	r, err := runService(ctx, service.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: dir,
 		OIDC: auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
-	}, logger, level)
+	}, iss, logger)
 	if err != nil {
 		issSrv.Close()
+		return nil, err
+	}
+	stopService := r.stop
+	r.stop = sync.OnceFunc(func() { stopService(); issSrv.Close() })
+	return r, nil
+}
+
+// runService builds a registry from cfg, trusting iss, runs it and waits
+// until it is ready. stop may be called more than once.
+func runService(ctx context.Context, cfg service.Config, iss *oidcissuer.Issuer, logger *slog.Logger) (*registry, error) {
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	svc, err := service.New(ctx, cfg, logger, level)
+	if err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = svc.Run(runCtx); close(done) }()
-	for i := 0; i < 500; i++ {
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	for i := 0; ; i++ {
 		if resp, err := http.Get(svc.BaseURL() + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				break
 			}
 		}
+		if i == 1000 {
+			stop()
+			return nil, fmt.Errorf("registry at %s not ready within 10s", svc.BaseURL())
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return &registry{svc: svc, issuer: iss, dir: dir, stop: func() { cancel(); <-done; issSrv.Close() }}, nil
+	return &registry{svc: svc, issuer: iss, dir: cfg.DataDir, stop: stop}, nil
 }
+
+// The tenant and secret every measurement reads.
+const (
+	benchTenant = "tenant-bench"
+	benchSecret = "bench-secret"
+)
 
 // seedSecret stores one image-pull secret and returns its URL, a token and
 // the exact response body a GET returns.
 func (r *registry) seedSecret() (url, token string, body []byte, err error) {
-	token, err = r.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{"tenant-bench"}, Roles: []string{"developer"}, TTL: time.Hour})
+	token, err = r.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
 	if err != nil {
 		return
 	}
-	url = r.svc.BaseURL() + "/registry-api/image-pull/secret/bench-secret"
+	url = r.svc.BaseURL() + "/registry-api/image-pull/secret/" + benchSecret
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(`{"username":"bench-user","password":"bench-password","url":"https://registry.example.com"}`)))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
@@ -88,7 +115,9 @@ func (r *registry) seedSecret() (url, token string, body []byte, err error) {
 		return
 	}
 	defer resp.Body.Close()
-	body, err = io.ReadAll(resp.Body)
+	if body, err = io.ReadAll(resp.Body); err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("seed: read back: status %d", resp.StatusCode)
+	}
 	return
 }
 

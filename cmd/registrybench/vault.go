@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/testkit"
+	"github.com/hypo-registry/registry/vaultidentity"
+	"github.com/hypo-registry/registry/vaultstore"
+)
+
+// vaultResult compares a REST secret GET through registryd on Vault with a
+// bare KV v2 read of the same secret straight from Vault.
+type vaultResult struct {
+	RESTGet    load       `json:"restImagePullGet"`
+	Bare       load       `json:"bareVaultKVv2Read"`
+	Ratio      float64    `json:"restToBareThroughputRatio"`
+	TokenCache tokenStats `json:"tokenExchangeCache"`
+}
+
+// tokenStats is the Vault store's token-exchange cache over the whole
+// registry run: seeding, warm-up and measurement.
+type tokenStats struct {
+	Hits    uint64  `json:"hits"`
+	Misses  uint64  `json:"misses"`
+	HitRate float64 `json:"hitRate"`
+}
+
+// benchVault starts a Vault dev server with its issuer, a registry on it,
+// and measures both sides back to back.
+func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, dur time.Duration) (*vaultResult, error) {
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "vault: "+format+"\n", args...) }
+	v, stopVault, err := testkit.LaunchVault(logf)
+	if err != nil {
+		return nil, err
+	}
+	defer stopVault()
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = v.Provision(pctx, benchTenant)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := runService(ctx, service.Config{
+		HTTPAddr: "127.0.0.1:0", DataDir: dir,
+		Vault:      vaultstore.Config{Addr: v.Addr, Mount: v.Mount, AuthMount: v.JWTMount, Role: v.Role},
+		VaultAdmin: vaultidentity.Config{AdminToken: v.RootToken},
+		OIDC:       auth.Config{Issuer: v.OIDC.URL, Audience: testkit.Audience},
+	}, v.OIDC.Issuer, logger)
+	if err != nil {
+		return nil, fmt.Errorf("registry on vault: %w", err)
+	}
+	defer reg.stop()
+	url, jwt, _, err := reg.seedSecret()
+	if err != nil {
+		return nil, err
+	}
+	var res vaultResult
+	if res.RESTGet, err = warmAndMeasureHTTP(ctx, bearerGet(url, jwt), conc, dur); err != nil {
+		return nil, fmt.Errorf("REST GET on vault: %w", err)
+	}
+	hits, misses := reg.svc.VaultStore().Stats()
+	res.TokenCache = tokenStats{Hits: hits, Misses: misses}
+	if hits+misses > 0 {
+		res.TokenCache.HitRate = float64(hits) / float64(hits+misses)
+	}
+	reg.stop() // idle, but out of the bare side's way
+
+	vaultToken, err := vaultLogin(ctx, v.Addr, v.JWTMount, v.Role, jwt)
+	if err != nil {
+		return nil, err
+	}
+	p, err := secretpath.New(secretpath.ImagePull, benchTenant, benchSecret)
+	if err != nil {
+		return nil, err
+	}
+	bareURL := v.Addr + "/v1/" + v.Mount + "/data/" + p.String()
+	if res.Bare, err = warmAndMeasureHTTP(ctx, headerGet(bareURL, "X-Vault-Token", vaultToken), conc, dur); err != nil {
+		return nil, fmt.Errorf("bare vault read: %w", err)
+	}
+	res.Ratio = res.RESTGet.RPS / res.Bare.RPS
+	return &res, nil
+}
+
+// vaultLogin exchanges jwt for a Vault token at auth/{mount}/login, as the
+// registry's Vault store does for each caller.
+func vaultLogin(ctx context.Context, addr, mount, role, jwt string) (string, error) {
+	body, err := json.Marshal(map[string]string{"role": role, "jwt": jwt})
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, addr+"/v1/auth/"+mount+"/login", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("vault login: %w", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Auth struct {
+			ClientToken string `json:"client_token"`
+		} `json:"auth"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Auth.ClientToken == "" {
+		return "", fmt.Errorf("vault login: status %d, decode error %v", resp.StatusCode, err)
+	}
+	return out.Auth.ClientToken, nil
+}
