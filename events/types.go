@@ -21,12 +21,41 @@ const (
 	ImagePullSecretRead    = "io.hypo.registry.imagepull.secret.read"
 	ImagePullSecretsListed = "io.hypo.registry.imagepull.secrets.listed"
 
+	PackageRegistrySecretCreated = "io.hypo.registry.packageregistry.secret.created"
+	PackageRegistrySecretUpdated = "io.hypo.registry.packageregistry.secret.updated"
+	PackageRegistrySecretDeleted = "io.hypo.registry.packageregistry.secret.deleted"
+	PackageRegistrySecretRead    = "io.hypo.registry.packageregistry.secret.read"
+	PackageRegistrySecretsListed = "io.hypo.registry.packageregistry.secrets.listed"
+
+	FabricSecretCreated = "io.hypo.registry.fabric.secret.created"
+	FabricSecretUpdated = "io.hypo.registry.fabric.secret.updated"
+	FabricSecretDeleted = "io.hypo.registry.fabric.secret.deleted"
+	FabricSecretRead    = "io.hypo.registry.fabric.secret.read"
+	FabricSecretsListed = "io.hypo.registry.fabric.secrets.listed"
+
 	// CommandRejected: a command was refused for a reason the caller can fix
 	// (invalid, not found, conflict, forbidden). Nothing was changed.
 	CommandRejected = "io.hypo.registry.command.rejected"
 	// CommandFailed: a command could not complete because a backend failed
 	// after every retry.
 	CommandFailed = "io.hypo.registry.command.failed"
+
+	// Identity: groups and ACL policies (admin), and the policy-group-flow
+	// that provisions the caller's own tenant. Policy events carry the
+	// rules' SHA-256 ("rulesSha256"), never the rules.
+	IdentityGroupCreated  = "io.hypo.registry.identity.group.created"
+	IdentityGroupUpdated  = "io.hypo.registry.identity.group.updated"
+	IdentityGroupDeleted  = "io.hypo.registry.identity.group.deleted"
+	IdentityGroupRead     = "io.hypo.registry.identity.group.read"
+	IdentityPolicyCreated = "io.hypo.registry.identity.policy.created"
+	IdentityPolicyUpdated = "io.hypo.registry.identity.policy.updated"
+	IdentityPolicyDeleted = "io.hypo.registry.identity.policy.deleted"
+	IdentityPolicyRead    = "io.hypo.registry.identity.policy.read"
+	// IdentityTenantProvisioned: the flow made the tenant's group with its
+	// policy. IdentityTenantProvisionRolledBack: the group could not be
+	// made and the policy the flow had made was deleted again.
+	IdentityTenantProvisioned         = "io.hypo.registry.identity.tenant.provisioned"
+	IdentityTenantProvisionRolledBack = "io.hypo.registry.identity.tenant.provision.rolledback"
 )
 
 // Topics.

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/gorilla/mux"
-
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
 )
@@ -29,18 +27,17 @@ func (s *Server) listImagePull(w http.ResponseWriter, r *http.Request, p auth.Pr
 	s.dispatch(w, r, p, "ListImagePullSecrets", &handlers.ListImagePullSecrets{Auth: handlers.Auth{Caller: p.Caller()}}, http.StatusOK, "")
 }
 
-func (s *Server) getImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	cmd := &handlers.GetImagePullSecret{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"]}
+func (s *Server) getImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {
+	cmd := &handlers.GetImagePullSecret{Auth: handlers.Auth{Caller: p.Caller()}, Name: name}
 	s.dispatch(w, r, p, "GetImagePullSecret", cmd, http.StatusOK, "")
 }
 
-func (s *Server) createImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) createImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {
 	var body credentialBody
 	if err := decodeJSON(w, r, &body); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
-	name := mux.Vars(r)["name"]
 	cmd := &handlers.CreateImagePullSecret{
 		Auth: handlers.Auth{Caller: p.Caller()}, Name: name,
 		Username: deref(body.Username), Password: deref(body.Password), URL: deref(body.URL),
@@ -49,20 +46,20 @@ func (s *Server) createImagePull(w http.ResponseWriter, r *http.Request, p auth.
 	s.dispatch(w, r, p, "CreateImagePullSecret", cmd, http.StatusCreated, location)
 }
 
-func (s *Server) updateImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) updateImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {
 	var body credentialBody
 	if err := decodeJSON(w, r, &body); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
 	cmd := &handlers.UpdateImagePullSecret{
-		Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"],
+		Auth: handlers.Auth{Caller: p.Caller()}, Name: name,
 		Username: body.Username, Password: body.Password, URL: body.URL,
 	}
 	s.dispatch(w, r, p, "UpdateImagePullSecret", cmd, http.StatusOK, "")
 }
 
-func (s *Server) deleteImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	cmd := &handlers.DeleteImagePullSecret{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"]}
+func (s *Server) deleteImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {
+	cmd := &handlers.DeleteImagePullSecret{Auth: handlers.Auth{Caller: p.Caller()}, Name: name}
 	s.dispatch(w, r, p, "DeleteImagePullSecret", cmd, http.StatusNoContent, "")
 }

@@ -63,6 +63,9 @@ func New(deps Deps) (*Server, error) {
 		deps.AdminRole = "admin"
 	}
 	s := &Server{deps: deps, router: mux.NewRouter()}
+	// Match on the escaped path, so a name may hold an encoded '/' (a
+	// package-registry name that is a URL); handlers decode it with pathVar.
+	s.router.UseEncodedPath()
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, errRouteNotFound)
 	})
@@ -93,11 +96,26 @@ func (s *Server) routes() {
 	api := r.PathPrefix("/registry-api").Subrouter()
 	ip := api.PathPrefix("/image-pull").Subrouter()
 	ip.HandleFunc("/secrets", s.authed(s.listImagePull)).Methods(http.MethodGet)
-	ip.HandleFunc("/secret/{name}", s.authed(s.getImagePull)).Methods(http.MethodGet)
-	ip.HandleFunc("/secret/{name}", s.authed(s.createImagePull)).Methods(http.MethodPost)
-	ip.HandleFunc("/secret/{name}", s.authed(s.updateImagePull)).Methods(http.MethodPatch)
-	ip.HandleFunc("/secret/{name}", s.authed(s.deleteImagePull)).Methods(http.MethodDelete)
+	ip.HandleFunc("/secret/{name}", s.authed(named(s.getImagePull))).Methods(http.MethodGet)
+	ip.HandleFunc("/secret/{name}", s.authed(named(s.createImagePull))).Methods(http.MethodPost)
+	ip.HandleFunc("/secret/{name}", s.authed(named(s.updateImagePull))).Methods(http.MethodPatch)
+	ip.HandleFunc("/secret/{name}", s.authed(named(s.deleteImagePull))).Methods(http.MethodDelete)
 
+	pr := api.PathPrefix("/package-registry").Subrouter()
+	pr.HandleFunc("/secrets", s.authed(s.listPackageRegistry)).Methods(http.MethodGet)
+	pr.HandleFunc("/secret/{name}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
+	pr.HandleFunc("/secret/{name}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
+	pr.HandleFunc("/secret/{name}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
+	pr.HandleFunc("/secret/{name}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
+
+	fa := api.PathPrefix("/fabric").Subrouter()
+	fa.HandleFunc("/secrets", s.authed(s.listFabric)).Methods(http.MethodGet)
+	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.getFabric))).Methods(http.MethodGet)
+	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.createFabric))).Methods(http.MethodPost)
+	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
+	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
+
+	s.identityRoutes(api)
 	api.HandleFunc("/admin/logs", s.authed(s.getLogLevel)).Methods(http.MethodGet)
 	api.HandleFunc("/admin/logs", s.authed(s.setLogLevel)).Methods(http.MethodPut, http.MethodPost)
 }

@@ -112,6 +112,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerHandlers(s.bus, s.store); err != nil {
 		return nil, err
 	}
+	if err := registerIdentityHandlers(s.bus, s.identity, cfg); err != nil {
+		return nil, err
+	}
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,

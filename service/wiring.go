@@ -14,12 +14,30 @@ func registerHandlers(b *bus.Bus, store handlers.SecretStore) error {
 	if err != nil {
 		return err
 	}
+	pr, err := handlers.NewPackageRegistrySecrets(store)
+	if err != nil {
+		return err
+	}
+	fs, err := handlers.NewFabricSecrets(store)
+	if err != nil {
+		return err
+	}
 	for _, err := range []error{
 		bus.Handle(b, "imagepull.create", ip.Create),
 		bus.Handle(b, "imagepull.get", ip.Get),
 		bus.Handle(b, "imagepull.list", ip.List),
 		bus.Handle(b, "imagepull.update", ip.Update),
 		bus.Handle(b, "imagepull.delete", ip.Delete),
+		bus.Handle(b, "packageregistry.create", pr.Create),
+		bus.Handle(b, "packageregistry.get", pr.Get),
+		bus.Handle(b, "packageregistry.list", pr.List),
+		bus.Handle(b, "packageregistry.update", pr.Update),
+		bus.Handle(b, "packageregistry.delete", pr.Delete),
+		bus.Handle(b, "fabric.create", fs.Create),
+		bus.Handle(b, "fabric.get", fs.Get),
+		bus.Handle(b, "fabric.list", fs.List),
+		bus.Handle(b, "fabric.update", fs.Update),
+		bus.Handle(b, "fabric.delete", fs.Delete),
 	} {
 		if err != nil {
 			return err

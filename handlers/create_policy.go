@@ -1,0 +1,38 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hypo-registry/registry/events"
+)
+
+// CreatePolicy makes an ACL policy from HCL rules; an existing name is
+// ErrConflict, rules that do not parse are ErrInvalid. The name is stored
+// lower case, as Vault does; Vault's built-in policies cannot be named.
+// Admin only.
+type CreatePolicy struct {
+	Auth
+	Name  string `json:"name"`
+	Rules string `json:"rules"`
+}
+
+// CreatePolicy handles CreatePolicy. The reply is the policy as stored.
+func (h *Identity) CreatePolicy(ctx context.Context, cmd CreatePolicy) (Result, error) {
+	const op = "create policy"
+	if err := h.requireAdmin(cmd.Caller, op); err != nil {
+		return Result{}, err
+	}
+	name, err := policyName(op, cmd.Name)
+	if err != nil {
+		return Result{}, err
+	}
+	if cmd.Rules == "" {
+		return Result{}, fmt.Errorf("%w: %s %s: rules are required", ErrInvalid, op, name)
+	}
+	p := Policy{Name: name, Rules: cmd.Rules}
+	if err := h.admin.CreatePolicy(ctx, p); err != nil {
+		return Result{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return Result{Events: []events.Outcome{policyEvent(events.IdentityPolicyCreated, cmd.Caller, p)}, Reply: p}, nil
+}

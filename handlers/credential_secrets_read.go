@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/secretpath"
+)
+
+// get reads a secret, values included. Every read is an event, so the audit
+// log shows who read which secret when.
+func (s credentialSecrets) get(ctx context.Context, c Caller, name string) (Result, error) {
+	cred, ev, err := s.read(ctx, c, name)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Events: []events.Outcome{ev}, Reply: cred}, nil
+}
+
+// read is get returning the credential and its read event apart.
+func (s credentialSecrets) read(ctx context.Context, c Caller, name string) (RegistryCredential, events.Outcome, error) {
+	p, err := s.path(c, name)
+	if err != nil {
+		return RegistryCredential{}, events.Outcome{}, err
+	}
+	sec, err := s.store.Read(ctx, c, p, 0)
+	if err != nil {
+		return RegistryCredential{}, events.Outcome{}, nameErr("read "+s.kind.noun, name, err)
+	}
+	ev := events.Outcome{
+		Type: s.kind.read, Tenant: p.Tenant, Subject: subject(p),
+		Data: map[string]any{"name": name, "version": sec.Version, "actor": c.Subject},
+	}
+	cred := RegistryCredential{
+		Name: s.shownName(sec, name), Username: sec.Data["username"], Password: sec.Data["password"],
+		Version: sec.Version, CreatedTime: sec.Metadata.CreatedTime, UpdatedTime: sec.Metadata.UpdatedTime,
+	}
+	if s.kind.withURL {
+		cred.URL = sec.Data["url"]
+	}
+	return cred, ev, nil
+}
+
+// list lists the names of the caller's secrets: for a derived key, each as
+// it was given at creation.
+func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
+	tenant := c.Tenant
+	if err := secretpath.CheckTenant(tenant); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	names, err := s.store.List(ctx, c, s.scope, tenant)
+	if err != nil {
+		return Result{}, fmt.Errorf("list %ss: %w", s.kind.noun, err)
+	}
+	if s.kind.key != nil {
+		if names, err = s.givenNames(ctx, c, names); err != nil {
+			return Result{}, err
+		}
+	}
+	if names == nil {
+		names = []string{}
+	}
+	return Result{
+		Events: []events.Outcome{{
+			Type: s.kind.listed, Tenant: tenant, Subject: tenant + "/" + string(s.scope),
+			Data: map[string]any{"count": len(names), "actor": c.Subject},
+		}},
+		Reply: names,
+	}, nil
+}
+
+// givenNames reads each secret for the name it was given. The store lists
+// keys only, and a key is not the name as given (case, scheme, slashes). A
+// secret gone between list and read, or whose current version is deleted,
+// is left out: a GET of it would be not found.
+func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []string) ([]string, error) {
+	names := make([]string, 0, len(keys))
+	for _, k := range keys {
+		p, err := secretpath.New(s.scope, c.Tenant, k)
+		if err != nil { // a key written outside this service
+			names = append(names, k)
+			continue
+		}
+		sec, err := s.store.Read(ctx, c, p, 0)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return nil, storeErr("list "+s.kind.noun+"s: read", p, err)
+		case sec.Data[nameKey] != "":
+			names = append(names, sec.Data[nameKey])
+		default:
+			names = append(names, s.kind.display(k))
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
