@@ -16,5 +16,8 @@ const (
 	DevIssuer     = "dev-issuer.json" // the --dev issuer's signing key and settings
 )
 
+// TerminalKey is the P-256 key signing terminal access tokens (PKCS#8 PEM).
+const TerminalKey = "terminal-signing.key"
+
 // Path joins dir and one of the names above.
 func Path(dir, name string) string { return filepath.Join(dir, name) }

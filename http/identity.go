@@ -34,7 +34,7 @@ func (s *Server) identityRoutes(api *mux.Router) {
 func groupLocation(name string) string { return "/registry-api/group/" + url.PathEscape(name) }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	cmd := &handlers.GetGroup{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"]}
+	cmd := &handlers.GetGroup{Auth: handlers.Auth{Caller: p.Caller()}, Name: decodedVar(r, "name")}
 	s.dispatch(w, r, p, "GetGroup", cmd, http.StatusOK, "")
 }
 
@@ -55,19 +55,19 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return
 	}
 	cmd := &handlers.UpdateGroup{
-		Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"],
+		Auth: handlers.Auth{Caller: p.Caller()}, Name: decodedVar(r, "name"),
 		Policies: body.Policies, Metadata: body.Metadata,
 	}
 	s.dispatch(w, r, p, "UpdateGroup", cmd, http.StatusOK, "")
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	cmd := &handlers.DeleteGroup{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"]}
+	cmd := &handlers.DeleteGroup{Auth: handlers.Auth{Caller: p.Caller()}, Name: decodedVar(r, "name")}
 	s.dispatch(w, r, p, "DeleteGroup", cmd, http.StatusNoContent, "")
 }
 
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	cmd := &handlers.GetPolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"]}
+	cmd := &handlers.GetPolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: decodedVar(r, "name")}
 	s.dispatch(w, r, p, "GetPolicy", cmd, http.StatusOK, "")
 }
 
@@ -77,7 +77,7 @@ func (s *Server) createPolicy(w http.ResponseWriter, r *http.Request, p auth.Pri
 		writeProblem(w, r, err)
 		return
 	}
-	name := mux.Vars(r)["name"]
+	name := decodedVar(r, "name")
 	cmd := &handlers.CreatePolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: name, Rules: body.Rules}
 	s.dispatch(w, r, p, "CreatePolicy", cmd, http.StatusCreated, "/registry-api/policy/"+url.PathEscape(name))
 }
@@ -88,12 +88,12 @@ func (s *Server) updatePolicy(w http.ResponseWriter, r *http.Request, p auth.Pri
 		writeProblem(w, r, err)
 		return
 	}
-	cmd := &handlers.UpdatePolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"], Rules: body.Rules}
+	cmd := &handlers.UpdatePolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: decodedVar(r, "name"), Rules: body.Rules}
 	s.dispatch(w, r, p, "UpdatePolicy", cmd, http.StatusOK, "")
 }
 
 func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	cmd := &handlers.DeletePolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: mux.Vars(r)["name"]}
+	cmd := &handlers.DeletePolicy{Auth: handlers.Auth{Caller: p.Caller()}, Name: decodedVar(r, "name")}
 	s.dispatch(w, r, p, "DeletePolicy", cmd, http.StatusNoContent, "")
 }
 

@@ -37,3 +37,14 @@ func namedBy(key string, h func(http.ResponseWriter, *http.Request, auth.Princip
 		h(w, r, p, name)
 	}
 }
+
+// decodedVar is pathVar for handlers that validate the name themselves: a
+// badly encoded variable is returned as it came, and the handler's name
+// rules refuse it ('%' is reserved in every name).
+func decodedVar(r *http.Request, key string) string {
+	v, err := pathVar(r, key)
+	if err != nil {
+		return mux.Vars(r)[key]
+	}
+	return v
+}

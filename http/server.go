@@ -116,6 +116,8 @@ func (s *Server) routes() {
 	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
 
 	s.identityRoutes(api)
+	s.kubeConfRoutes(api)
+	s.openAPIRoutes(api)
 	api.HandleFunc("/admin/logs", s.authed(s.getLogLevel)).Methods(http.MethodGet)
 	api.HandleFunc("/admin/logs", s.authed(s.setLogLevel)).Methods(http.MethodPut, http.MethodPost)
 }

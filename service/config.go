@@ -12,6 +12,7 @@ import (
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/kafkalog"
+	"github.com/hypo-registry/registry/terminaltoken"
 	"github.com/hypo-registry/registry/vaultidentity"
 	"github.com/hypo-registry/registry/vaultstore"
 )
@@ -52,6 +53,11 @@ type Config struct {
 	Bus bus.Config
 	// ShutdownTimeout bounds a graceful stop. Default 15s.
 	ShutdownTimeout time.Duration
+	// TerminalToken configures the terminal access tokens of
+	// GET /registry-api/kube-conf/token/{serviceId}/{id}: issuer, audience
+	// and lifetime (at most 15 minutes). The signing key is
+	// DataDir/terminal-signing.key.
+	TerminalToken terminaltoken.Config
 }
 
 // DevAudience is the audience of dev tokens.
@@ -113,6 +119,9 @@ func (c Config) Validate() error {
 		if c.OIDC.Audience == "" {
 			errs = append(errs, errors.New("REGISTRY_OIDC_AUDIENCE is required"))
 		}
+	}
+	if err := c.TerminalToken.WithDefaults().Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.OIDC.Leeway < 0 || c.OIDC.Leeway > auth.MaxLeeway {
 		errs = append(errs, fmt.Errorf("REGISTRY_OIDC_LEEWAY %s: must be between 0 and %s", c.OIDC.Leeway, auth.MaxLeeway))

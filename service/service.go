@@ -25,6 +25,7 @@ import (
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
 	"github.com/hypo-registry/registry/seal"
+	"github.com/hypo-registry/registry/terminaltoken"
 	"github.com/hypo-registry/registry/vaultstore"
 )
 
@@ -115,6 +116,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerIdentityHandlers(s.bus, s.identity, cfg); err != nil {
 		return nil, err
 	}
+	signer, err := terminaltoken.LoadOrCreate(datadir.Path(cfg.DataDir, datadir.TerminalKey), cfg.TerminalToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := registerKubeconfHandlers(s.bus, s.store, signer); err != nil {
+		return nil, err
+	}
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
@@ -123,6 +131,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err != nil {
 		return nil, err
 	}
+	s.rest.MountTerminalJWKS(signer)
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}

@@ -34,6 +34,7 @@ type result struct {
 	Ratio       float64            `json:"restToBareThroughputRatio"`
 	Replay      rate               `json:"auditReplay"`
 	Verify      rate               `json:"auditVerify"`
+	PackageReg  *pkgRegLoads       `json:"packageRegistry,omitempty"`
 	Vault       *vaultResult       `json:"vault,omitempty"`
 	Kafka       *kafkaResult       `json:"kafka,omitempty"`
 	Notes       []string           `json:"notes"`
@@ -157,6 +158,29 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	stopBare()
 	summary("bare net/http", res.BareHTTP)
 	res.Ratio = res.RESTGet.RPS / res.BareHTTP.RPS
+	// Package-registry GET and list, each beside bare net/http serving the
+	// same bytes.
+	getURL, listURL, getBody, listBody, err := seedPackageRegistry(reg.svc.BaseURL(), token)
+	if err != nil {
+		return err
+	}
+	bareGetURL, stopGet, err := startBare(getBody)
+	if err != nil {
+		return err
+	}
+	bareListURL, stopList, err := startBare(listBody)
+	if err != nil {
+		stopGet()
+		return err
+	}
+	res.PackageReg, err = measurePackageRegistry(ctx, getURL, listURL, token, conc, dur, bearerGet(bareGetURL, token), bearerGet(bareListURL, token))
+	stopGet()
+	stopList()
+	if err != nil {
+		return err
+	}
+	summary("package-registry GET", res.PackageReg.Get)
+	summary("package-registry list", res.PackageReg.List)
 	if res.Replay, res.Verify, err = reg.auditRates(ctx, filepath.Join(dir, "replay.db")); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -168,6 +192,10 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		}
 		summary("REST GET on Vault", res.Vault.RESTGet)
 		summary("bare Vault KV v2 read", res.Vault.Bare)
+		summary("package-registry GET on Vault", res.Vault.PackageReg.Get)
+		summary("bare Vault KV v2 read (package-registry)", res.Vault.PackageReg.GetBare)
+		summary("package-registry list on Vault", res.Vault.PackageReg.List)
+		summary("bare Vault KV v2 LIST", res.Vault.PackageReg.ListBare)
 		tc := res.Vault.TokenCache
 		fmt.Fprintf(os.Stderr, "Vault token-exchange cache: %d hits, %d misses, hit rate %.4f\n", tc.Hits, tc.Misses, tc.HitRate)
 	}
@@ -182,11 +210,13 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		"client and server share the machine's cores; compare figures only within one run",
 		"every REST GET is a command on the bus, an audited read event committed to the bbolt event log, and a projection update",
 		"bare = net/http returning the same response bytes, with no authentication",
+		"packageRegistry: GET of a secret named by a URL and the list of 10 secrets (the list reads each secret for the name as given), each beside bare net/http serving the same bytes",
 	}
 	if res.Vault != nil {
 		res.Notes = append(res.Notes,
 			"vault.restImagePullGet = the same REST GET through registryd on a Vault dev server (KV v2, JWT auth, tenant policy), at the same concurrency; each GET exchanges the caller's JWT for a Vault token (cached) and reads the secret's data and metadata from Vault in parallel",
 			"vault.bareVaultKVv2Read = GET /v1/{mount}/data/image-pull/{tenant}/{name} straight from Vault with X-Vault-Token of a token from auth/jwt/login with the same JWT: one Vault read, Vault's own response bytes, no registry",
+			"vault.packageRegistry: the same GET and list through registryd on Vault, beside a bare KV v2 read of that secret and a bare KV v2 LIST of the tenant's package-registry folder, with the exchanged token",
 			"vault.tokenExchangeCache counts every token lookup of the registry's Vault store over that registry's whole run (seed, warm-up, measurement); hitRate = hits/(hits+misses)",
 		)
 	}

@@ -21,10 +21,11 @@ import (
 // vaultResult compares a REST secret GET through registryd on Vault with a
 // bare KV v2 read of the same secret straight from Vault.
 type vaultResult struct {
-	RESTGet    load       `json:"restImagePullGet"`
-	Bare       load       `json:"bareVaultKVv2Read"`
-	Ratio      float64    `json:"restToBareThroughputRatio"`
-	TokenCache tokenStats `json:"tokenExchangeCache"`
+	RESTGet    load         `json:"restImagePullGet"`
+	Bare       load         `json:"bareVaultKVv2Read"`
+	Ratio      float64      `json:"restToBareThroughputRatio"`
+	PackageReg *pkgRegLoads `json:"packageRegistry"`
+	TokenCache tokenStats   `json:"tokenExchangeCache"`
 }
 
 // tokenStats is the Vault store's token-exchange cache over the whole
@@ -68,6 +69,17 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 	if res.RESTGet, err = warmAndMeasureHTTP(ctx, bearerGet(url, jwt), conc, dur); err != nil {
 		return nil, fmt.Errorf("REST GET on vault: %w", err)
 	}
+	getURL, listURL, _, _, err := seedPackageRegistry(reg.svc.BaseURL(), jwt)
+	if err != nil {
+		return nil, err
+	}
+	var pr pkgRegLoads
+	if pr.Get, err = warmAndMeasureHTTP(ctx, bearerGet(getURL, jwt), conc, dur); err != nil {
+		return nil, fmt.Errorf("package-registry GET on vault: %w", err)
+	}
+	if pr.List, err = warmAndMeasureHTTP(ctx, bearerGet(listURL, jwt), conc, dur); err != nil {
+		return nil, fmt.Errorf("package-registry list on vault: %w", err)
+	}
 	hits, misses := reg.svc.VaultStore().Stats()
 	res.TokenCache = tokenStats{Hits: hits, Misses: misses}
 	if hits+misses > 0 {
@@ -88,6 +100,20 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 		return nil, fmt.Errorf("bare vault read: %w", err)
 	}
 	res.Ratio = res.RESTGet.RPS / res.Bare.RPS
+	key, err := secretpath.RegistryKey(benchRepoURL)
+	if err != nil {
+		return nil, err
+	}
+	folder := v.Addr + "/v1/" + v.Mount + "/metadata/" + string(secretpath.PackageRegistry) + "/" + benchTenant
+	getBare := headerGet(v.Addr+"/v1/"+v.Mount+"/data/"+string(secretpath.PackageRegistry)+"/"+benchTenant+"/"+key, "X-Vault-Token", vaultToken)
+	if pr.GetBare, err = warmAndMeasureHTTP(ctx, getBare, conc, dur); err != nil {
+		return nil, fmt.Errorf("bare vault package-registry read: %w", err)
+	}
+	if pr.ListBare, err = warmAndMeasureHTTP(ctx, headerGet(folder+"?list=true", "X-Vault-Token", vaultToken), conc, dur); err != nil {
+		return nil, fmt.Errorf("bare vault list: %w", err)
+	}
+	pr.GetRatio, pr.ListRatio = pr.Get.RPS/pr.GetBare.RPS, pr.List.RPS/pr.ListBare.RPS
+	res.PackageReg = &pr
 	return &res, nil
 }
 

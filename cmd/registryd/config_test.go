@@ -50,6 +50,7 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADMIN_TOKEN": "t"}, "REGISTRY_VAULT_ADDR"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_ADMIN_TOKEN_FILE": "/nonexistent"}, "REGISTRY_VAULT_ADMIN_TOKEN_FILE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": " , "}, "REGISTRY_KAFKA_BROKERS"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_TERMINAL_TOKEN_TTL": "1h"}, "REGISTRY_TERMINAL_TOKEN_TTL"},
 	} {
 		_, _, err := parseConfig(nil, env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -1,0 +1,61 @@
+package rest
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// kubeConfJWKSPath is where the terminal tokens' public keys are served.
+const kubeConfJWKSPath = "/registry-api/kube-conf/jwks.json"
+
+// kubeConfRoutes mounts the kube-conf resource. Kubeconfigs are stored over
+// Kafka, never here (seed 000); the JWKS route is mounted by
+// MountTerminalJWKS.
+func (s *Server) kubeConfRoutes(api *mux.Router) {
+	kc := api.PathPrefix("/kube-conf").Subrouter()
+	kc.HandleFunc("/secrets", s.authed(s.listKubeconfigs)).Methods(http.MethodGet)
+	kc.HandleFunc("/token/{serviceId}/{id}", s.authed(s.issueTerminalToken)).Methods(http.MethodGet)
+}
+
+func (s *Server) listKubeconfigs(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	s.dispatch(w, r, p, "ListKubeconfigs", &handlers.ListKubeconfigs{Auth: handlers.Auth{Caller: p.Caller()}}, http.StatusOK, "")
+}
+
+func (s *Server) issueTerminalToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	serviceID, err := pathVar(r, "serviceId")
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	id, err := pathVar(r, "id")
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	cmd := &handlers.IssueTerminalToken{Auth: handlers.Auth{Caller: p.Caller()}, ServiceID: serviceID, ID: id}
+	s.dispatch(w, r, p, "IssueTerminalToken", cmd, http.StatusOK, "")
+}
+
+// TerminalKeys publishes the public keys terminal access tokens are signed
+// with (terminaltoken.Signer).
+type TerminalKeys interface {
+	JWKS() []byte
+}
+
+// MountTerminalJWKS serves keys' JWKS, unauthenticated, at
+// GET /registry-api/kube-conf/jwks.json, so a terminal gateway can verify
+// the tokens. Call it once, before serving.
+func (s *Server) MountTerminalJWKS(keys TerminalKeys) {
+	s.router.HandleFunc(kubeConfJWKSPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		// Public data; short-lived caching spares the registry a gateway's
+		// polling, and a gateway refetches on an unknown kid anyway.
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(keys.JWKS())
+	}).Methods(http.MethodGet)
+}

@@ -1,0 +1,18 @@
+// Package schemas holds the service's published contracts as embedded
+// files: the OpenAPI document of the REST API now, the versioned JSON
+// Schemas of the Kafka payloads and outcome events later. The files are
+// the source of truth; code reads them, never generates them.
+package schemas
+
+import "embed"
+
+// FS holds every contract file of this folder.
+//
+//go:embed *.json
+var FS embed.FS
+
+// OpenAPI is the OpenAPI 3.1 document of the REST API, served at
+// GET /registry-api/openapi.json.
+//
+//go:embed openapi.json
+var OpenAPI []byte
