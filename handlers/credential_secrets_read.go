@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"golang.org/x/sync/errgroup"
+
 	"context"
 	"errors"
 	"fmt"
@@ -75,27 +77,44 @@ func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
 // givenNames reads each secret for the name it was given. The store lists
 // keys only, and a key is not the name as given (case, scheme, slashes). A
 // secret gone between list and read, or whose current version is deleted,
-// is left out: a GET of it would be not found.
+// is left out: a GET of it would be not found. The reads run a few at a
+// time: against Vault each is a round trip.
 func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []string) ([]string, error) {
+	found := make([]string, len(keys)) // "" = left out
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(listReadConcurrency)
+	for i, k := range keys {
+		g.Go(func() error {
+			p, err := secretpath.New(s.scope, c.Tenant, k)
+			if err != nil { // a key written outside this service
+				found[i] = k
+				return nil
+			}
+			sec, err := s.store.Read(gctx, c, p, 0)
+			switch {
+			case errors.Is(err, ErrNotFound):
+			case err != nil:
+				return storeErr("list "+s.kind.noun+"s: read", p, err)
+			case sec.Data[nameKey] != "":
+				found[i] = sec.Data[nameKey]
+			default:
+				found[i] = s.kind.display(k)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	names := make([]string, 0, len(keys))
-	for _, k := range keys {
-		p, err := secretpath.New(s.scope, c.Tenant, k)
-		if err != nil { // a key written outside this service
-			names = append(names, k)
-			continue
-		}
-		sec, err := s.store.Read(ctx, c, p, 0)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			continue
-		case err != nil:
-			return nil, storeErr("list "+s.kind.noun+"s: read", p, err)
-		case sec.Data[nameKey] != "":
-			names = append(names, sec.Data[nameKey])
-		default:
-			names = append(names, s.kind.display(k))
+	for _, n := range found {
+		if n != "" {
+			names = append(names, n)
 		}
 	}
 	slices.Sort(names)
 	return names, nil
 }
+
+// listReadConcurrency bounds the reads one list makes at once.
+const listReadConcurrency = 8
