@@ -11,6 +11,12 @@ import "embed"
 //go:embed *.json
 var FS embed.FS
 
+// Kafka holds the JSON Schemas of the Kafka payloads and the AsyncAPI
+// document of the Kafka topics, under kafka/.
+//
+//go:embed kafka/*.json kafka/*.yaml
+var Kafka embed.FS
+
 // OpenAPI is the OpenAPI 3.1 document of the REST API, served at
 // GET /registry-api/openapi.json.
 //

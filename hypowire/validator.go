@@ -1,0 +1,125 @@
+package hypowire
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/hypo-registry/registry/schemas"
+)
+
+// SchemaBaseURL prefixes the $id of every Kafka schema.
+const SchemaBaseURL = "https://hypo-registry.dev/schemas/kafka/"
+
+// Schema names, the file names under schemas/kafka without ".json": one per
+// payload of each topic.
+const (
+	SchemaKafkaRequest              = "kafka-request"
+	SchemaKafkaResponse             = "kafka-response"
+	SchemaKubeconfigStoreEvent      = "kubeconfig-store-event"
+	SchemaKubeconfigStoreData       = "kubeconfig-store-data"
+	SchemaKubeconfigStoreResultData = "kubeconfig-store-result-data"
+	SchemaKubeconfigRetrieveRequest = "kubeconfig-retrieve-request"
+	SchemaVaultSecretResponse       = "vault-secret-response"
+	SchemaGroupPolicyMessage        = "group-policy-message"
+	SchemaFabricCredsPersist        = "fabric-creds-persist"
+	SchemaFabricCredsDelete         = "fabric-creds-delete"
+)
+
+// Sentinel errors.
+var (
+	// ErrInvalid: the payload does not satisfy its schema.
+	ErrInvalid = errors.New("invalid payload")
+	// ErrUnknownSchema: no schema of that name.
+	ErrUnknownSchema = errors.New("unknown schema")
+)
+
+// Validator checks payloads against the embedded Kafka schemas. It is safe
+// for concurrent use.
+type Validator struct {
+	schemas map[string]*jsonschema.Schema
+}
+
+// NewValidator compiles every embedded schema once. Schemas load from the
+// embedded files only: a $ref outside them is an error, never a fetch.
+func NewValidator() (*Validator, error) {
+	names, err := fs.Glob(schemas.Kafka, "kafka/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("hypowire: list schemas: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(embedLoader{})
+	v := &Validator{schemas: map[string]*jsonschema.Schema{}}
+	for _, n := range names {
+		if path.Base(n) == "asyncapi.json" {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(n), ".json")
+		s, err := c.Compile(SchemaBaseURL + name + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("hypowire: compile schema %s: %w", name, err)
+		}
+		v.schemas[name] = s
+	}
+	return v, nil
+}
+
+// Names lists the compiled schemas.
+func (v *Validator) Names() []string {
+	out := make([]string, 0, len(v.schemas))
+	for n := range v.schemas {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Validate checks payload against the schema of that name. A failure is a
+// *ValidationError naming the failing JSON pointers, never their values.
+func (v *Validator) Validate(schemaName string, payload []byte) error {
+	s, ok := v.schemas[schemaName]
+	if !ok {
+		return fmt.Errorf("hypowire: validate %q: %w", schemaName, ErrUnknownSchema)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
+	if err != nil {
+		// The decoder's message may quote the payload: say only that it is not JSON.
+		return &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: "", Reason: "not a single JSON value"}}}
+	}
+	return v.validateValue(schemaName, s, doc)
+}
+
+func (v *Validator) validateValue(name string, s *jsonschema.Schema, doc any) error {
+	err := s.Validate(doc)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return &ValidationError{Schema: name, Problems: []Problem{{Reason: "validation failed"}}}
+	}
+	return &ValidationError{Schema: name, Problems: problems(ve)}
+}
+
+// embedLoader serves the embedded schemas by $id.
+type embedLoader struct{}
+
+func (embedLoader) Load(url string) (any, error) {
+	name, ok := strings.CutPrefix(url, SchemaBaseURL)
+	if !ok || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("hypowire: schema %s is not embedded (no network loading)", url)
+	}
+	f, err := schemas.Kafka.Open("kafka/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("hypowire: schema %s: %w", url, err)
+	}
+	defer f.Close()
+	return jsonschema.UnmarshalJSON(f)
+}
