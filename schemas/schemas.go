@@ -17,6 +17,14 @@ var FS embed.FS
 //go:embed kafka/*.json kafka/*.yaml
 var Kafka embed.FS
 
+// Events holds the versioned JSON Schemas of the outcome events, under
+// events/: cloudevent.v1.json for the CloudEvents envelope, and one
+// <type>.v1.json per event type constant of package events for its data as
+// stored, with every string not under an events.ClearFields key an HMAC.
+//
+//go:embed events/*.json
+var Events embed.FS
+
 // OpenAPI is the OpenAPI 3.1 document of the REST API, served at
 // GET /registry-api/openapi.json.
 //
