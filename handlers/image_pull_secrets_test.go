@@ -2,38 +2,16 @@ package handlers_test
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
 	"testing"
 
-	"github.com/hypo-registry/registry/boltstore"
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/seal"
 )
 
 var (
 	alice = handlers.Caller{Subject: "alice", Tenant: "tenant-a", Roles: []string{"developer"}}
 	bob   = handlers.Caller{Subject: "bob", Tenant: "tenant-b", Roles: []string{"developer"}}
 )
-
-func newImagePull(t *testing.T) *handlers.ImagePullSecrets {
-	t.Helper()
-	ring, err := seal.NewKeyring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "secrets.db"), ring, boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	h, err := handlers.NewImagePullSecrets(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
 
 func strp(s string) *string { return &s }
 
@@ -61,14 +39,7 @@ func create(c handlers.Caller, name string) handlers.CreateImagePullSecret {
 func TestImagePullGivenWhenThen(t *testing.T) {
 	t.Parallel()
 	auth := func(c handlers.Caller) handlers.Auth { return handlers.Auth{Caller: c} }
-	for _, tc := range []struct {
-		name       string
-		given      []handlers.Command
-		when       handlers.Command
-		wantEvents []string
-		wantData   map[string]any
-		wantErr    error
-	}{
+	runCredentialCases(t, imagePullDispatcher, []credentialCase{
 		{name: "create", when: create(alice, "s1"),
 			wantEvents: []string{events.ImagePullSecretCreated}, wantData: map[string]any{"name": "s1", "version": 1, "password": "p", "actor": "alice"}},
 		{name: "create existing", given: []handlers.Command{create(alice, "s1")}, when: create(alice, "s1"), wantErr: handlers.ErrConflict},
@@ -92,45 +63,16 @@ func TestImagePullGivenWhenThen(t *testing.T) {
 			wantEvents: []string{events.ImagePullSecretDeleted}, wantData: map[string]any{"name": "s1"}},
 		{name: "delete missing", when: handlers.DeleteImagePullSecret{Auth: auth(alice), Name: "s1"}, wantErr: handlers.ErrNotFound},
 		{name: "delete other tenant's", given: []handlers.Command{create(alice, "s1")}, when: handlers.DeleteImagePullSecret{Auth: auth(bob), Name: "s1"}, wantErr: handlers.ErrNotFound},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			h := newImagePull(t)
-			ctx := context.Background()
-			for _, g := range tc.given {
-				if _, err := run(ctx, h, g); err != nil {
-					t.Fatalf("given %T: %v", g, err)
-				}
-			}
-			res, err := run(ctx, h, tc.when)
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tc.wantErr)
-				}
-				if len(res.Events) != 0 {
-					t.Errorf("a refused command returned events %v", res.Events)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Events) != len(tc.wantEvents) {
-				t.Fatalf("events %v, want %v", res.Events, tc.wantEvents)
-			}
-			for i, typ := range tc.wantEvents {
-				e := res.Events[i]
-				if e.Type != typ || e.Tenant != tc.when.Who().Tenant {
-					t.Errorf("event %d = %s for %q, want %s for %q", i, e.Type, e.Tenant, typ, tc.when.Who().Tenant)
-				}
-				for k, v := range tc.wantData {
-					if e.Data[k] != v {
-						t.Errorf("event data %s = %v, want %v", k, e.Data[k], v)
-					}
-				}
-			}
-		})
+	})
+}
+
+// imagePullDispatcher dispatches image-pull commands as the bus does.
+func imagePullDispatcher(t *testing.T, store handlers.SecretStore) func(context.Context, handlers.Command) (handlers.Result, error) {
+	h, err := handlers.NewImagePullSecrets(store)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return func(ctx context.Context, cmd handlers.Command) (handlers.Result, error) { return run(ctx, h, cmd) }
 }
 
 func TestNewImagePullSecretsRefusesNil(t *testing.T) {
