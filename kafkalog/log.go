@@ -42,6 +42,7 @@ type Log struct {
 	cancel    context.CancelFunc
 	relayDone chan struct{}
 	relayed   atomic.Uint64
+	trimmed   uint64 // outbox sequence trimmed through; relay goroutine only
 	relayMu   sync.Mutex
 	relayErr  error
 	closeOnce sync.Once

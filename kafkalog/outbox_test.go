@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/hypo-registry/registry/eventlog"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -80,4 +82,37 @@ func freePort(t *testing.T) int {
 	_, p, _ := net.SplitHostPort(ln.Addr().String())
 	n, _ := strconv.Atoi(p)
 	return n
+}
+
+// TestRelayedEventsAreTrimmedFromTheOutbox commits more than trimEvery
+// events: once relayed, the outbox no longer holds them, and the topic has
+// every one.
+func TestRelayedEventsAreTrimmedFromTheOutbox(t *testing.T) {
+	t.Parallel()
+	k := testkit.StartKafka(t)
+	cfg := config(t, k)
+	l := openLog(t, cfg)
+	const n = 1100
+	for i := 0; i < n; i += 100 {
+		commitEach(t, l, i, 100, "tenant-a")
+	}
+	waitRelayed(t, l, n)
+	if got := consume(t, k.Brokers, cfg.WithDefaults().EventsTopic, n); len(got) != n {
+		t.Fatalf("topic holds %d events, want %d", len(got), n)
+	}
+	l.Close()
+	outbox, err := eventlog.Open(cfg.OutboxDB, eventlog.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outbox.Close()
+	left := 0
+	if _, err := outbox.Read(context.Background(), 1, 0, func(uint64, cloudevents.Event) error { left++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Trimming happens every 1024 relayed events: at most the last 76 of
+	// 1100 may remain.
+	if left > n-1024 {
+		t.Errorf("outbox still holds %d of %d relayed events, want at most %d", left, n, n-1024)
+	}
 }

@@ -85,7 +85,28 @@ func (l *Log) publishFrom(ctx context.Context, pos uint64) error {
 		return err
 	}
 	l.relayed.Store(last)
+	l.trim(last)
 	return nil
+}
+
+// trimEvery is how many relayed events the outbox keeps before trimming
+// them: once in the topic they are the topic's, and an outbox that only
+// grows would fill the disk.
+const trimEvery = 1024
+
+// trim deletes relayed events from the outbox now and then. A failure is
+// only logged: the events are out, and the next trim deletes them.
+func (l *Log) trim(relayed uint64) {
+	if relayed-l.trimmed < trimEvery {
+		return
+	}
+	n, err := l.outbox.TrimThrough(relayed)
+	if err != nil {
+		l.logger.Warn("trimming relayed events from the outbox", "error", err)
+		return
+	}
+	l.trimmed = relayed
+	l.logger.Debug("trimmed relayed events from the outbox", "count", n, "through", relayed)
 }
 
 func (l *Log) setRelayErr(err error) {
