@@ -16,9 +16,8 @@ const kubeConfJWKSPath = "/registry-api/kube-conf/jwks.json"
 // Kafka, never here (seed 000); the JWKS route is mounted by
 // MountTerminalJWKS.
 func (s *Server) kubeConfRoutes(api *mux.Router) {
-	kc := api.PathPrefix("/kube-conf").Subrouter()
-	kc.HandleFunc("/secrets", s.authed(s.listKubeconfigs)).Methods(http.MethodGet)
-	kc.HandleFunc("/token/{serviceId}/{id}", s.authed(s.issueTerminalToken)).Methods(http.MethodGet)
+	api.HandleFunc("/kube-conf/secrets", s.authed(s.listKubeconfigs)).Methods(http.MethodGet)
+	api.HandleFunc("/kube-conf/token/{serviceId}/{id}", s.authed(s.issueTerminalToken)).Methods(http.MethodGet)
 }
 
 func (s *Server) listKubeconfigs(w http.ResponseWriter, r *http.Request, p auth.Principal) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,6 +68,13 @@ func New(deps Deps) (*Server, error) {
 	// package-registry name that is a URL); handlers decode it with pathVar.
 	s.router.UseEncodedPath()
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// gorilla/mux reports a method mismatch under a subrouter as not
+		// found; a path that another method serves is 405.
+		if allow := s.allowedMethods(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, r, errMethod)
+			return
+		}
 		writeProblem(w, r, errRouteNotFound)
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,6 +87,23 @@ func New(deps Deps) (*Server, error) {
 	}
 	s.router.Use(instrumented, s.accessLog)
 	return s, nil
+}
+
+// allowedMethods lists the methods some route serves for r's path.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // ServeHTTP serves the REST API and the operational endpoints.
@@ -94,26 +119,23 @@ func (s *Server) routes() {
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/registry-api").Subrouter()
-	ip := api.PathPrefix("/image-pull").Subrouter()
-	ip.HandleFunc("/secrets", s.authed(s.listImagePull)).Methods(http.MethodGet)
-	ip.HandleFunc("/secret/{name}", s.authed(named(s.getImagePull))).Methods(http.MethodGet)
-	ip.HandleFunc("/secret/{name}", s.authed(named(s.createImagePull))).Methods(http.MethodPost)
-	ip.HandleFunc("/secret/{name}", s.authed(named(s.updateImagePull))).Methods(http.MethodPatch)
-	ip.HandleFunc("/secret/{name}", s.authed(named(s.deleteImagePull))).Methods(http.MethodDelete)
+	api.HandleFunc("/image-pull/secrets", s.authed(s.listImagePull)).Methods(http.MethodGet)
+	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.getImagePull))).Methods(http.MethodGet)
+	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.createImagePull))).Methods(http.MethodPost)
+	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.updateImagePull))).Methods(http.MethodPatch)
+	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.deleteImagePull))).Methods(http.MethodDelete)
 
-	pr := api.PathPrefix("/package-registry").Subrouter()
-	pr.HandleFunc("/secrets", s.authed(s.listPackageRegistry)).Methods(http.MethodGet)
-	pr.HandleFunc("/secret/{name}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
-	pr.HandleFunc("/secret/{name}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
-	pr.HandleFunc("/secret/{name}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
-	pr.HandleFunc("/secret/{name}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
+	api.HandleFunc("/package-registry/secrets", s.authed(s.listPackageRegistry)).Methods(http.MethodGet)
+	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
+	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
+	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
+	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
 
-	fa := api.PathPrefix("/fabric").Subrouter()
-	fa.HandleFunc("/secrets", s.authed(s.listFabric)).Methods(http.MethodGet)
-	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.getFabric))).Methods(http.MethodGet)
-	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.createFabric))).Methods(http.MethodPost)
-	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
-	fa.HandleFunc("/secret/{controllerId}", s.authed(namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
+	api.HandleFunc("/fabric/secrets", s.authed(s.listFabric)).Methods(http.MethodGet)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.getFabric))).Methods(http.MethodGet)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.createFabric))).Methods(http.MethodPost)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
 
 	s.identityRoutes(api)
 	s.kubeConfRoutes(api)
