@@ -78,6 +78,7 @@ func New(deps Deps) (*Server, error) {
 		writeProblem(w, r, errRouteNotFound)
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", "))
 		writeProblem(w, r, errMethod)
 	})
 	s.routes()
