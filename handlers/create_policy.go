@@ -20,17 +20,10 @@ type CreatePolicy struct {
 // CreatePolicy handles CreatePolicy. The reply is the policy as stored.
 func (h *Identity) CreatePolicy(ctx context.Context, cmd CreatePolicy) (Result, error) {
 	const op = "create policy"
-	if err := h.requireAdmin(cmd.Caller, op); err != nil {
-		return Result{}, err
-	}
-	name, err := policyName(op, cmd.Name)
+	p, err := h.policyWrite(cmd.Caller, op, cmd.Name, cmd.Rules)
 	if err != nil {
 		return Result{}, err
 	}
-	if cmd.Rules == "" {
-		return Result{}, fmt.Errorf("%w: %s %s: rules are required", ErrInvalid, op, name)
-	}
-	p := Policy{Name: name, Rules: cmd.Rules}
 	if err := h.admin.CreatePolicy(ctx, p); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}

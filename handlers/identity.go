@@ -55,6 +55,22 @@ func policyName(op, name string) (string, error) {
 	return n, nil
 }
 
+// policyWrite checks what CreatePolicy and UpdatePolicy both need: an admin
+// caller, a valid name and non-empty rules. It returns the policy to store.
+func (h *Identity) policyWrite(c Caller, op, name, rules string) (Policy, error) {
+	if err := h.requireAdmin(c, op); err != nil {
+		return Policy{}, err
+	}
+	n, err := policyName(op, name)
+	if err != nil {
+		return Policy{}, err
+	}
+	if rules == "" {
+		return Policy{}, fmt.Errorf("%w: %s %s: rules are required", ErrInvalid, op, n)
+	}
+	return Policy{Name: n, Rules: rules}, nil
+}
+
 // rulesSHA256 identifies a policy's rules in events without carrying them:
 // rules are not secret, but long, and the hash shows when they changed.
 func rulesSHA256(rules string) string {

@@ -21,21 +21,14 @@ type UpdatePolicy struct {
 // UpdatePolicy handles UpdatePolicy. The reply is the policy as stored.
 func (h *Identity) UpdatePolicy(ctx context.Context, cmd UpdatePolicy) (Result, error) {
 	const op = "update policy"
-	if err := h.requireAdmin(cmd.Caller, op); err != nil {
-		return Result{}, err
-	}
-	name, err := policyName(op, cmd.Name)
+	p, err := h.policyWrite(cmd.Caller, op, cmd.Name, cmd.Rules)
 	if err != nil {
 		return Result{}, err
 	}
-	if cmd.Rules == "" {
-		return Result{}, fmt.Errorf("%w: %s %s: rules are required", ErrInvalid, op, name)
-	}
-	old, err := h.admin.GetPolicy(ctx, name)
+	old, err := h.admin.GetPolicy(ctx, p.Name)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}
-	p := Policy{Name: name, Rules: cmd.Rules}
 	if err := h.admin.PutPolicy(ctx, p); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}
