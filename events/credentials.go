@@ -8,4 +8,8 @@ const (
 	// ServiceOrderDataRead: a service's order metadata
 	// (service-order-data/{tenant}/{serviceId}) was read.
 	ServiceOrderDataRead = "io.hypo.registry.serviceorder.data.read"
+	// ServiceOrderDataStored: a parsing request carried the service's
+	// scheduler namespace, and it was stored as the service's order
+	// metadata for the deployment requests that follow.
+	ServiceOrderDataStored = "io.hypo.registry.serviceorder.data.stored"
 )

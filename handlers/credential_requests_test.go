@@ -147,6 +147,16 @@ func TestResolveRepoCredentialsGivenWhenThen(t *testing.T) {
 		{name: "other tenant's is not found", given: []handlers.Command{createRepo(bob, seedRepo)}, when: resolve(alice, seedRepo),
 			wantErr: handlers.ErrNotFound, wantErrMsg: "no package-registry credentials for"},
 		{name: "no url", when: resolve(alice, ""), wantErr: handlers.ErrInvalid},
+		{name: "stores the scheduler namespace", given: []handlers.Command{createRepo(alice, seedRepo)},
+			when:       handlers.ResolveRepoCredentials{Auth: crAuth(alice), RepositoryURL: seedRepo, ServiceID: "svc-1", SchedulerNamespace: "p2code-scheduler-system"},
+			wantEvents: []string{events.PackageRegistrySecretRead, events.ServiceOrderDataStored},
+			wantReply:  handlers.RepoCredentials{Username: "my-user", Password: "my-password"}},
+		{name: "a bad scheduler namespace is refused", given: []handlers.Command{createRepo(alice, seedRepo)},
+			when:    handlers.ResolveRepoCredentials{Auth: crAuth(alice), RepositoryURL: seedRepo, ServiceID: "svc-1", SchedulerNamespace: "Not_A_Namespace"},
+			wantErr: handlers.ErrInvalid, wantErrMsg: "not a Kubernetes namespace name"},
+		{name: "a scheduler namespace without a service id is refused", given: []handlers.Command{createRepo(alice, seedRepo)},
+			when:    handlers.ResolveRepoCredentials{Auth: crAuth(alice), RepositoryURL: seedRepo, SchedulerNamespace: "ns"},
+			wantErr: handlers.ErrInvalid, wantErrMsg: "needs the service id"},
 	})
 }
 
@@ -187,6 +197,20 @@ func TestResolveDeploymentCredentialsGivenWhenThen(t *testing.T) {
 			when: resolve(bob, svc, ""), wantEvents: []string{events.KubeconfigRead},
 			wantReply: handlers.DeploymentCredentials{KubeConfigAsBase64: kc}},
 		{name: "bad service id", when: resolve(alice, "a/b", ""), wantErr: handlers.ErrInvalid},
+		{name: "kubeconfig of the kubernetes service, namespace of the service",
+			given:      []handlers.Command{storeKC(alice, "cluster-1", ""), order},
+			when:       handlers.ResolveDeploymentCredentials{Auth: crAuth(alice), ServiceID: svc, KubernetesServiceID: "cluster-1"},
+			wantEvents: []string{events.KubeconfigRead, events.ServiceOrderDataRead},
+			wantReply:  handlers.DeploymentCredentials{KubeConfigAsBase64: kc, SchedulerNamespace: "p2code-scheduler-system"}},
+		{name: "no kubeconfig names the kubernetes service", given: []handlers.Command{storeKC(alice, svc, "")},
+			when:    handlers.ResolveDeploymentCredentials{Auth: crAuth(alice), ServiceID: svc, KubernetesServiceID: "cluster-1"},
+			wantErr: handlers.ErrNotFound, wantErrMsg: "no kubeconfig stored for service cluster-1"},
+		{name: "the namespace a parsing request stored is answered",
+			given: []handlers.Command{createRepo(alice, seedRepo), storeKC(alice, "cluster-1", ""),
+				handlers.ResolveRepoCredentials{Auth: crAuth(alice), RepositoryURL: seedRepo, ServiceID: svc, SchedulerNamespace: "ns-from-parsing"}},
+			when:       handlers.ResolveDeploymentCredentials{Auth: crAuth(alice), ServiceID: svc, KubernetesServiceID: "cluster-1"},
+			wantEvents: []string{events.KubeconfigRead, events.ServiceOrderDataRead},
+			wantReply:  handlers.DeploymentCredentials{KubeConfigAsBase64: kc, SchedulerNamespace: "ns-from-parsing"}},
 	})
 }
 
@@ -297,5 +321,25 @@ func TestNewCredentialRequestsRefusesNil(t *testing.T) {
 		if h, err := build(); err == nil || h != nil {
 			t.Errorf("nil %s: got %v, %v", name, h, err)
 		}
+	}
+}
+
+// A parsing request whose credentials are missing stores no scheduler
+// namespace: the refused command changes nothing.
+func TestResolveRepoNotFoundStoresNothing(t *testing.T) {
+	t.Parallel()
+	store := newCredentialStore(t)
+	run := crDispatch(t, store)
+	ctx := context.Background()
+	_, err := run(ctx, handlers.ResolveRepoCredentials{Auth: crAuth(alice), RepositoryURL: seedRepo, ServiceID: "svc-1", SchedulerNamespace: "ns"})
+	if !errors.Is(err, handlers.ErrNotFound) {
+		t.Fatalf("err = %v, want not found", err)
+	}
+	p, err := secretpath.New(secretpath.ServiceOrderData, alice.Tenant, "svc-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Read(ctx, alice, p, 0); !errors.Is(err, handlers.ErrNotFound) {
+		t.Fatalf("service-order data after a refused parsing request: err = %v, want not found", err)
 	}
 }

@@ -11,14 +11,20 @@ import (
 
 // ResolveDeploymentCredentials gathers what the Package Manager needs before
 // a Helm operation (the "deployment", "activation" and "termination"
-// requests of seed 000): the service's kubeconfig, the image-pull secret
-// named by SecretName if one is, and the scheduler namespace if the service
-// order stored one. The kubeconfig, and a named image-pull secret, are
-// required: a missing one is ErrNotFound naming it.
+// requests of seed 000): the kubeconfig of the target cluster, the
+// image-pull secret named by SecretName if one is, and the scheduler
+// namespace if the service's order stored one. The kubeconfig, and a named
+// image-pull secret, are required: a missing one is ErrNotFound naming it.
+//
+// ServiceID is the service being operated (serviceOperationRequest.serviceId:
+// its order metadata holds the scheduler namespace); KubernetesServiceID is
+// the cluster's service id, under which SONATA stored the kubeconfig. When
+// KubernetesServiceID is empty the kubeconfig is looked up by ServiceID.
 type ResolveDeploymentCredentials struct {
 	Auth
-	ServiceID  string `json:"serviceId"`
-	SecretName string `json:"secretName,omitempty"`
+	ServiceID           string `json:"serviceId"`
+	KubernetesServiceID string `json:"kubernetesServiceId,omitempty"`
+	SecretName          string `json:"secretName,omitempty"`
 }
 
 // DeploymentCredentials is the reply, named as the seed's response data.
@@ -46,9 +52,13 @@ const resolveDeploymentOp = "resolve deployment credentials"
 // is an event naming it; the events hold no stored value.
 func (h *CredentialRequests) ResolveDeployment(ctx context.Context, cmd ResolveDeploymentCredentials) (Result, error) {
 	c := cmd.Caller
-	sec, scope, p, err := h.kube.findKubeconfig(ctx, c, resolveDeploymentOp, cmd.ServiceID)
+	cluster := cmd.KubernetesServiceID
+	if cluster == "" {
+		cluster = cmd.ServiceID
+	}
+	sec, scope, p, err := h.kube.findKubeconfig(ctx, c, resolveDeploymentOp, cluster)
 	if errors.Is(err, ErrNotFound) {
-		return Result{}, fmt.Errorf("%s: no kubeconfig stored for service %s: %w", resolveDeploymentOp, cmd.ServiceID, ErrNotFound)
+		return Result{}, fmt.Errorf("%s: no kubeconfig stored for service %s: %w", resolveDeploymentOp, cluster, ErrNotFound)
 	}
 	if err != nil {
 		return Result{}, err
@@ -56,7 +66,7 @@ func (h *CredentialRequests) ResolveDeployment(ctx context.Context, cmd ResolveD
 	reply := DeploymentCredentials{KubeConfigAsBase64: sec.Data[kubeconfigKey]}
 	evs := []events.Outcome{{
 		Type: events.KubeconfigRead, Tenant: p.Tenant, Subject: subject(p),
-		Data: map[string]any{"serviceId": cmd.ServiceID, "scope": scope, "version": sec.Version, "actor": c.Subject},
+		Data: map[string]any{"serviceId": cluster, "scope": scope, "version": sec.Version, "actor": c.Subject},
 	}}
 
 	if cmd.SecretName != "" {

@@ -78,10 +78,11 @@ func (d KubeconfigStoreData) EffectiveScope() string {
 
 // KubeconfigStoreResult is the data of the CloudEvent on
 // registry-store-kubernetes-config-result. Reason is empty on SUCCESS and
-// never carries the kubeconfig.
+// never carries the kubeconfig. Scope is empty only on an ERROR whose
+// request named no valid scope.
 type KubeconfigStoreResult struct {
 	ServiceID string `json:"serviceId"`
-	Scope     string `json:"scope"`
+	Scope     string `json:"scope,omitempty"`
 	Status    string `json:"status"`
 	Reason    string `json:"reason"`
 }

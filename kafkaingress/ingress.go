@@ -25,10 +25,23 @@ type Sender interface {
 	Send(ctx context.Context, cmd any, env bus.Envelope) (bus.Reply, error)
 }
 
-// Outgoing is one record to publish.
+// Outgoing is one record to publish. Key, when set, is the record key
+// (records of one key stay in order on one partition); see Marshaler.
 type Outgoing struct {
 	Topic string
+	Key   string
 	Msg   *message.Message
+}
+
+// MetaKey is the message metadata Marshaler takes the record key from.
+const MetaKey = "partition_key"
+
+// Marshaler is the watermill-kafka marshaler for the Ingress's publisher:
+// the record key from MetaKey (set from Outgoing.Key), none when unset.
+func Marshaler() kafka.MarshalerUnmarshaler {
+	return kafka.NewWithPartitioningMarshaler(func(_ string, msg *message.Message) (string, error) {
+		return msg.Metadata.Get(MetaKey), nil
+	})
 }
 
 // Request is a record translated into a command.
@@ -75,12 +88,15 @@ const (
 )
 
 // Handler is the watermill handler of one incoming topic. It returns an
-// error only when publishing failed: the record is then redelivered, and
-// the bus answers the retry from its stored reply.
+// error only when publishing failed or, on a topic without replies, the bus
+// did not answer: the record is then redelivered, and the bus answers the
+// retry from its stored reply. A command refused on a topic without
+// replies is poisoned with the refusal as the reason: nobody else would
+// learn of it.
 func (in *Ingress) Handler(topic string, t Translator) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		ctx := msg.Context()
-		req, err := t(ctx, msg)
+		req, err := translate(ctx, t, msg)
 		if err != nil {
 			return in.reject(topic, msg, err)
 		}
@@ -92,6 +108,9 @@ func (in *Ingress) Handler(topic string, t Translator) message.NoPublishHandlerF
 			if sendErr != nil {
 				return fmt.Errorf("kafkaingress %s: %w", topic, sendErr)
 			}
+			if reply.Error != nil {
+				return in.poison(topic, msg, "command refused ("+reply.Error.Kind+"): "+reply.Error.Message)
+			}
 			return nil
 		}
 		out, err := req.Reply(reply, sendErr)
@@ -100,6 +119,17 @@ func (in *Ingress) Handler(topic string, t Translator) message.NoPublishHandlerF
 		}
 		return in.publish(out)
 	}
+}
+
+// translate runs t, turning a panic into an error: a record that crashes
+// its translator is poisoned, not redelivered forever.
+func translate(ctx context.Context, t Translator, msg *message.Message) (req Request, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			req, err = Request{}, fmt.Errorf("translator panicked: %v", p)
+		}
+	}()
+	return t(ctx, msg)
 }
 
 func (in *Ingress) reject(topic string, msg *message.Message, err error) error {
@@ -113,6 +143,9 @@ func (in *Ingress) reject(topic string, msg *message.Message, err error) error {
 
 func (in *Ingress) publish(out []Outgoing) error {
 	for _, o := range out {
+		if o.Key != "" {
+			o.Msg.Metadata.Set(MetaKey, o.Key)
+		}
 		if err := in.pub.Publish(o.Topic, o.Msg); err != nil {
 			return fmt.Errorf("kafkaingress: publish to %s: %w", o.Topic, err)
 		}

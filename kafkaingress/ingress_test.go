@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -161,11 +162,92 @@ func TestRedeliveredRecordIsAnsweredOnce(t *testing.T) {
 	}
 }
 
-type capture struct{ msgs []*message.Message }
+type capture struct {
+	msgs   []*message.Message
+	topics []string
+}
 
-func (c *capture) Publish(_ string, msgs ...*message.Message) error {
+func (c *capture) Publish(topic string, msgs ...*message.Message) error {
+	for range msgs {
+		c.topics = append(c.topics, topic)
+	}
 	c.msgs = append(c.msgs, msgs...)
 	return nil
+}
+
+// A translator that panics poisons its record, and the handler returns nil
+// so the partition moves on.
+func TestPanickingTranslatorPoisonsTheRecord(t *testing.T) {
+	t.Parallel()
+	b := startBus(t, &atomic.Int64{})
+	pub := &capture{}
+	in, err := kafkaingress.New(b, pub, poison, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := in.Handler(inTopic, func(context.Context, *message.Message) (kafkaingress.Request, error) { panic("boom") })
+	if err := h(message.NewMessage("r", []byte(`{}`))); err != nil {
+		t.Fatalf("handler returned %v, want nil (poisoned)", err)
+	}
+	if len(pub.msgs) != 1 || pub.topics[0] != poison || !strings.Contains(pub.msgs[0].Metadata.Get(kafkaingress.MetaPoisonReason), "panicked: boom") {
+		t.Fatalf("published %v %v", pub.topics, pub.msgs)
+	}
+}
+
+// On a topic without replies, a refused command is poisoned with the
+// refusal; a command that succeeds publishes nothing.
+func TestRefusedCommandWithoutReplyIsPoisoned(t *testing.T) {
+	t.Parallel()
+	calls := &atomic.Int64{}
+	b := startBus(t, calls)
+	pub := &capture{}
+	in, err := kafkaingress.New(b, pub, poison, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noReply := func(_ context.Context, msg *message.Message) (kafkaingress.Request, error) {
+		return kafkaingress.Request{Command: &Greet{Auth: handlers.Auth{Caller: handlers.Caller{Subject: "pm", Tenant: "tenant-a"}}, Name: string(msg.Payload)}}, nil
+	}
+	h := in.Handler(inTopic, noReply)
+	for _, name := range []string{"ada", "refuse"} {
+		if err := h(message.NewMessage(name, []byte(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("handler ran %d times, want 2", calls.Load())
+	}
+	if len(pub.msgs) != 1 || pub.topics[0] != poison {
+		t.Fatalf("published to %v, want one poison record", pub.topics)
+	}
+	if got := pub.msgs[0].Metadata.Get(kafkaingress.MetaPoisonReason); !strings.Contains(got, "conflict") || !strings.Contains(got, "refused on purpose") {
+		t.Errorf("poison reason %q", got)
+	}
+}
+
+// Outgoing.Key becomes the record key through Marshaler.
+func TestOutgoingKeyIsTheRecordKey(t *testing.T) {
+	t.Parallel()
+	b := startBus(t, &atomic.Int64{})
+	pub := &capture{}
+	in, err := kafkaingress.New(b, pub, poison, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyed := func(context.Context, *message.Message) (kafkaingress.Request, error) {
+		return kafkaingress.Request{}, &kafkaingress.Rejection{Reason: "r", Reply: []kafkaingress.Outgoing{
+			{Topic: replyTopic, Key: "svc-1", Msg: message.NewMessage("x", []byte(`{}`))}}}
+	}
+	if err := in.Handler(inTopic, keyed)(message.NewMessage("r", nil)); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := kafkaingress.Marshaler().Marshal(replyTopic, pub.msgs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := rec.Key.Encode(); string(k) != "svc-1" {
+		t.Errorf("record key %q, want svc-1", k)
+	}
 }
 func (c *capture) Close() error { return nil }
 
@@ -184,6 +266,9 @@ func startBus(t *testing.T, calls *atomic.Int64) *bus.Bus {
 	}
 	err = bus.Handle(b, "test.greet", func(_ context.Context, g Greet) (handlers.Result, error) {
 		n := calls.Add(1)
+		if g.Name == "refuse" {
+			return handlers.Result{}, fmt.Errorf("%w: refused on purpose", handlers.ErrConflict)
+		}
 		return handlers.Result{Reply: map[string]any{"hello": g.Name, "call": n}}, nil
 	})
 	if err != nil {

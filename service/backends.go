@@ -141,6 +141,10 @@ func (s *Service) WaitProjections(ctx context.Context) error {
 	return nil
 }
 
+// SecretStore is the configured secret store (tests read what commands
+// wrote with it).
+func (s *Service) SecretStore() handlers.SecretStore { return s.store }
+
 // IdentityAdmin is the configured identity admin (tests use it).
 func (s *Service) IdentityAdmin() handlers.IdentityAdmin { return s.identity }
 

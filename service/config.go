@@ -29,6 +29,9 @@ type Config struct {
 	// registry.events and feeds projections from it; otherwise the event log
 	// is the embedded bbolt file.
 	Kafka kafkalog.Config
+	// Southbound configures the HypO Kafka topics of seed 000, consumed and
+	// answered whenever Kafka.Brokers is set (unless disabled).
+	Southbound SouthboundConfig
 	// Vault, when Vault.Addr is set, makes HashiCorp Vault the secret store
 	// (callers' JWTs exchanged for tenant-scoped tokens); otherwise secrets
 	// are sealed in the embedded bbolt file.
@@ -97,6 +100,9 @@ func (c Config) Validate() error {
 		if err := c.Kafka.WithDefaults().Validate(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := c.Southbound.validate(c); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Vault.Addr != "" {
 		if err := c.Vault.Validate(); err != nil {

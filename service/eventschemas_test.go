@@ -213,6 +213,11 @@ func runSchemaFlows(t *testing.T, reg *testkit.Registry) {
 	send(&handlers.StoreKubeconfig{Auth: handlers.Auth{Caller: caller}, ServiceID: "svc-schema", Scope: "NAMESPACE_SA", KubeconfigYAML: []byte(schemaKubeconfig)})
 	send(&handlers.StoreKubeconfig{Auth: handlers.Auth{Caller: caller}, ServiceID: "svc-cluster", KubeconfigYAML: []byte(schemaKubeconfig)})
 	send(&handlers.GetKubeconfig{Auth: handlers.Auth{Caller: caller}, ServiceID: "svc-schema"})
+	// The Package Manager's credential requests (Kafka southbound).
+	do(http.StatusCreated, http.MethodPost, "/package-registry/secret/charts.schema.example.com", tok, `{"username":"u","password":"p"}`)
+	send(&handlers.ResolveRepoCredentials{Auth: handlers.Auth{Caller: caller}, RepositoryURL: "https://charts.schema.example.com", ServiceID: "svc-order", SchedulerNamespace: "scheduler-ns"})
+	send(&handlers.ResolveDeploymentCredentials{Auth: handlers.Auth{Caller: caller}, ServiceID: "svc-order", KubernetesServiceID: "svc-cluster"})
+	send(&handlers.PutFabricSecret{Auth: handlers.Auth{Caller: caller}, ControllerID: "ctrl-schema", Username: "u", Password: "p"})
 	do(http.StatusOK, http.MethodGet, "/kube-conf/secrets", tok, "")
 	do(http.StatusOK, http.MethodGet, "/kube-conf/token/svc-schema/term-1", tok, "")
 	do(http.StatusNotFound, http.MethodGet, "/kube-conf/token/missing/term-1", tok, "")

@@ -51,7 +51,9 @@ type Service struct {
 	kafka    *kafkalog.Log       // the Kafka event log, nil embedded
 	projDB   *bolt.DB
 	rest     *rest.Server
-	closers  []func() error
+	// southbound consumes the HypO Kafka topics, nil without Kafka.
+	southbound *southboundRunner
+	closers    []func() error
 }
 
 // New builds the service and opens its listeners; Run serves. On error
@@ -123,6 +125,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerKubeconfHandlers(s.bus, s.store, signer); err != nil {
 		return nil, err
 	}
+	if err := s.openSouthbound(verifier); err != nil {
+		return nil, err
+	}
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
@@ -180,6 +185,9 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.bus.Run(gctx) })
 	g.Go(func() error { return s.runProjections(gctx) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
+	if s.southbound != nil {
+		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
+	}
 	g.Go(func() error {
 		select {
 		case <-s.bus.Running():
@@ -208,6 +216,9 @@ func (s *Service) readyChecks() []rest.Check {
 	}
 	if s.kafka != nil {
 		checks = append(checks, rest.Check{Name: "kafka", Run: s.kafka.Healthy})
+	}
+	if s.southbound != nil {
+		checks = append(checks, rest.Check{Name: "southbound", Run: s.southbound.ready})
 	}
 	return checks
 }

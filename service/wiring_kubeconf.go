@@ -7,9 +7,27 @@ import (
 
 // registerKubeconfHandlers binds the kubeconfig commands to their handlers:
 // store and get (for the Kafka translators), list and the terminal token
-// (REST). Handler names are consumer identities: never rename one casually.
+// (REST), and the Package Manager's credential requests (Kafka), which
+// read kubeconfigs among other secrets. Handler names are consumer
+// identities: never rename one casually.
 func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer handlers.TerminalTokenSigner) error {
 	kc, err := handlers.NewKubeconfigs(store, signer)
+	if err != nil {
+		return err
+	}
+	pkg, err := handlers.NewPackageRegistrySecrets(store)
+	if err != nil {
+		return err
+	}
+	pull, err := handlers.NewImagePullSecrets(store)
+	if err != nil {
+		return err
+	}
+	fabric, err := handlers.NewFabricSecrets(store)
+	if err != nil {
+		return err
+	}
+	cr, err := handlers.NewCredentialRequests(store, kc, pkg, pull, fabric)
 	if err != nil {
 		return err
 	}
@@ -18,6 +36,9 @@ func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer han
 		bus.Handle(b, "kubeconfig.get", kc.Get),
 		bus.Handle(b, "kubeconfig.list", kc.List),
 		bus.Handle(b, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
+		bus.Handle(b, "credentials.resolve.repo", cr.ResolveRepo),
+		bus.Handle(b, "credentials.resolve.deployment", cr.ResolveDeployment),
+		bus.Handle(b, "fabric.put", cr.PutFabric),
 	} {
 		if err != nil {
 			return err

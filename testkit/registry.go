@@ -30,6 +30,9 @@ type Registry struct {
 	Kafka *Kafka
 	// Logs holds every log line the service wrote, at DEBUG level.
 	Logs *SyncBuffer
+
+	cfg  service.Config
+	stop func(t testing.TB)
 }
 
 // Backend says which adapters a test registry runs on.
@@ -43,6 +46,9 @@ type Backend struct {
 var (
 	Embedded   = Backend{Name: "embedded"}
 	VaultKafka = Backend{Name: "vault+kafka", Vault: true, Kafka: true}
+	// EmbeddedKafka keeps secrets in the embedded store with the Kafka
+	// event log and southbound: the HypO topics without Vault.
+	EmbeddedKafka = Backend{Name: "embedded+kafka", Kafka: true}
 )
 
 // Backends lists every deployment a flow test should run on.
@@ -97,6 +103,13 @@ func startRegistry(t testing.TB, b Backend, v *Vault, configure ...func(*service
 	for _, f := range configure {
 		f(&cfg)
 	}
+	r.launch(t, cfg)
+	return r
+}
+
+// launch starts the service on cfg and waits until it is ready.
+func (r *Registry) launch(t testing.TB, cfg service.Config) {
+	t.Helper()
 	logs := &SyncBuffer{}
 	level := new(slog.LevelVar)
 	level.Set(slog.LevelDebug)
@@ -109,20 +122,38 @@ func startRegistry(t testing.TB, b Backend, v *Vault, configure ...func(*service
 	}
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("registry stopped with: %v", err)
+	var once sync.Once
+	stop := func(t testing.TB) {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("registry stopped with: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("registry did not stop within 20s")
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("registry did not stop within 20s")
-		}
-	})
-	r.Service, r.URL, r.DataDir, r.Logs = svc, svc.BaseURL(), cfg.DataDir, logs
+		})
+	}
+	t.Cleanup(func() { stop(t) })
+	r.Service, r.URL, r.DataDir, r.Logs, r.cfg, r.stop = svc, svc.BaseURL(), cfg.DataDir, logs, cfg, stop
 	r.waitReady(t)
-	return r
+}
+
+// Stop stops the registry gracefully (t.Cleanup does it otherwise).
+func (r *Registry) Stop(t testing.TB) {
+	t.Helper()
+	r.stop(t)
+}
+
+// Restart stops the registry and starts it again on the same
+// configuration: data directory, Vault, broker, consumer groups and
+// issuer. Its URL changes (a new port).
+func (r *Registry) Restart(t testing.TB) {
+	t.Helper()
+	r.Stop(t)
+	r.launch(t, r.cfg)
 }
 
 // Tenant returns a fresh tenant name, provisioned in Vault when the

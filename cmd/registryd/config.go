@@ -27,14 +27,15 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		}
 		return def
 	}
-	envBool := func(key string) bool {
-		v := env(key, "false")
+	envBoolDefault := func(key string, def bool) bool {
+		v := env(key, strconv.FormatBool(def))
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %q: want true or false", key, v))
 		}
 		return b
 	}
+	envBool := func(key string) bool { return envBoolDefault(key, false) }
 	envDuration := func(key string, def time.Duration) time.Duration {
 		v := env(key, "")
 		if v == "" {
@@ -54,6 +55,28 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	brokers := fs.String("kafka-brokers", env("REGISTRY_KAFKA_BROKERS", ""), "comma-separated Kafka brokers (enables the Kafka event log)")
 	fs.StringVar(&cfg.Kafka.EventsTopic, "kafka-events-topic", env("REGISTRY_KAFKA_EVENTS_TOPIC", "registry.events"), "event log topic")
 	fs.StringVar(&cfg.Kafka.ConsumerGroup, "kafka-consumer-group", env("REGISTRY_KAFKA_CONSUMER_GROUP", ""), "this instance's projection consumer group (default registry-projections-<hostname>)")
+	sb := &cfg.Southbound
+	southboundOn := fs.Bool("kafka-southbound", envBoolDefault("REGISTRY_KAFKA_SOUTHBOUND", true), "consume and answer the HypO topics of seed 000 when Kafka is configured")
+	fs.StringVar(&sb.ConsumerGroup, "kafka-southbound-group", env("REGISTRY_KAFKA_SOUTHBOUND_GROUP", "registry-southbound"), "consumer group of the HypO topics, shared by every instance")
+	fs.StringVar(&sb.PoisonTopic, "kafka-poison-topic", env("REGISTRY_KAFKA_POISON_TOPIC", "registry.poison"), "topic of HypO records that cannot be answered")
+	verifyJWT := fs.Bool("kafka-verify-jwt", envBoolDefault("REGISTRY_KAFKA_VERIFY_JWT", true), "verify the JWT of every HypO record (false: seed 000's unverified decoding, Vault only)")
+	for _, t := range []struct {
+		dst        *string
+		flag, env  string
+		def, usage string
+	}{
+		{&sb.Topics.CredentialRequest, "kafka-topic-credential-request", "REGISTRY_KAFKA_TOPIC_CREDENTIAL_REQUEST", "get-package-registry-incoming-channel", "credential requests from the Package Manager"},
+		{&sb.Topics.CredentialResponse, "kafka-topic-credential-response", "REGISTRY_KAFKA_TOPIC_CREDENTIAL_RESPONSE", "response-package-registry-outgoing-channel", "credential responses"},
+		{&sb.Topics.KubeconfigStore, "kafka-topic-kubeconfig-store", "REGISTRY_KAFKA_TOPIC_KUBECONFIG_STORE", "registry-store-kubernetes-config", "kubeconfig store CloudEvents"},
+		{&sb.Topics.KubeconfigStoreResult, "kafka-topic-kubeconfig-store-result", "REGISTRY_KAFKA_TOPIC_KUBECONFIG_STORE_RESULT", "registry-store-kubernetes-config-result", "kubeconfig store results"},
+		{&sb.Topics.KubeconfigRetrieve, "kafka-topic-kubeconfig-retrieve", "REGISTRY_KAFKA_TOPIC_KUBECONFIG_RETRIEVE", "registry-retrieve-kubernetes-config", "kubeconfig retrievals"},
+		{&sb.Topics.KubeconfigResponse, "kafka-topic-kubeconfig-response", "REGISTRY_KAFKA_TOPIC_KUBECONFIG_RESPONSE", "registry-response-kubernetes-config-outgoing-channel", "kubeconfig retrieval results"},
+		{&sb.Topics.GroupPolicyCreate, "kafka-topic-group-policy-create", "REGISTRY_KAFKA_TOPIC_GROUP_POLICY_CREATE", "create-group-policy-incoming-channel", "tenant provisioning"},
+		{&sb.Topics.FabricCredsPersist, "kafka-topic-fabric-creds-persist", "REGISTRY_KAFKA_TOPIC_FABRIC_CREDS_PERSIST", "fabric-ziti-creds-persist-incoming-channel", "Fabric credentials to store"},
+		{&sb.Topics.FabricCredsDelete, "kafka-topic-fabric-creds-delete", "REGISTRY_KAFKA_TOPIC_FABRIC_CREDS_DELETE", "fabric-ziti-creds-delete-incoming-channel", "Fabric credentials to delete"},
+	} {
+		fs.StringVar(t.dst, t.flag, env(t.env, t.def), t.usage+" topic")
+	}
 	fs.StringVar(&cfg.Vault.Addr, "vault-addr", env("REGISTRY_VAULT_ADDR", ""), "Vault address (enables the Vault secret store)")
 	fs.StringVar(&cfg.Vault.Mount, "vault-mount", env("REGISTRY_VAULT_MOUNT", "hypo"), "KV v2 mount")
 	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")
@@ -83,6 +106,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	if err := fs.Parse(args); err != nil {
 		return cfg, 0, err
 	}
+	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
 	if fs.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments: %v", fs.Args()))
 	}

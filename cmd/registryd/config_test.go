@@ -24,6 +24,14 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 		cfg.OIDC.RolesClaim != "realm_access.roles" || level.String() != "DEBUG" {
 		t.Errorf("cfg = %+v, level %v", cfg, level)
 	}
+	// The southbound is on with Kafka, the seed's topics, verified tokens.
+	cfg, _, err = parseConfig(nil, env(map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092",
+		"REGISTRY_KAFKA_TOPIC_KUBECONFIG_STORE": "sonata-kubeconfigs"}))
+	sb := cfg.Southbound
+	if err != nil || sb.Disabled || sb.SkipTokenVerification || sb.ConsumerGroup != "registry-southbound" || sb.PoisonTopic != "registry.poison" ||
+		sb.Topics.KubeconfigStore != "sonata-kubeconfigs" || sb.Topics.CredentialRequest != "get-package-registry-incoming-channel" {
+		t.Errorf("southbound defaults: %+v, %v", sb, err)
+	}
 	// A flag beats its variable.
 	cfg, _, err = parseConfig([]string{"--http-addr", ":7000"}, env(map[string]string{"REGISTRY_HTTP_ADDR": ":9000", "REGISTRY_DEV": "true"}))
 	if err != nil || cfg.HTTPAddr != ":7000" || !cfg.Dev || cfg.OIDC.Audience != "registry-api" {
@@ -51,6 +59,10 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_ADMIN_TOKEN_FILE": "/nonexistent"}, "REGISTRY_VAULT_ADMIN_TOKEN_FILE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": " , "}, "REGISTRY_KAFKA_BROKERS"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_TERMINAL_TOKEN_TTL": "1h"}, "REGISTRY_TERMINAL_TOKEN_TTL"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_VERIFY_JWT": "false"}, "REGISTRY_KAFKA_VERIFY_JWT=false needs REGISTRY_VAULT_ADDR"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_VERIFY_JWT": "sometimes"}, "REGISTRY_KAFKA_VERIFY_JWT"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_TOPIC_CREDENTIAL_RESPONSE": "get-package-registry-incoming-channel"}, "REGISTRY_KAFKA_TOPIC_"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_POISON_TOPIC": "registry.events"}, "REGISTRY_KAFKA_POISON_TOPIC"},
 	} {
 		_, _, err := parseConfig(nil, env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

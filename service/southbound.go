@@ -1,0 +1,168 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/hypowire"
+	"github.com/hypo-registry/registry/kafkaingress"
+	"github.com/hypo-registry/registry/kafkalog"
+	"github.com/hypo-registry/registry/southbound"
+)
+
+// DefaultSouthboundGroup is the consumer group of the southbound topics.
+// Unlike the projections' groups it is shared by every instance: each
+// request is answered by one of them.
+const DefaultSouthboundGroup = "registry-southbound"
+
+// SouthboundConfig configures the HypO Kafka southbound of seed 000. It
+// runs whenever Kafka.Brokers is set, unless Disabled.
+type SouthboundConfig struct {
+	southbound.Config
+	// Disabled turns the southbound off (REGISTRY_KAFKA_SOUTHBOUND=false):
+	// the event log stays on Kafka, no HypO topic is consumed.
+	Disabled bool
+	// ConsumerGroup is the group consuming the incoming topics
+	// (REGISTRY_KAFKA_SOUTHBOUND_GROUP), default DefaultSouthboundGroup.
+	ConsumerGroup string
+	// PoisonTopic receives records that cannot be answered
+	// (REGISTRY_KAFKA_POISON_TOPIC), default events.TopicPoison.
+	PoisonTopic string
+}
+
+// WithDefaults fills every unset field.
+func (c SouthboundConfig) WithDefaults() SouthboundConfig {
+	c.Config = c.Config.WithDefaults()
+	if c.ConsumerGroup == "" {
+		c.ConsumerGroup = DefaultSouthboundGroup
+	}
+	if c.PoisonTopic == "" {
+		c.PoisonTopic = events.TopicPoison
+	}
+	return c
+}
+
+// validate checks c (with defaults) against the rest of the configuration.
+func (c SouthboundConfig) validate(cfg Config) error {
+	if c.Disabled || len(cfg.Kafka.Brokers) == 0 {
+		return nil
+	}
+	c = c.WithDefaults()
+	var errs []error
+	if err := c.Topics.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: %w", err))
+	}
+	eventsTopic := cfg.Kafka.WithDefaults().EventsTopic
+	for _, t := range topicList(c.Topics) {
+		if t == eventsTopic || t == c.PoisonTopic {
+			errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: topic %q is also the events or poison topic", t))
+		}
+	}
+	if c.PoisonTopic == eventsTopic {
+		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_POISON_TOPIC %q is the events topic", c.PoisonTopic))
+	}
+	if c.SkipTokenVerification && cfg.Vault.Addr == "" {
+		errs = append(errs, errors.New("REGISTRY_KAFKA_VERIFY_JWT=false needs REGISTRY_VAULT_ADDR: only Vault's JWT login would check the tokens, and the embedded store checks none"))
+	}
+	return errors.Join(errs...)
+}
+
+func topicList(t hypowire.Topics) []string {
+	return []string{
+		t.CredentialRequest, t.KubeconfigStore, t.KubeconfigRetrieve, t.GroupPolicyCreate,
+		t.FabricCredsPersist, t.FabricCredsDelete, t.CredentialResponse, t.KubeconfigResponse,
+		t.KubeconfigStoreResult,
+	}
+}
+
+// southboundRunner consumes the incoming topics and publishes replies.
+type southboundRunner struct {
+	router *message.Router
+}
+
+// openSouthbound builds the southbound when Kafka is configured.
+func (s *Service) openSouthbound(verifier *auth.Verifier) error {
+	c := s.cfg.Southbound.WithDefaults()
+	if c.Disabled || len(s.cfg.Kafka.Brokers) == 0 {
+		return nil
+	}
+	wire, err := hypowire.NewValidator()
+	if err != nil {
+		return err
+	}
+	sb, err := southbound.New(c.Config, verifier, wire)
+	if err != nil {
+		return err
+	}
+	kcfg := s.cfg.Kafka.WithDefaults()
+	kcfg.ConsumerGroup = c.ConsumerGroup
+	logger := s.logger.With("component", "southbound")
+	wm := watermill.NewSlogLogger(logger)
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{
+		Brokers: kcfg.Brokers, Marshaler: kafkaingress.Marshaler(), OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
+	}, wm)
+	if err != nil {
+		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound publisher: %w", err)
+	}
+	s.closers = append(s.closers, pub.Close)
+	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
+		Brokers: kcfg.Brokers, Unmarshaler: kafka.DefaultMarshaler{}, ConsumerGroup: c.ConsumerGroup,
+		OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
+	}, wm)
+	if err != nil {
+		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound subscriber: %w", err)
+	}
+	s.closers = append(s.closers, sub.Close)
+	in, err := kafkaingress.New(s.bus, pub, c.PoisonTopic, logger)
+	if err != nil {
+		return err
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: s.cfg.ShutdownTimeout}, wm)
+	if err != nil {
+		return err
+	}
+	translators := sb.Translators()
+	topics := make([]string, 0, len(translators))
+	for t := range translators {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	for _, t := range topics {
+		router.AddConsumerHandler("southbound."+t, t, sub, in.Handler(t, translators[t]))
+	}
+	s.southbound = &southboundRunner{router: router}
+	return nil
+}
+
+// run consumes until ctx ends; it starts once the bus runs.
+func (r *southboundRunner) run(ctx context.Context, busRunning <-chan struct{}) error {
+	select {
+	case <-busRunning:
+	case <-ctx.Done():
+		return nil
+	}
+	if err := r.router.Run(ctx); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("southbound: %w", err)
+	}
+	return nil
+}
+
+func (r *southboundRunner) ready(context.Context) error {
+	select {
+	case <-r.router.Running():
+		if r.router.IsClosed() {
+			return errors.New("southbound consumer stopped")
+		}
+		return nil
+	default:
+		return errors.New("southbound consumer not running yet")
+	}
+}

@@ -1,0 +1,75 @@
+package southbound
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/hypo-registry/registry/bus"
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/kafkaingress"
+)
+
+// The three topics below have no reply topic in seed 000: a command that
+// succeeds is known by its outcome event, and a record that fails (bad
+// token, bad payload, refused command) goes to the poison topic with the
+// reason, never silently dropped.
+
+// groupPolicy translates create-group-policy-incoming-channel →
+// ProvisionTenant, the REST policy-group-flow: the group is the token's
+// tenant; a groupName naming another group is refused.
+func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
+	caller, err := s.caller(ctx, msg)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	m, err := s.wire.DecodeGroupPolicy(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	if m.GroupName != "" && !strings.EqualFold(strings.TrimPrefix(m.GroupName, "/"), caller.Tenant) {
+		return kafkaingress.Request{}, fmt.Errorf("groupName is not the token's group: a tenant provisions only its own group")
+	}
+	return kafkaingress.Request{
+		Command:  handlers.ProvisionTenant{Auth: handlers.Auth{Caller: caller}},
+		Envelope: bus.Envelope{Tenant: caller.Tenant},
+	}, nil
+}
+
+// fabricPersist translates fabric-ziti-creds-persist-incoming-channel →
+// PutFabricSecret (create or replace).
+func (s *Southbound) fabricPersist(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
+	caller, err := s.caller(ctx, msg)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	c, err := s.wire.DecodeFabricPersist(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	return kafkaingress.Request{
+		Command: handlers.PutFabricSecret{
+			Auth: handlers.Auth{Caller: caller}, ControllerID: c.ControllerID, Username: c.Username, Password: c.Password,
+		},
+		Envelope: bus.Envelope{Tenant: caller.Tenant},
+	}, nil
+}
+
+// fabricDelete translates fabric-ziti-creds-delete-incoming-channel →
+// DeleteFabricSecret.
+func (s *Southbound) fabricDelete(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
+	caller, err := s.caller(ctx, msg)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	c, err := s.wire.DecodeFabricDelete(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	return kafkaingress.Request{
+		Command:  handlers.DeleteFabricSecret{Auth: handlers.Auth{Caller: caller}, ControllerID: c.ControllerID},
+		Envelope: bus.Envelope{Tenant: caller.Tenant},
+	}, nil
+}

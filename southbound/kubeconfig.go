@@ -1,0 +1,244 @@
+package southbound
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/hypo-registry/registry/bus"
+	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/hypowire"
+	"github.com/hypo-registry/registry/kafkaingress"
+)
+
+// kubeconfigRetrieve translates registry-retrieve-kubernetes-config: a
+// serviceId → GetKubeconfig, answered with a VaultSecretResponseMessage.
+func (s *Southbound) kubeconfigRetrieve(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
+	raw := strings.TrimSpace(string(msg.Payload))
+	fail := func(id, reason string) error {
+		if !addressable(id) {
+			return errors.New(reason + " (and the record names no serviceId to answer)")
+		}
+		out, err := s.kubeconfigReply(hypowire.VaultSecretResponseMessage{ServiceID: id, Status: hypowire.StatusError, Message: reason})
+		if err != nil {
+			return err
+		}
+		return &kafkaingress.Rejection{Reason: reason, Reply: out}
+	}
+	caller, err := s.caller(ctx, msg)
+	if err != nil {
+		var id string
+		if json.Unmarshal([]byte(raw), &id) != nil {
+			id = raw
+		}
+		return kafkaingress.Request{}, fail(id, err.Error())
+	}
+	id, err := s.wire.DecodeServiceID(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, fail(raw, err.Error())
+	}
+	return kafkaingress.Request{
+		Command:  handlers.GetKubeconfig{Auth: handlers.Auth{Caller: caller}, ServiceID: id},
+		Envelope: bus.Envelope{Tenant: caller.Tenant},
+		Reply: func(r bus.Reply, err error) ([]kafkaingress.Outgoing, error) {
+			m := hypowire.VaultSecretResponseMessage{ServiceID: id, Status: hypowire.StatusSuccess}
+			var kc handlers.Kubeconfig
+			switch {
+			case err != nil:
+				m.Status, m.Message = hypowire.StatusError, "registry unavailable, try again: "+err.Error()
+			case r.Error != nil:
+				m.Status, m.Message = hypowire.StatusError, r.Error.Message
+			case json.Unmarshal(r.Data, &kc) != nil:
+				m.Status, m.Message = hypowire.StatusError, "internal error: unreadable reply"
+			default:
+				m.KubeConfigAsBase64, m.Scope = kc.KubeconfigBase64, kc.Scope
+			}
+			return s.kubeconfigReply(m)
+		},
+	}, nil
+}
+
+func (s *Southbound) kubeconfigReply(m hypowire.VaultSecretResponseMessage) ([]kafkaingress.Outgoing, error) {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	msg := message.NewMessage(watermill.NewUUID(), body)
+	msg.Metadata.Set("content-type", "application/json")
+	return []kafkaingress.Outgoing{{Topic: s.cfg.Topics.KubeconfigResponse, Key: m.ServiceID, Msg: msg}}, nil
+}
+
+// Kubeconfig store CloudEvents.
+const (
+	// ExtensionScope is the CloudEvents extension attribute naming the scope
+	// when the event's data is the kubeconfig YAML itself.
+	ExtensionScope = "scope"
+	// ExtensionCausation names, on a result, the id of the store event it
+	// answers.
+	ExtensionCausation = "causationid"
+	contentTypeCE      = "application/cloudevents+json"
+	metaContentType    = "content-type"
+	metaSpecVersion    = "ce_specversion"
+)
+
+// kubeconfigStore translates registry-store-kubernetes-config: a CloudEvent
+// in binary mode (ce_* headers, data as the value) or structured mode
+// (application/cloudevents+json) → StoreKubeconfig, answered with a result
+// CloudEvent in the same mode. The data is either JSON
+// {serviceId, kubeConfig, scope} (datacontenttype application/json, or
+// none) or the kubeconfig YAML itself (datacontenttype application/yaml,
+// text/yaml or application/x-yaml), the service id then being the event's
+// subject and the scope its "scope" extension. The scope defaults to
+// CLUSTER.
+func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
+	structured := isStructured(msg)
+	in := msg
+	if structured && msg.Metadata.Get(metaContentType) == "" {
+		// Structured mode without the binding's content-type header: the
+		// payload says it is a CloudEvent.
+		in = msg.Copy()
+		in.Metadata.Set(metaContentType, contentTypeCE)
+	}
+	e, err := events.FromMessage(ctx, in)
+	if err != nil {
+		// Not a CloudEvent: no id to answer.
+		return kafkaingress.Request{}, fmt.Errorf("not a kubeconfig store CloudEvent: %v", err)
+	}
+	data, err := s.storeData(e, structured, msg.Payload)
+	fail := func(reason string) error {
+		out, err := s.storeResult(e, structured, hypowire.KubeconfigStoreResult{
+			ServiceID: data.ServiceID, Scope: validScope(data.Scope), Status: hypowire.StatusError, Reason: reason,
+		})
+		if err != nil {
+			return err
+		}
+		return &kafkaingress.Rejection{Reason: reason, Reply: out}
+	}
+	caller, cerr := s.caller(ctx, msg)
+	if cerr != nil {
+		return kafkaingress.Request{}, fail(cerr.Error())
+	}
+	if err != nil {
+		return kafkaingress.Request{}, fail(err.Error())
+	}
+	scope := data.EffectiveScope()
+	return kafkaingress.Request{
+		Command: handlers.StoreKubeconfig{
+			Auth: handlers.Auth{Caller: caller}, ServiceID: data.ServiceID, Scope: scope,
+			KubeconfigYAML: []byte(data.KubeConfig),
+		},
+		Envelope: bus.Envelope{Tenant: caller.Tenant, CorrelationID: e.ID()},
+		Reply: func(r bus.Reply, err error) ([]kafkaingress.Outgoing, error) {
+			res := hypowire.KubeconfigStoreResult{ServiceID: data.ServiceID, Scope: scope, Status: hypowire.StatusSuccess}
+			switch {
+			case err != nil:
+				res.Status, res.Reason = hypowire.StatusError, "registry unavailable, try again: "+err.Error()
+			case r.Error != nil:
+				res.Status, res.Reason = hypowire.StatusError, r.Error.Message
+			}
+			return s.storeResult(e, structured, res)
+		},
+	}, nil
+}
+
+// isStructured tells structured mode: the binding's content type, or no
+// ce_specversion header and a JSON object with a specversion member.
+func isStructured(msg *message.Message) bool {
+	if ct := msg.Metadata.Get(metaContentType); ct != "" {
+		mt, _, _ := mime.ParseMediaType(ct)
+		return mt == contentTypeCE
+	}
+	if msg.Metadata.Get(metaSpecVersion) != "" {
+		return false
+	}
+	var probe struct {
+		SpecVersion *string `json:"specversion"`
+	}
+	return json.Unmarshal(msg.Payload, &probe) == nil && probe.SpecVersion != nil
+}
+
+// storeData reads the store event's data. Whatever could be read is
+// returned with the error, so a failure result names the service.
+func (s *Southbound) storeData(e cloudevents.Event, structured bool, payload []byte) (hypowire.KubeconfigStoreData, error) {
+	mt, _, _ := mime.ParseMediaType(e.DataContentType())
+	switch mt {
+	case "", "application/json":
+		var loose hypowire.KubeconfigStoreData
+		_ = json.Unmarshal(e.Data(), &loose)
+		if structured {
+			if err := s.wire.Validate(hypowire.SchemaKubeconfigStoreEvent, payload); err != nil {
+				return loose, err
+			}
+		}
+		d, err := s.wire.DecodeKubeconfigStoreData(e.Data())
+		if err != nil {
+			return loose, err
+		}
+		return d, nil
+	case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
+		scope, _ := e.Extensions()[ExtensionScope].(string)
+		d := hypowire.KubeconfigStoreData{ServiceID: e.Subject(), KubeConfig: string(e.Data()), Scope: scope}
+		body, err := json.Marshal(d)
+		if err != nil {
+			return d, err
+		}
+		if _, err := s.wire.DecodeKubeconfigStoreData(body); err != nil {
+			return d, fmt.Errorf("YAML data (service id from the event's subject, scope from its %q extension): %w", ExtensionScope, err)
+		}
+		return d, nil
+	}
+	return hypowire.KubeconfigStoreData{}, fmt.Errorf("unsupported datacontenttype %q (want application/json or application/yaml)", mt)
+}
+
+// validScope is scope when it is one the result may carry, else "".
+func validScope(scope string) string {
+	switch scope {
+	case "":
+		return hypowire.ScopeCluster
+	case hypowire.ScopeCluster, hypowire.ScopeNamespaceSA:
+		return scope
+	}
+	return ""
+}
+
+// storeResult is the result CloudEvent answering e, in e's mode. It never
+// carries the kubeconfig.
+func (s *Southbound) storeResult(e cloudevents.Event, structured bool, res hypowire.KubeconfigStoreResult) ([]kafkaingress.Outgoing, error) {
+	out := cloudevents.New()
+	out.SetID(watermill.NewUUID())
+	out.SetSource(s.cfg.Source)
+	out.SetType(hypowire.EventKubeconfigStoreResult)
+	out.SetTime(time.Now().UTC())
+	if res.ServiceID != "" {
+		out.SetSubject(res.ServiceID)
+	}
+	out.SetExtension(ExtensionCausation, e.ID())
+	if err := out.SetData("application/json", res); err != nil {
+		return nil, err
+	}
+	var msg *message.Message
+	if structured {
+		body, err := json.Marshal(out)
+		if err != nil {
+			return nil, err
+		}
+		msg = message.NewMessage(out.ID(), bytes.TrimSpace(body))
+		msg.Metadata.Set(metaContentType, contentTypeCE)
+	} else {
+		var err error
+		if msg, err = events.ToMessage(context.Background(), out); err != nil {
+			return nil, err
+		}
+	}
+	return []kafkaingress.Outgoing{{Topic: s.cfg.Topics.KubeconfigStoreResult, Key: res.ServiceID, Msg: msg}}, nil
+}

@@ -1,0 +1,170 @@
+// Package southbound is the HypO Kafka southbound of seed 000 (Tables 2 and
+// 3): one kafkaingress.Translator per incoming topic, turning each record
+// into a typed command for the bus and the command's reply into the
+// seed's reply record. The Ingress does the rest (command ids from record
+// positions, replies before acks, the poison topic).
+//
+// Every incoming record carries the caller's Keycloak JWT in its
+// Authorization header. Unlike seed 000, the token is verified here
+// (signature, issuer, audience, lifetime) unless Config.SkipTokenVerification
+// says otherwise. A record that fails anywhere is answered with an ERROR
+// reply when its topic has replies and the record names whom to answer;
+// otherwise it goes to the poison topic with the reason.
+package southbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/hypowire"
+	"github.com/hypo-registry/registry/kafkaingress"
+)
+
+// DefaultSource is the CloudEvents source of the kubeconfig store results.
+const DefaultSource = "urn:hypo-registry:registryd"
+
+// Config configures the translators.
+type Config struct {
+	// Topics are the southbound topic names; zero fields take the seed's.
+	Topics hypowire.Topics
+	// SkipTokenVerification reads the JWT's claims without verifying it,
+	// as seed 000 does, leaving validation to Vault's JWT login. Off by
+	// default; the service allows it only with the Vault store.
+	SkipTokenVerification bool
+	// Source is the CloudEvents source of results, default DefaultSource.
+	Source string
+}
+
+// WithDefaults fills unset topics with the seed's names.
+func (c Config) WithDefaults() Config {
+	d := hypowire.DefaultTopics()
+	t := &c.Topics
+	set := func(dst *string, def string) {
+		if *dst == "" {
+			*dst = def
+		}
+	}
+	set(&t.CredentialRequest, d.CredentialRequest)
+	set(&t.KubeconfigStore, d.KubeconfigStore)
+	set(&t.KubeconfigRetrieve, d.KubeconfigRetrieve)
+	set(&t.GroupPolicyCreate, d.GroupPolicyCreate)
+	set(&t.FabricCredsPersist, d.FabricCredsPersist)
+	set(&t.FabricCredsDelete, d.FabricCredsDelete)
+	set(&t.CredentialResponse, d.CredentialResponse)
+	set(&t.KubeconfigResponse, d.KubeconfigResponse)
+	set(&t.KubeconfigStoreResult, d.KubeconfigStoreResult)
+	if c.Source == "" {
+		c.Source = DefaultSource
+	}
+	return c
+}
+
+// TokenVerifier verifies a bearer JWT (auth.Verifier).
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (auth.Principal, error)
+	DecodeUnverified(raw string) (auth.Principal, error)
+}
+
+// Southbound holds the translators of every incoming topic.
+type Southbound struct {
+	cfg      Config
+	verifier TokenVerifier
+	wire     *hypowire.Validator
+}
+
+// New refuses a nil verifier or validator and bad topic names.
+func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator) (*Southbound, error) {
+	if verifier == nil || wire == nil {
+		return nil, errors.New("southbound: a token verifier and a payload validator are required")
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Topics.Validate(); err != nil {
+		return nil, fmt.Errorf("southbound: %w", err)
+	}
+	return &Southbound{cfg: cfg, verifier: verifier, wire: wire}, nil
+}
+
+// Topics are the topic names in use.
+func (s *Southbound) Topics() hypowire.Topics { return s.cfg.Topics }
+
+// Translators maps every incoming topic to its translator.
+func (s *Southbound) Translators() map[string]kafkaingress.Translator {
+	t := s.cfg.Topics
+	return map[string]kafkaingress.Translator{
+		t.CredentialRequest:  s.credentialRequest,
+		t.KubeconfigStore:    s.kubeconfigStore,
+		t.KubeconfigRetrieve: s.kubeconfigRetrieve,
+		t.GroupPolicyCreate:  s.groupPolicy,
+		t.FabricCredsPersist: s.fabricPersist,
+		t.FabricCredsDelete:  s.fabricDelete,
+	}
+}
+
+// caller verifies the record's Authorization header ("Bearer <jwt>", or the
+// bare JWT as some producers send it). The error names the reason, never
+// the token.
+func (s *Southbound) caller(ctx context.Context, msg *message.Message) (handlers.Caller, error) {
+	header := ""
+	for k, v := range msg.Metadata {
+		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
+			header = v
+			break
+		}
+	}
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return handlers.Caller{}, errors.New("unauthenticated: the record has no Authorization header")
+	}
+	raw := header
+	if strings.ContainsAny(header, " \t") {
+		tok, err := auth.BearerToken(header)
+		if err != nil {
+			return handlers.Caller{}, errors.New("unauthenticated: the Authorization header is not \"Bearer <token>\"")
+		}
+		raw = tok
+	}
+	var p auth.Principal
+	var err error
+	if s.cfg.SkipTokenVerification {
+		p, err = s.verifier.DecodeUnverified(raw)
+	} else {
+		p, err = s.verifier.Verify(ctx, raw)
+	}
+	if err != nil {
+		return handlers.Caller{}, fmt.Errorf("unauthenticated: %s", unauthenticatedReason(err))
+	}
+	return p.Caller(), nil
+}
+
+// unauthenticatedReason is the verifier's reason without its operation
+// prefix ("verify token: unauthenticated: token is expired" → "token is
+// expired").
+func unauthenticatedReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// addressable reports whether id may be echoed as a reply's id: a short,
+// printable string. Anything else is not an address, and its record is
+// poisoned instead.
+func addressable(id string) bool {
+	if id == "" || len(id) > 253 {
+		return false
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
