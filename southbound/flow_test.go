@@ -107,7 +107,9 @@ func startHypo(t *testing.T, b testkit.Backend) *hypo {
 
 // backends are the deployments with a Kafka southbound: secrets embedded,
 // and in a real Vault.
-func backends() []testkit.Backend { return []testkit.Backend{testkit.EmbeddedKafka, testkit.VaultKafka} }
+func backends() []testkit.Backend {
+	return []testkit.Backend{testkit.EmbeddedKafka, testkit.VaultKafka}
+}
 
 func (h *hypo) rest(t *testing.T, method, path, body string) testkit.Response {
 	t.Helper()
