@@ -113,14 +113,6 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound publisher: %w", err)
 	}
 	s.closers = append(s.closers, pub.Close)
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Brokers: kcfg.Brokers, Unmarshaler: kafka.DefaultMarshaler{}, ConsumerGroup: c.ConsumerGroup,
-		OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
-	}, wm)
-	if err != nil {
-		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound subscriber: %w", err)
-	}
-	s.closers = append(s.closers, sub.Close)
 	in, err := kafkaingress.New(s.bus, pub, c.PoisonTopic, logger)
 	if err != nil {
 		return err
@@ -136,6 +128,17 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 	}
 	sort.Strings(topics)
 	for _, t := range topics {
+		// A subscriber, and a Sarama configuration, per topic: the sticky
+		// balance strategy keeps per-group state, and one configuration
+		// shared by several consumer groups races on it.
+		sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
+			Brokers: kcfg.Brokers, Unmarshaler: kafka.DefaultMarshaler{}, ConsumerGroup: c.ConsumerGroup,
+			OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
+		}, wm)
+		if err != nil {
+			return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound subscriber for %s: %w", t, err)
+		}
+		s.closers = append(s.closers, sub.Close)
 		router.AddConsumerHandler("southbound."+t, t, sub, in.Handler(t, translators[t]))
 	}
 	s.southbound = &southboundRunner{router: router}
