@@ -17,6 +17,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/eventlog"
@@ -93,10 +94,20 @@ func benchKafka(ctx context.Context, dir string, logger *slog.Logger, inFlight i
 // and measures round trips through it.
 func measureRelay(ctx context.Context, brokers []string, name string, logger *slog.Logger, inFlight int, dur time.Duration,
 	handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (load, error) {
+	return measureRelayOf(ctx, brokers, name, logger, inFlight, dur, nil, handler)
+}
+
+// measureRelayOf is measureRelay with requests built by request (nil: the
+// default {"id"} record).
+func measureRelayOf(ctx context.Context, brokers []string, name string, logger *slog.Logger, inFlight int, dur time.Duration,
+	request func(id string) *kgo.Record, handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (load, error) {
 	in, reply := name+"-in", name+"-reply"
 	rt, err := newRoundTripper(brokers, in, reply)
 	if err != nil {
 		return load{}, err
+	}
+	if request != nil {
+		rt.request = request
 	}
 	defer rt.close()
 	wmLogger := watermill.NewSlogLogger(logger)

@@ -31,6 +31,8 @@ type roundTripper struct {
 	in         string
 	prefix     string
 	seq        atomic.Uint64
+	// request builds the record asking for id; default {"id": id}.
+	request func(id string) *kgo.Record
 
 	mu      sync.Mutex
 	pending map[string]chan error
@@ -60,6 +62,10 @@ func newRoundTripper(brokers []string, in, reply string) (*roundTripper, error) 
 	}
 	rctx, rcancel := context.WithCancel(context.Background())
 	rt := &roundTripper{prod: prod, cons: cons, in: in, prefix: in + "-", pending: map[string]chan error{}, cancel: rcancel, done: make(chan struct{})}
+	rt.request = func(id string) *kgo.Record {
+		value, _ := json.Marshal(requestWire{ID: id})
+		return &kgo.Record{Value: value}
+	}
 	go rt.dispatch(rctx)
 	return rt, nil
 }
@@ -104,9 +110,10 @@ func (rt *roundTripper) roundTrip() error {
 	rt.mu.Lock()
 	rt.pending[id] = ch
 	rt.mu.Unlock()
-	value, _ := json.Marshal(requestWire{ID: id})
+	rec := rt.request(id)
 	// Keyed by id, so requests spread over every partition.
-	rt.prod.Produce(context.Background(), &kgo.Record{Topic: rt.in, Key: []byte(id), Value: value}, func(_ *kgo.Record, err error) {
+	rec.Topic, rec.Key = rt.in, []byte(id)
+	rt.prod.Produce(context.Background(), rec, func(_ *kgo.Record, err error) {
 		if err != nil {
 			rt.finish(id, fmt.Errorf("produce: %w", err))
 		}

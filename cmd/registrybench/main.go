@@ -37,6 +37,7 @@ type result struct {
 	PackageReg  *pkgRegLoads       `json:"packageRegistry,omitempty"`
 	Vault       *vaultResult       `json:"vault,omitempty"`
 	Kafka       *kafkaResult       `json:"kafka,omitempty"`
+	Credentials *credentialResult  `json:"kafkaCredentialRequests,omitempty"`
 	Notes       []string           `json:"notes"`
 	Extra       map[string]float64 `json:"extra,omitempty"`
 }
@@ -205,6 +206,11 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		}
 		summary("Kafka command round trip", res.Kafka.Command)
 		summary("bare Sarama relay round trip", res.Kafka.Bare)
+		if res.Credentials, err = benchCredentials(ctx, filepath.Join(dir, "credentials"), logger, o.kafkaInFlight, dur); err != nil {
+			return fmt.Errorf("kafka credentials: %w", err)
+		}
+		summary("Kafka credential request round trip", res.Credentials.Southbound)
+		summary("bare relay, one store read", res.Credentials.Bare)
 	}
 	res.Notes = []string{
 		"client and server share the machine's cores; compare figures only within one run",
@@ -225,6 +231,8 @@ func run(out string, conc int, dur time.Duration, o options) error {
 			"kafka: in-process kfake broker, 4 partitions; the load generator is franz-go (linger 0), requests keyed by id, the same for both sides; a round trip is produce request → reply record consumed, correlated by id; inFlight requests outstanding, closed loop",
 			"kafka.commandRoundTrip = watermill-kafka subscriber (consumer group, kafkalog.SaramaConfig) → kafkaingress → a trivial command on the bus (embedded bbolt event log: reply sealed and committed) → reply published with the watermill-kafka publisher (kafkalog.SaramaConfig)",
 			"kafka.bareSaramaRelayRoundTrip = the same watermill-kafka subscriber, router and publisher settings, the handler publishing the reply at once: no ingress, no bus, no event log",
+			"kafkaCredentialRequests.credentialRequestRoundTrip = the seed's parsing request (Authorization header) produced to get-package-registry-incoming-channel → registryd (embedded store, Kafka event log, southbound: JWT verified, payload schema-validated, ResolveRepoCredentials on the bus, audited read event relayed to registry.events) → reply consumed from response-package-registry-outgoing-channel",
+			"kafkaCredentialRequests.bareRelayOneStoreReadRoundTrip = the same request records through the same watermill-kafka subscriber/publisher settings; the handler reads the secret from a sealed bbolt store once and publishes the reply: no token check, no validation, no bus, no event",
 		)
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
