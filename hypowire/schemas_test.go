@@ -45,7 +45,8 @@ func TestEverySchemaCompiles(t *testing.T) {
 	}
 }
 
-// The AsyncAPI document is YAML, AsyncAPI 3, names the nine default topics,
+// The AsyncAPI document is YAML, AsyncAPI 3, names the nine default topics
+// and the poison topic,
 // and every $ref resolves: local ones in the document, others to an
 // embedded schema file.
 func TestAsyncAPI(t *testing.T) {
@@ -68,13 +69,13 @@ func TestAsyncAPI(t *testing.T) {
 	topics := hypowire.DefaultTopics()
 	for _, topic := range []string{topics.CredentialRequest, topics.KubeconfigStore, topics.KubeconfigRetrieve,
 		topics.GroupPolicyCreate, topics.FabricCredsPersist, topics.FabricCredsDelete,
-		topics.CredentialResponse, topics.KubeconfigResponse, topics.KubeconfigStoreResult} {
+		topics.CredentialResponse, topics.KubeconfigResponse, topics.KubeconfigStoreResult, "registry.poison"} {
 		if !addresses[topic] {
 			t.Errorf("no channel for topic %s", topic)
 		}
 	}
-	if len(addresses) != 9 {
-		t.Errorf("%d channels, want 9", len(addresses))
+	if len(addresses) != 10 {
+		t.Errorf("%d channels, want 10", len(addresses))
 	}
 	for _, ref := range refs(doc) {
 		if local, ok := strings.CutPrefix(ref, "#/"); ok {
