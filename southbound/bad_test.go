@@ -38,7 +38,15 @@ func withID(payload, id string) string {
 // them is answered).
 func TestBadRecords(t *testing.T) {
 	t.Parallel()
-	h := startHypo(t, testkit.EmbeddedKafka)
+	for _, b := range backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testBadRecords(t, startHypo(t, b))
+		})
+	}
+}
+
+func testBadRecords(t *testing.T, h *hypo) {
 	if r := h.rest(t, http.MethodPost, "/registry-api/image-pull/secret/my-app-pull-secret", seedPullBody); r.Status != http.StatusCreated {
 		t.Fatalf("create image-pull secret: %d %s", r.Status, r.Body)
 	}
@@ -62,7 +70,8 @@ func TestBadRecords(t *testing.T) {
 	wrongAud.Audience = []string{"someone-else"}
 	good := mint(claims)
 	forged := good[:len(good)-6] + strings.Repeat("A", 6)
-	other := testkit.RandomTenant(t)
+	other := h.reg.Tenant(t)
+	stranger := testkit.RandomTenant(t) // never provisioned
 	otherTok := mint(oidcissuer.Claims{Subject: "intruder@" + other, Groups: []string{other}, Roles: []string{"developer"}})
 	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
@@ -159,7 +168,7 @@ func TestBadRecords(t *testing.T) {
 		{"fabric expired token", topics.FabricCredsPersist, `{"controllerId":"ctrl-x","username":"u","password":"ziti-pw-x"}`, bearer(mint(expired)), "expired"},
 		{"fabric without password", topics.FabricCredsPersist, `{"controllerId":"ctrl-x","username":"u"}`, bearer(good), "password"},
 		{"fabric delete of nothing", topics.FabricCredsDelete, `{"controllerId":"ctrl-none"}`, bearer(good), "not_found"},
-		{"group policy for another group", topics.GroupPolicyCreate, `{"groupName":"` + other + `"}`, bearer(good), "not the token's group"},
+		{"group policy for another group", topics.GroupPolicyCreate, `{"groupName":"` + stranger + `"}`, bearer(good), "not the token's group"},
 		{"group policy not JSON", topics.GroupPolicyCreate, `groupName=x`, bearer(good), "group-policy-message"},
 	} {
 		rec := h.pm.Send(t, c.topic, "", []byte(c.value), c.headers...)
@@ -170,7 +179,7 @@ func TestBadRecords(t *testing.T) {
 	if r := h.rest(t, http.MethodGet, "/registry-api/fabric/secret/ctrl-x", ""); r.Status != http.StatusNotFound {
 		t.Errorf("a refused fabric record was stored: %d", r.Status)
 	}
-	if _, err := h.reg.IdentityAdmin().GetGroup(t.Context(), other); err == nil {
+	if _, err := h.reg.IdentityAdmin().GetGroup(t.Context(), stranger); err == nil {
 		t.Errorf("a group policy record provisioned another tenant")
 	}
 

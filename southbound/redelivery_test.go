@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/hypowire"
 	"github.com/hypo-registry/registry/secretpath"
 	"github.com/hypo-registry/registry/service"
 	"github.com/hypo-registry/registry/testkit"
@@ -17,7 +18,15 @@ import (
 // effect, the same reply.
 func TestRedeliveredRecordSameReplyNoSecondEffect(t *testing.T) {
 	t.Parallel()
-	h := startHypo(t, testkit.EmbeddedKafka)
+	for _, b := range backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testRedelivered(t, startHypo(t, b))
+		})
+	}
+}
+
+func testRedelivered(t *testing.T, h *hypo) {
 	if r := h.rest(t, http.MethodPost, "/registry-api/package-registry/secret/"+strings.ReplaceAll(seedRepoURL, "/", "%2F"), seedRepoBody); r.Status != http.StatusCreated {
 		t.Fatalf("create package-registry secret: %d %s", r.Status, r.Body)
 	}
@@ -54,5 +63,33 @@ func TestRedeliveredRecordSameReplyNoSecondEffect(t *testing.T) {
 	}
 	if meta.CurrentVersion != 1 {
 		t.Errorf("service-order data at version %d after one record delivered twice, want 1", meta.CurrentVersion)
+	}
+}
+
+// REGISTRY_KAFKA_VERIFY_JWT=false (seed 000's behaviour) on Vault: the
+// registry reads the claims unverified, and Vault's JWT login still
+// refuses a forged token, so no secret leaves.
+func TestUnverifiedTokensAreLeftToVault(t *testing.T) {
+	t.Parallel()
+	reg := testkit.StartRegistryOn(t, testkit.VaultKafka, func(c *service.Config) { c.Southbound.SkipTokenVerification = true })
+	wire, err := hypowire.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hypo{reg: reg, pm: testkit.NewPackageManager(t, reg.Kafka.Brokers, replyTopics...), wire: wire}
+	h.tenant = reg.Tenant(t)
+	h.token = reg.Token(t, "package-manager", h.tenant, "developer")
+	h.storeBinary(t, "store-1", seedClusterID, "", kubeconfigYAML)
+	if res, _ := h.storeResult(t, "store-1"); res.Status != "SUCCESS" {
+		t.Fatalf("store with a valid token: %+v", res)
+	}
+	forged := h.token[:len(h.token)-6] + strings.Repeat("A", 6)
+	h.pm.Send(t, topics.KubeconfigRetrieve, "", []byte(seedClusterID), "Authorization", "Bearer "+forged)
+	if k := h.kubeconfigReply(t, seedClusterID, 1); k.Status != "ERROR" || k.KubeConfigAsBase64 != "" {
+		t.Errorf("forged token, unverified by the registry: %v", k)
+	}
+	h.send(t, topics.KubeconfigRetrieve, seedClusterID)
+	if k := h.kubeconfigReply(t, seedClusterID, 2); k.Status != "SUCCESS" {
+		t.Errorf("valid token: %v", k)
 	}
 }
