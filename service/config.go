@@ -22,6 +22,9 @@ import (
 type Config struct {
 	// HTTPAddr is the REST listener. Default ":8091".
 	HTTPAddr string
+	// TLS, when its files are set, makes the REST listener HTTPS (and
+	// mutual TLS with a client CA), with HSTS on every response.
+	TLS TLSConfig
 	// DataDir holds the embedded store, event log, projections and keys.
 	// Default "./data".
 	DataDir string
@@ -100,6 +103,9 @@ func (c Config) Validate() error {
 		if err := c.Kafka.WithDefaults().Validate(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := c.TLS.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Southbound.validate(c); err != nil {
 		errs = append(errs, err)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -140,8 +141,17 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	var handler http.Handler = s.rest
+	var tlsCfg *tls.Config
+	if cfg.TLS.Enabled() {
+		if tlsCfg, err = cfg.TLS.serverTLS(logger); err != nil {
+			return nil, err
+		}
+		handler = hsts(handler)
+	}
 	s.server = &http.Server{
-		Handler:           s.rest,
+		Handler:           handler,
+		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -158,6 +168,9 @@ func (s *Service) Addr() string { return s.listener.Addr().String() }
 // BaseURL is the REST base URL on loopback.
 func (s *Service) BaseURL() string {
 	_, port, _ := net.SplitHostPort(s.Addr())
+	if s.cfg.TLS.Enabled() {
+		return "https://localhost:" + port
+	}
 	return "http://localhost:" + port
 }
 
@@ -194,7 +207,13 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-gctx.Done():
 			return nil
 		}
-		if err := s.server.Serve(s.listener); !errors.Is(err, http.ErrServerClosed) {
+		serve := func() error { return s.server.Serve(s.listener) }
+		if s.server.TLSConfig != nil {
+			// ServeTLS adds HTTP/2 to the protocols offered; the
+			// certificate comes from TLSConfig.GetCertificate.
+			serve = func() error { return s.server.ServeTLS(s.listener, "", "") }
+		}
+		if err := serve(); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
