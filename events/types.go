@@ -78,6 +78,7 @@ var ClearFields = map[string]bool{
 	"code": true, "message": true, "status": true, "serviceId": true,
 	"controllerId": true, "group": true, "policy": true, "fields": true,
 	"count": true, "type": true, "id": true, "subject": true, "actor": true,
+	"virtualHost": true, "server": true,
 }
 
 // Outcome is what a handler returns: an event before the bus gives it an id,

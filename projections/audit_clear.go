@@ -27,6 +27,9 @@ import "github.com/hypo-registry/registry/events"
 //   - count: a number; listed so a count sent as a string stays readable.
 //   - type, id: discriminators and resource ids, never credentials.
 //   - actor, subject: the caller's subject, who did it: what an audit is for.
+//   - virtualHost, server: a virtual host's public record (scheme, port,
+//     timeout, owners, public certificate) and a server's registration (host,
+//     port, heartbeat): public discovery data (events.VirtualHostClearFields).
 //
 // The list is events.ClearFields: the bus applies the same list when it
 // builds events, so an event and its audit record agree.

@@ -15,7 +15,7 @@ import (
 // Scope is the first segment of a path: the kind of secret stored there.
 type Scope string
 
-// The six scopes of the path table (seed 000, "Vault Path Structure").
+// The scopes of the path table (seed 000, "Vault Path Structure").
 const (
 	ImagePull          Scope = "image-pull"
 	PackageRegistry    Scope = "package-registry"
@@ -26,7 +26,7 @@ const (
 )
 
 // Scopes lists every scope, in the order of the path table.
-var Scopes = []Scope{ImagePull, PackageRegistry, KubernetesConfig, KubernetesSAConfig, FabricSecret, ServiceOrderData}
+var Scopes = []Scope{ImagePull, PackageRegistry, KubernetesConfig, KubernetesSAConfig, FabricSecret, ServiceOrderData, VirtualHost}
 
 // MaxSegment is the longest tenant or name accepted, in bytes.
 const MaxSegment = 255
@@ -75,7 +75,7 @@ func (p Path) String() string {
 	return string(p.Scope) + "/" + p.Tenant + "/" + p.Name
 }
 
-// Valid reports whether s is one of the six scopes.
+// Valid reports whether s is one of the scopes.
 func (s Scope) Valid() bool {
 	for _, known := range Scopes {
 		if s == known {

@@ -28,6 +28,7 @@ import (
 	"github.com/hypo-registry/registry/seal"
 	"github.com/hypo-registry/registry/terminaltoken"
 	"github.com/hypo-registry/registry/vaultstore"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 // projectionBatchDelay trades a little projection lag for far fewer
@@ -54,6 +55,7 @@ type Service struct {
 	rest     *rest.Server
 	// southbound consumes the HypO Kafka topics, nil without Kafka.
 	southbound *southboundRunner
+	vhosts     *vhost.Handlers
 	closers    []func() error
 }
 
@@ -129,6 +131,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := s.openSouthbound(verifier); err != nil {
 		return nil, err
 	}
+	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, vhost.Config{AdminRole: cfg.AdminRole}); err != nil {
+		return nil, err
+	}
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
@@ -138,6 +143,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, err
 	}
 	s.rest.MountTerminalJWKS(signer)
+	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections}); err != nil {
+		return nil, err
+	}
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
@@ -201,6 +209,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
 	}
+	g.Go(func() error { return runVirtualHostCompaction(gctx, s.bus, s.vhosts.Config(), s.logger) })
 	g.Go(func() error {
 		select {
 		case <-s.bus.Running():

@@ -118,7 +118,7 @@ func startTLS(t *testing.T, tlsCfg service.TLSConfig) string {
 
 func client(roots *x509.CertPool, certs ...tls.Certificate) *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs},
+		TLSClientConfig:   &tls.Config{RootCAs: roots, Certificates: certs},
 		ForceAttemptHTTP2: true,
 	}}
 }

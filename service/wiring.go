@@ -5,6 +5,7 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 // registerHandlers binds every command to its handler. Handler names are
@@ -47,7 +48,12 @@ func registerHandlers(b *bus.Bus, store handlers.SecretStore) error {
 }
 
 // Projections lists every projection the service keeps; registryctl audit
-// replay rebuilds the same list.
+// replay rebuilds the same list: the audit log (virtual-host heartbeats
+// sampled as vhost.AuditConfig's defaults say) and the virtual hosts.
 func Projections(h *redact.Hasher) []projections.Projection {
-	return []projections.Projection{projections.NewAudit(h)}
+	ps, err := virtualHostProjections(h, vhost.AuditConfig{})
+	if err != nil {
+		panic(err) // the default configuration and a non-nil audit: cannot fail
+	}
+	return ps
 }

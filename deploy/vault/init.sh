@@ -21,7 +21,7 @@ accessor=$(vault read -field=accessor sys/auth/jwt 2>/dev/null || vault auth lis
 for tenant in tenant-a tenant-b; do
   policy="${tenant}_policy"
   rules=""
-  for scope in image-pull package-registry kubernetes-config kubernetes-sa-config fabric-secret service-order-data; do
+  for scope in image-pull package-registry kubernetes-config kubernetes-sa-config fabric-secret service-order-data virtual-host; do
     rules="$rules
 path \"hypo/data/$scope/$tenant/*\" { capabilities = [\"create\", \"read\", \"update\", \"patch\", \"delete\", \"list\"] }
 path \"hypo/metadata/$scope/$tenant/*\" { capabilities = [\"read\", \"list\", \"delete\"] }

@@ -1,0 +1,148 @@
+package vhost
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// Owner kinds. An owner without a prefix is a user (seed 004).
+const (
+	OwnerUser  = "user"
+	OwnerGroup = "group"
+)
+
+// MaxOwners bounds a host's owner list.
+const MaxOwners = 64
+
+// Owner is one parsed entry of a host's owner list.
+type Owner struct {
+	Kind string // OwnerUser or OwnerGroup
+	Name string // a JWT subject, or a group as in the groups claim
+}
+
+// ParseOwner reads "user:NAME", "group:NAME" or a bare "NAME" (a user). A
+// group's leading '/' (Keycloak's full-path form) is dropped. Any other
+// prefix, such as seed 004's "yca:", is refused: it names an
+// authentication this registry does not have.
+func ParseOwner(s string) (Owner, error) {
+	o := Owner{Kind: OwnerUser, Name: s}
+	if kind, name, ok := strings.Cut(s, ":"); ok {
+		switch kind {
+		case OwnerUser:
+			o.Name = name
+		case OwnerGroup:
+			o = Owner{Kind: OwnerGroup, Name: strings.TrimPrefix(name, "/")}
+		default:
+			return Owner{}, fmt.Errorf("%w: owner type %q is not supported (use user:NAME, group:NAME or NAME)", handlers.ErrInvalid, printable(kind))
+		}
+	}
+	if o.Name == "" || len(o.Name) > 255 {
+		return Owner{}, fmt.Errorf("%w: an owner's name must be 1 to 255 bytes", handlers.ErrInvalid)
+	}
+	for _, r := range o.Name {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return Owner{}, fmt.Errorf("%w: an owner's name may not hold spaces or control characters", handlers.ErrInvalid)
+		}
+	}
+	return o, nil
+}
+
+// checkOwners parses every owner, refusing duplicates (after parsing) and
+// lists longer than MaxOwners.
+func checkOwners(owners []string) error {
+	if len(owners) > MaxOwners {
+		return fmt.Errorf("%w: at most %d owners", handlers.ErrInvalid, MaxOwners)
+	}
+	seen := map[Owner]bool{}
+	for _, s := range owners {
+		o, err := ParseOwner(s)
+		if err != nil {
+			return err
+		}
+		if seen[o] {
+			return fmt.Errorf("%w: owner %s:%s is listed twice", handlers.ErrInvalid, o.Kind, o.Name)
+		}
+		seen[o] = true
+	}
+	return nil
+}
+
+// Auth is embedded in every virtual-host command: the caller, plus the
+// groups of its token, which group owners are matched against. Both are set
+// by the ingress adapter from the verified token.
+type Auth struct {
+	handlers.Auth
+	Groups []string `json:"groups,omitempty"`
+}
+
+// ownedBy reports whether the caller is one of owners.
+func (a Auth) ownedBy(owners []string) bool {
+	for _, s := range owners {
+		o, err := ParseOwner(s)
+		if err != nil {
+			continue // validated on create; an unparsable entry matches no one
+		}
+		switch o.Kind {
+		case OwnerUser:
+			if a.Caller.Subject != "" && a.Caller.Subject == o.Name {
+				return true
+			}
+		case OwnerGroup:
+			if slices.ContainsFunc(a.Groups, func(g string) bool { return strings.TrimPrefix(g, "/") == o.Name }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// roles are the role names the rules check, from Config.
+type roles struct{ admin, readOnly, developer string }
+
+func (r roles) isAdmin(a Auth) bool { return a.Caller.HasRole(r.admin) }
+
+// mayWrite refuses a caller whose roles say read-only and nothing more.
+func (r roles) mayWrite(a Auth, op string) error {
+	c := a.Caller
+	if c.HasRole(r.readOnly) && !c.HasRole(r.admin) && !c.HasRole(r.developer) {
+		return fmt.Errorf("%s: %w: the read-only role may not change virtual hosts", op, handlers.ErrForbidden)
+	}
+	return nil
+}
+
+// mayChange is the owner check on writes: a secure host's owners or an
+// admin; an insecure host, any caller that may write.
+func (r roles) mayChange(a Auth, h Host, op string) error {
+	if err := r.mayWrite(a, op); err != nil {
+		return err
+	}
+	if h.Secure() && !r.isAdmin(a) && !a.ownedBy(h.Owners) {
+		return fmt.Errorf("%s: %w: only an owner of %s or an admin may do this", op, handlers.ErrForbidden, h.Name)
+	}
+	return nil
+}
+
+// seesPrivate reports whether the caller gets a secure host's private view:
+// an owner or admin of the tenant holding the material (the secret store
+// lets no one else read it).
+func (r roles) seesPrivate(a Auth, h Host) bool {
+	return h.Secure() && a.Caller.Tenant == h.Tenant && (r.isAdmin(a) || a.ownedBy(h.Owners))
+}
+
+// printable returns s if it is short and printable, else a placeholder, so
+// an error never echoes control bytes.
+func printable(s string) string {
+	if len(s) > 64 {
+		return "(too long)"
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return "(unprintable)"
+		}
+	}
+	return s
+}
