@@ -30,6 +30,12 @@ import "github.com/hypo-registry/registry/events"
 //   - virtualHost, server: a virtual host's public record (scheme, port,
 //     timeout, owners, public certificate) and a server's registration (host,
 //     port, heartbeat): public discovery data (events.VirtualHostClearFields).
+//   - service: the Docker registry service a token is for, a configured name.
+//   - plan: a plan name of the registry token configuration.
+//   - grant: how a token caller authenticated (basic, bearer, refresh, …),
+//     an enum.
+//   - requested, access: the scopes asked for and the access granted:
+//     repository names and action enums, never a credential.
 //
 // The list is events.ClearFields: the bus applies the same list when it
 // builds events, so an event and its audit record agree.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/bus"
+	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/kafkalog"
 	"github.com/hypo-registry/registry/terminaltoken"
 	"github.com/hypo-registry/registry/vaultidentity"
@@ -64,6 +65,10 @@ type Config struct {
 	// and lifetime (at most 15 minutes). The signing key is
 	// DataDir/terminal-signing.key.
 	TerminalToken terminaltoken.Config
+	// RegistryToken configures the Docker registry token service (seed 001)
+	// at GET/POST /token; Dev turns it on with a generated key and a small
+	// plan catalogue.
+	RegistryToken dockertoken.Config
 }
 
 // DevAudience is the audience of dev tokens.
@@ -134,6 +139,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.TerminalToken.WithDefaults().Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if tc := c.RegistryToken; tc.Enabled || c.Dev {
+		if c.Dev {
+			tc = dockertoken.DevDefaults(tc)
+		}
+		if err := tc.WithDefaults().Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.OIDC.Leeway < 0 || c.OIDC.Leeway > auth.MaxLeeway {
 		errs = append(errs, fmt.Errorf("REGISTRY_OIDC_LEEWAY %s: must be between 0 and %s", c.OIDC.Leeway, auth.MaxLeeway))

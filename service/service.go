@@ -56,6 +56,7 @@ type Service struct {
 	// southbound consumes the HypO Kafka topics, nil without Kafka.
 	southbound *southboundRunner
 	vhosts     *vhost.Handlers
+	token      *registryToken // the Docker registry token service, nil when off
 	closers    []func() error
 }
 
@@ -131,6 +132,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := s.openSouthbound(verifier); err != nil {
 		return nil, err
 	}
+	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, reg, logger); err != nil {
+		return nil, err
+	}
+	if s.token != nil {
+		s.closers = append(s.closers, s.token.close)
+	}
 	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, vhost.Config{AdminRole: cfg.AdminRole}); err != nil {
 		return nil, err
 	}
@@ -150,6 +157,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	var handler http.Handler = s.rest
+	if s.token != nil {
+		handler = s.token.mount(handler)
+	}
 	var tlsCfg *tls.Config
 	if cfg.TLS.Enabled() {
 		if tlsCfg, err = cfg.TLS.serverTLS(logger); err != nil {
@@ -209,6 +219,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
 	}
+	g.Go(func() error { return s.token.pruneRefresh(gctx, s.logger) })
 	g.Go(func() error { return runVirtualHostCompaction(gctx, s.bus, s.vhosts.Config(), s.logger) })
 	g.Go(func() error {
 		select {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/keyfile"
 	"github.com/hypo-registry/registry/service"
 )
@@ -135,6 +136,11 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		}
 		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
+	tokenCfg, err := dockertoken.LoadConfig(lookup)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.RegistryToken = tokenCfg
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*levelText)); err != nil {
 		errs = append(errs, fmt.Errorf("REGISTRY_LOG_LEVEL %q: want DEBUG, INFO, WARN or ERROR", *levelText))

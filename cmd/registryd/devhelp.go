@@ -13,9 +13,11 @@ func printDevHelp(w io.Writer, svc *service.Service, cfg service.Config) {
 	fmt.Fprintf(w, `
 registryd is running in dev mode (embedded store, built-in dev issuer).
 
-  REST API   %[1]s/registry-api
-  issuer     %[2]s
-  metrics    %[1]s/metrics
+  REST API        %[1]s/registry-api
+  virtual hosts   %[1]s/registry/v1
+  registry token  %[1]s/token (Docker token protocol; public keys in %[3]s/registry-token.jwks.json)
+  issuer          %[2]s
+  metrics         %[1]s/metrics
 
 Try it (in another terminal, from the repository):
 
@@ -25,6 +27,7 @@ Try it (in another terminal, from the repository):
        -d '{"username":"my-user","password":"my-password","url":"https://registry.example.com"}'
   curl -sS %[1]s/registry-api/image-pull/secret/my-pull-secret -H "Authorization: Bearer $TOKEN"
   curl -sS %[1]s/registry-api/image-pull/secrets -H "Authorization: Bearer $TOKEN"
+  curl -sS -u "dev:$TOKEN" '%[1]s/token?service=registry&scope=repository:tenant-a/app:pull,push'
 
 Stop with Ctrl-C.
 `, base, svc.IssuerURL(), cfg.DataDir)

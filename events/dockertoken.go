@@ -1,0 +1,22 @@
+package events
+
+// Registry token service event types (seed 001): every GET/POST /token is
+// one of these, issued or rejected, and refresh-token revocations are
+// audited too. Their data names the subject, the service, the plan and the
+// access asked for and granted; never a token, a refresh token, a password
+// or a licence in clear (jti, refresh ids and licences are HMACs).
+const (
+	// RegistryTokenIssued: a registry token was signed. Data: the access
+	// requested and the access granted (a partial grant is an issue, not a
+	// rejection), plan, service, jti, iat, exp, and whether a refresh
+	// token was issued with it.
+	RegistryTokenIssued = "io.hypo.registry.registrytoken.issued"
+	// RegistryTokenRejected: a token request was refused, with a reason
+	// code (invalid_request, invalid_scope, unsupported_grant_type,
+	// unauthenticated, invalid_refresh_token, invalid_claims,
+	// service_not_allowed, license_revoked, unknown_plan, unavailable).
+	RegistryTokenRejected = "io.hypo.registry.registrytoken.rejected"
+	// RegistryRefreshTokensRevoked: refresh tokens were revoked, one by id
+	// or every one of a subject.
+	RegistryRefreshTokensRevoked = "io.hypo.registry.registrytoken.refresh.revoked"
+)
