@@ -229,4 +229,3 @@ func Caller(subject, tenant string, groups []string, roles ...string) vhost.Auth
 		Groups: append([]string{tenant}, groups...),
 	}
 }
-
