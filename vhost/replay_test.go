@@ -57,6 +57,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		mustSend(t, h, heartbeat(bob, "gone.example", "g1", "h.example"), bob)
 		h.Clock.Advance(7 * time.Second)
 	}
+	sync(t, h) // a server is deleted once its heartbeat is projected
 	mustSend(t, h, &vhost.DeleteServer{Auth: alice, Name: "a.example", ServerID: "s1"}, alice)
 	mustSend(t, h, &vhost.DeleteVirtualHost{Auth: bob, Name: "gone.example"}, bob)
 	h.Clock.Advance(20 * time.Minute)

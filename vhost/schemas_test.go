@@ -43,6 +43,7 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 	mustSend(t, h, &vhost.HeartbeatServer{Auth: alice, Name: "p.example", ServerID: "s1", Host: "10.0.0.1", Port: 8080}, alice)
 	mustSend(t, h, heartbeat(alice, "p.example", "s2", "h.example"), alice)
 	mustSend(t, h, &vhost.GetVirtualHost{Auth: alice, Name: "s.example"}, alice)
+	sync(t, h) // a server is deleted once its heartbeat is projected, as REST writes wait for
 	mustSend(t, h, &vhost.DeleteServer{Auth: alice, Name: "p.example", ServerID: "s1"}, alice)
 	mustSend(t, h, secure(eve, "e.example", "eve"), eve)
 	mustSend(t, h, &vhost.RecryptVirtualHosts{Auth: root}, root)
