@@ -17,7 +17,7 @@ const kubeConfJWKSPath = "/registry-api/kube-conf/jwks.json"
 // MountTerminalJWKS.
 func (s *Server) kubeConfRoutes(api *mux.Router) {
 	api.HandleFunc("/kube-conf/secrets", s.authed(s.listKubeconfigs)).Methods(http.MethodGet)
-	api.HandleFunc("/kube-conf/token/{serviceId}/{id}", s.authed(s.issueTerminalToken)).Methods(http.MethodGet)
+	api.HandleFunc("/kube-conf/token/{serviceId}/{id}", s.authedAs(writeAccess, s.issueTerminalToken)).Methods(http.MethodGet)
 }
 
 func (s *Server) listKubeconfigs(w http.ResponseWriter, r *http.Request, p auth.Principal) {

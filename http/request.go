@@ -9,12 +9,16 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/secretpath"
 )
 
 var errRouteNotFound = fmt.Errorf("%w: no such resource", handlers.ErrNotFound)
@@ -24,25 +28,152 @@ type principalKey struct{}
 // authedHandler is a handler that runs for a verified caller.
 type authedHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal)
 
-// authed verifies the bearer token before h runs; a missing or bad token is
-// 401 and h never runs.
-func (s *Server) authed(h authedHandler) http.HandlerFunc {
+// authed authenticates the caller and authorizes the request before h
+// runs: GET is a read, every other method a write (authz.Decide). A
+// missing or bad credential is 401, a refusal 403, and h never runs.
+func (s *Server) authed(h authedHandler) http.HandlerFunc { return s.authedAs(methodAccess, h) }
+
+// methodAccess is the access of a request by its method.
+func methodAccess(r *http.Request) authz.Access {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return authz.Read
+	}
+	return authz.Write
+}
+
+// writeAccess is for routes that read but grant something (a terminal
+// token): they need write access.
+func writeAccess(*http.Request) authz.Access { return authz.Write }
+
+// authedAs is authed with the access computed by access.
+func (s *Server) authedAs(access func(*http.Request) authz.Access, h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		raw, err := auth.BearerToken(r.Header.Get("Authorization"))
+		p, err := s.authenticate(r)
 		if err != nil {
-			writeProblem(w, r, fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err))
+			writeProblem(w, r, err)
 			return
 		}
-		p, err := s.deps.Verifier.Verify(r.Context(), raw)
+		p, err = s.authorize(r, p, access(r), "")
 		if err != nil {
-			if !errors.Is(err, handlers.ErrUnauthenticated) && !errors.Is(err, handlers.ErrUnavailable) {
-				err = fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
-			}
 			writeProblem(w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}
+}
+
+// owned is authed for a write to an existing credential secret: with
+// owner-only on, its creator is looked up (once the projections caught up)
+// so that only the creator or an admin may change or delete it.
+func (s *Server) owned(scope secretpath.Scope, nameVar string, h authedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			writeProblem(w, r, err)
+			return
+		}
+		owner := ""
+		if s.deps.Authz.OwnerOnly {
+			if owner, err = s.ownerOf(r, p, scope, nameVar); err != nil {
+				writeProblem(w, r, err)
+				return
+			}
+		}
+		if p, err = s.authorize(r, p, methodAccess(r), owner); err != nil {
+			writeProblem(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
+	}
+}
+
+// ownerOf looks up the creator of the caller's secret named by the path;
+// "" when unknown (the handler then answers for the name).
+func (s *Server) ownerOf(r *http.Request, p auth.Principal, scope secretpath.Scope, nameVar string) (string, error) {
+	name, err := pathVar(r, nameVar)
+	if err != nil {
+		return "", err
+	}
+	key := name
+	if scope == secretpath.PackageRegistry {
+		if key, err = secretpath.RegistryKey(name); err != nil {
+			return "", nil
+		}
+	}
+	if s.deps.Sync != nil {
+		if err := s.deps.Sync(r.Context()); err != nil {
+			return "", fmt.Errorf("%w: owner lookup: %v", handlers.ErrUnavailable, err)
+		}
+	}
+	owner, err := s.deps.Owners.Owner(p.Tenant + "/" + string(scope) + "/" + key)
+	if err != nil {
+		return "", fmt.Errorf("%w: owner lookup: %v", handlers.ErrUnavailable, err)
+	}
+	return owner, nil
+}
+
+// authenticate verifies a bearer token, or HTTP basic client credentials
+// exchanged for one when that option is on.
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	header := r.Header.Get("Authorization")
+	var raw string
+	if scheme, _, _ := strings.Cut(strings.TrimSpace(header), " "); strings.EqualFold(scheme, "Basic") {
+		if s.deps.Basic == nil {
+			return auth.Principal{}, fmt.Errorf("%w: HTTP basic credentials are not accepted here; send a bearer token", handlers.ErrUnauthenticated)
+		}
+		id, secret, ok := r.BasicAuth()
+		if !ok {
+			return auth.Principal{}, fmt.Errorf("%w: malformed basic credentials", handlers.ErrUnauthenticated)
+		}
+		tok, err := s.deps.Basic.Token(r.Context(), id, secret)
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		raw = tok
+	} else {
+		tok, err := auth.BearerToken(header)
+		if err != nil {
+			return auth.Principal{}, fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
+		}
+		raw = tok
+	}
+	p, err := s.deps.Verifier.Verify(r.Context(), raw)
+	if err != nil {
+		if !errors.Is(err, handlers.ErrUnauthenticated) && !errors.Is(err, handlers.ErrUnavailable) {
+			err = fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
+		}
+		return auth.Principal{}, err
+	}
+	return p, nil
+}
+
+// authorize applies the options of seed 002 and returns the principal with
+// its effective roles: the mapped role when roles come from the
+// application, and the admin role when it acts as admin (an override), so
+// the handlers' own admin checks agree.
+func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access, owner string) (auth.Principal, error) {
+	cfg := s.deps.Authz
+	caller := &authz.Caller{Subject: p.Subject, Roles: p.Roles, TokenRoles: p.Roles, Claims: p.Claims}
+	if cfg.RoleSource == authz.SourceApplication {
+		role, ok, err := s.deps.Roles.Role(r.Context(), p.Tenant, p.Subject)
+		if err != nil {
+			return p, fmt.Errorf("%w: role mappings: %v", handlers.ErrUnavailable, err)
+		}
+		caller.Roles = []string{}
+		if ok {
+			caller.Roles = []string{role}
+		}
+	}
+	d := cfg.Decide(authz.Request{Caller: caller, Access: access, Owner: owner})
+	if !d.Allow {
+		return p, fmt.Errorf("%w: %s", handlers.ErrForbidden, d.Reason)
+	}
+	roles := slices.Clone(caller.Roles)
+	if d.Admin && !slices.Contains(roles, s.deps.AdminRole) {
+		roles = append(roles, s.deps.AdminRole)
+	}
+	p.Roles = roles
+	return p, nil
 }
 
 var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

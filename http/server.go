@@ -15,7 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
+	"github.com/hypo-registry/registry/secretpath"
 )
 
 // Sender sends a command and returns its reply (the bus).
@@ -47,6 +49,39 @@ type Deps struct {
 	Ready    []Check
 	// AdminRole is the role that may change the log level. Default "admin".
 	AdminRole string
+	// Authz holds the authorization options of seed 002 (all off by
+	// default). Its AdminRole defaults to AdminRole.
+	Authz authz.Config
+	// Basic, when set, accepts HTTP basic client credentials, exchanged for
+	// a token at the issuer (seed 002); nil refuses basic credentials.
+	Basic BasicTokens
+	// Roles answers role mappings; required when Authz.RoleSource is
+	// "application".
+	Roles RoleMappings
+	// Owners answers who created a credential secret; required when
+	// Authz.OwnerOnly is on.
+	Owners Owners
+	// Sync, when set, returns once the projections applied every committed
+	// event (owner lookups read the projection).
+	Sync func(context.Context) error
+}
+
+// Owners answers the creator of the secret at subject (tenant/scope/key),
+// "" when unknown.
+type Owners interface {
+	Owner(subject string) (string, error)
+}
+
+// BasicTokens exchanges HTTP basic client credentials for a bearer JWT
+// (auth.BasicExchanger).
+type BasicTokens interface {
+	Token(ctx context.Context, id, secret string) (string, error)
+}
+
+// RoleMappings answers the role the registry maps a caller to (seed 002's
+// internally managed roles): ok is false when the caller has none.
+type RoleMappings interface {
+	Role(ctx context.Context, tenant, subject string) (role string, ok bool, err error)
 }
 
 // Server is the REST facade.
@@ -62,6 +97,19 @@ func New(deps Deps) (*Server, error) {
 	}
 	if deps.AdminRole == "" {
 		deps.AdminRole = "admin"
+	}
+	if deps.Authz.AdminRole == "" {
+		deps.Authz.AdminRole = deps.AdminRole
+	}
+	deps.Authz = deps.Authz.WithDefaults()
+	if err := deps.Authz.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Authz.RoleSource == authz.SourceApplication && deps.Roles == nil {
+		return nil, errors.New("rest: role mappings are required when roles come from the application")
+	}
+	if deps.Authz.OwnerOnly && deps.Owners == nil {
+		return nil, errors.New("rest: owners are required for owner-only authorization")
 	}
 	s := &Server{deps: deps, router: mux.NewRouter()}
 	// Match on the escaped path, so a name may hold an encoded '/' (a
@@ -123,20 +171,20 @@ func (s *Server) routes() {
 	api.HandleFunc("/image-pull/secrets", s.authed(s.listImagePull)).Methods(http.MethodGet)
 	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.getImagePull))).Methods(http.MethodGet)
 	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.createImagePull))).Methods(http.MethodPost)
-	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.updateImagePull))).Methods(http.MethodPatch)
-	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.deleteImagePull))).Methods(http.MethodDelete)
+	api.HandleFunc("/image-pull/secret/{name}", s.owned(secretpath.ImagePull, "name", named(s.updateImagePull))).Methods(http.MethodPatch)
+	api.HandleFunc("/image-pull/secret/{name}", s.owned(secretpath.ImagePull, "name", named(s.deleteImagePull))).Methods(http.MethodDelete)
 
 	api.HandleFunc("/package-registry/secrets", s.authed(s.listPackageRegistry)).Methods(http.MethodGet)
 	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
 	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
-	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
-	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
+	api.HandleFunc("/package-registry/secret/{name}", s.owned(secretpath.PackageRegistry, "name", named(s.updatePackageRegistry))).Methods(http.MethodPatch)
+	api.HandleFunc("/package-registry/secret/{name}", s.owned(secretpath.PackageRegistry, "name", named(s.deletePackageRegistry))).Methods(http.MethodDelete)
 
 	api.HandleFunc("/fabric/secrets", s.authed(s.listFabric)).Methods(http.MethodGet)
 	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.getFabric))).Methods(http.MethodGet)
 	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.createFabric))).Methods(http.MethodPost)
-	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
-	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.owned(secretpath.FabricSecret, "controllerId", namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.owned(secretpath.FabricSecret, "controllerId", namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
 
 	s.identityRoutes(api)
 	s.kubeConfRoutes(api)

@@ -3,13 +3,12 @@ package rest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/vhost"
 )
 
@@ -87,29 +86,28 @@ type vhostRoutes struct {
 type vhostHandler func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 
 // read lets anonymous callers through when AnonymousRead is on.
-func (v *vhostRoutes) read(h vhostHandler) http.HandlerFunc { return v.authed(h, v.deps.AnonymousRead) }
+func (v *vhostRoutes) read(h vhostHandler) http.HandlerFunc {
+	return v.authed(h, authz.Read, v.deps.AnonymousRead)
+}
 
 // write always needs a verified caller.
-func (v *vhostRoutes) write(h vhostHandler) http.HandlerFunc { return v.authed(h, false) }
+func (v *vhostRoutes) write(h vhostHandler) http.HandlerFunc { return v.authed(h, authz.Write, false) }
 
-// authed is Server.authed with seed 004's error body.
-func (v *vhostRoutes) authed(h vhostHandler, anonymous bool) http.HandlerFunc {
+// authed is Server.authed (the same credentials and authorization options)
+// with seed 004's error body; the vhost handlers then apply the owner
+// rules of seed 004.
+func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		header := r.Header.Get("Authorization")
-		if header == "" && anonymous {
+		if r.Header.Get("Authorization") == "" && anonymous {
 			h(w, r, nil)
 			return
 		}
-		raw, err := auth.BearerToken(header)
+		p, err := v.s.authenticate(r)
 		if err != nil {
-			writeVHError(w, fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err))
+			writeVHError(w, err)
 			return
 		}
-		p, err := v.s.deps.Verifier.Verify(r.Context(), raw)
-		if err != nil {
-			if !errors.Is(err, handlers.ErrUnauthenticated) && !errors.Is(err, handlers.ErrUnavailable) {
-				err = fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
-			}
+		if p, err = v.s.authorize(r, p, access, ""); err != nil {
 			writeVHError(w, err)
 			return
 		}

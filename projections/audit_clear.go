@@ -34,6 +34,7 @@ import "github.com/hypo-registry/registry/events"
 //   - plan: a plan name of the registry token configuration.
 //   - grant: how a token caller authenticated (basic, bearer, refresh, …),
 //     an enum.
+//   - role: a role mapping's role, an enum (ADMIN, DEVELOPER, READ_ONLY).
 //   - requested, access: the scopes asked for and the access granted:
 //     repository names and action enums, never a credential.
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/kafkalog"
@@ -56,6 +57,12 @@ type Config struct {
 	SealKey string
 	// AdminRole is the role allowed to use admin endpoints. Default "admin".
 	AdminRole string
+	// Authz holds the authorization options of seed 002, all off by default
+	// (its AdminRole is AdminRole).
+	Authz authz.Config
+	// BasicAuth accepts HTTP basic client credentials on the REST API,
+	// exchanged for a token at the issuer (seed 002). Off by default.
+	BasicAuth BasicAuthConfig
 	// Bus tunes the command bus (timeouts, retries).
 	Bus bus.Config
 	// ShutdownTimeout bounds a graceful stop. Default 15s.
@@ -69,6 +76,19 @@ type Config struct {
 	// at GET/POST /token; Dev turns it on with a generated key and a small
 	// plan catalogue.
 	RegistryToken dockertoken.Config
+}
+
+// BasicAuthConfig configures HTTP basic authentication.
+type BasicAuthConfig struct {
+	// Enabled accepts basic credentials (REGISTRY_AUTH_BASIC).
+	Enabled bool
+	// TokenURL is the issuer's token endpoint (REGISTRY_AUTH_BASIC_TOKEN_URL),
+	// default the token_endpoint of its discovery document.
+	TokenURL string
+	// CacheTTL is how long an exchanged token is reused
+	// (REGISTRY_AUTH_BASIC_CACHE_TTL), default 10m, never past the token's
+	// own expiry.
+	CacheTTL time.Duration
 }
 
 // DevAudience is the audience of dev tokens.
@@ -108,6 +128,16 @@ func (c Config) Validate() error {
 		if err := c.Kafka.WithDefaults().Validate(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	az := c.Authz
+	if az.AdminRole == "" {
+		az.AdminRole = c.AdminRole
+	}
+	if err := az.WithDefaults().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BasicAuth.CacheTTL < 0 {
+		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CACHE_TTL must not be negative"))
 	}
 	if err := c.TLS.Validate(); err != nil {
 		errs = append(errs, err)

@@ -23,8 +23,10 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
 	"github.com/hypo-registry/registry/kafkalog"
+	"github.com/hypo-registry/registry/ownership"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/rolemap"
 	"github.com/hypo-registry/registry/seal"
 	"github.com/hypo-registry/registry/terminaltoken"
 	"github.com/hypo-registry/registry/vaultstore"
@@ -57,6 +59,7 @@ type Service struct {
 	southbound *southboundRunner
 	vhosts     *vhost.Handlers
 	token      *registryToken // the Docker registry token service, nil when off
+	roles      *rolemap.View
 	closers    []func() error
 }
 
@@ -138,19 +141,40 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.token != nil {
 		s.closers = append(s.closers, s.token.close)
 	}
+	if s.roles, err = registerRoleMappings(s.bus, s.projDB, cfg.AdminRole); err != nil {
+		return nil, err
+	}
 	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, vhost.Config{AdminRole: cfg.AdminRole}); err != nil {
+		return nil, err
+	}
+	var basic rest.BasicTokens
+	if cfg.BasicAuth.Enabled {
+		tokenURL := cfg.BasicAuth.TokenURL
+		if tokenURL == "" {
+			if tokenURL, err = auth.DiscoverTokenEndpoint(ctx, cfg.OIDC.Issuer); err != nil {
+				return nil, fmt.Errorf("REGISTRY_AUTH_BASIC_TOKEN_URL unset and not discoverable: %w", err)
+			}
+		}
+		if basic, err = auth.NewBasicExchanger(tokenURL, cfg.BasicAuth.CacheTTL); err != nil {
+			return nil, err
+		}
+	}
+	owners, err := ownership.NewView(s.projDB)
+	if err != nil {
 		return nil, err
 	}
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: s.readyChecks(),
+		Ready: s.readyChecks(), Authz: cfg.Authz, Basic: basic, Roles: s.roleMappings(),
+		Owners: owners, Sync: s.WaitProjections,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.rest.MountTerminalJWKS(signer)
-	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections}); err != nil {
+	s.rest.MountRoleMappings(s.WaitProjections)
+	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead}); err != nil {
 		return nil, err
 	}
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -300,4 +324,15 @@ func (s *Service) close() {
 		}
 	}
 	s.closers = nil
+}
+
+// roleMappings answers the role mappings of /registry-api/admin/roleMappings
+// with the role names of the authorization configuration.
+func (s *Service) roleMappings() rest.RoleMappings {
+	az := s.cfg.Authz
+	if az.AdminRole == "" {
+		az.AdminRole = s.cfg.AdminRole
+	}
+	az = az.WithDefaults()
+	return rolemap.Roles{View: s.roles, Admin: az.AdminRole, Developer: az.DeveloperRole, ReadOnlyAs: az.ReadOnlyRole}
 }

@@ -1,10 +1,16 @@
 package service
 
 import (
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/ownership"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/rolemap"
 	"github.com/hypo-registry/registry/vhost"
 )
 
@@ -55,5 +61,26 @@ func Projections(h *redact.Hasher) []projections.Projection {
 	if err != nil {
 		panic(err) // the default configuration and a non-nil audit: cannot fail
 	}
-	return ps
+	return append(ps, rolemap.Projection{}, ownership.Projection{})
+}
+
+// registerRoleMappings binds the role-mapping commands (seed 002) to their
+// handlers over the projection in db. Handler names are consumer
+// identities: never rename one casually.
+func registerRoleMappings(b *bus.Bus, db *bolt.DB, adminRole string) (*rolemap.View, error) {
+	view, err := rolemap.NewView(db)
+	if err != nil {
+		return nil, err
+	}
+	h, err := rolemap.NewHandlers(view, adminRole)
+	if err != nil {
+		return nil, err
+	}
+	return view, errors.Join(
+		bus.Handle(b, "rolemapping.list", h.List),
+		bus.Handle(b, "rolemapping.get", h.Get),
+		bus.Handle(b, "rolemapping.create", h.Create),
+		bus.Handle(b, "rolemapping.update", h.Update),
+		bus.Handle(b, "rolemapping.delete", h.Delete),
+	)
 }
