@@ -55,6 +55,8 @@ var allEventTypes = []string{
 	events.IdentityPolicyCreated, events.IdentityPolicyUpdated, events.IdentityPolicyDeleted, events.IdentityPolicyRead,
 	events.IdentityTenantProvisioned, events.IdentityTenantProvisionRolledBack,
 	events.KubeconfigStored, events.KubeconfigRead, events.KubeconfigsListed, events.TerminalTokenIssued,
+	events.ServiceOrderDataRead, events.ServiceOrderDataStored,
+	events.RoleMappingCreated, events.RoleMappingUpdated, events.RoleMappingDeleted,
 }
 
 // TestEventsMatchTheirSchemas runs real flows through an embedded registry
@@ -196,6 +198,11 @@ func runSchemaFlows(t *testing.T, reg *testkit.Registry) {
 	do(http.StatusOK, http.MethodPatch, "/group/"+grp, admin, `{"policies":[]}`)
 	do(http.StatusNoContent, http.MethodDelete, "/group/"+grp, admin, "")
 	do(http.StatusNoContent, http.MethodDelete, "/policy/"+pol, admin, "")
+
+	// Role mappings (seed 002).
+	do(http.StatusCreated, http.MethodPost, "/admin/roleMappings", admin, `{"principalId":"carol","role":"DEVELOPER"}`)
+	do(http.StatusOK, http.MethodPut, "/admin/roleMappings/carol", admin, `{"role":"READ_ONLY"}`)
+	do(http.StatusNoContent, http.MethodDelete, "/admin/roleMappings/carol", admin, "")
 
 	// Kubeconfigs: stored and read over the bus as the Kafka ingress does,
 	// listed and a terminal token issued over REST.
