@@ -44,6 +44,17 @@ type HandlerDeps struct {
 	// registry_token_rejected_total.
 	Metrics prometheus.Registerer
 	Logger  *slog.Logger
+	// ClientCredentials, when set, also accepts HTTP Basic client
+	// credentials (a password that is not a JWT), exchanged for a token at
+	// the issuer (REGISTRY_AUTH_BASIC, seed 002); nil accepts only a JWT as
+	// the Basic password.
+	ClientCredentials ClientCredentials
+}
+
+// ClientCredentials exchanges client credentials for a JWT
+// (auth.BasicExchanger).
+type ClientCredentials interface {
+	Token(ctx context.Context, id, secret string) (string, error)
 }
 
 // Handler serves the token protocol: GET and POST /token, and GET /healthz

@@ -164,11 +164,22 @@ func (h *Handler) identify(ctx context.Context, r *http.Request, req tokenReques
 			id.grant = GrantAnonymous
 			return id, nil
 		case strings.EqualFold(scheme, "Basic"):
-			_, password, ok := r.BasicAuth()
+			user, password, ok := r.BasicAuth()
 			if !ok {
 				return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "malformed Basic credentials")
 			}
 			id.grant, jwt = GrantBasic, password
+			if h.deps.ClientCredentials != nil && strings.Count(password, ".") != 2 {
+				// Not a JWT: client credentials, exchanged at the issuer.
+				tok, err := h.deps.ClientCredentials.Token(ctx, user, password)
+				if errors.Is(err, handlers.ErrUnavailable) {
+					return id, reject(http.StatusServiceUnavailable, ReasonUnavailable, "the identity provider cannot be reached")
+				}
+				if err != nil {
+					return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "the identity provider refused the client credentials")
+				}
+				jwt = tok
+			}
 		case strings.EqualFold(scheme, "Bearer"):
 			tok, err := auth.BearerToken(header)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/authz"
+	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/oidcissuer"
 	"github.com/hypo-registry/registry/service"
 	"github.com/hypo-registry/registry/testkit"
@@ -180,6 +181,7 @@ func TestBasicClientCredentials(t *testing.T) {
 	reg := testkit.StartRegistry(t, func(c *service.Config) {
 		c.OIDC = auth.Config{Issuer: iss.URL, Audience: testkit.Audience}
 		c.BasicAuth.Enabled = true
+		c.RegistryToken = dockertoken.DevDefaults(dockertoken.Config{})
 	})
 	do := func(user, pass, method, path string, body []byte) testkit.Response {
 		req, _ := http.NewRequest(method, reg.URL+path, strings.NewReader(string(body)))
@@ -203,6 +205,14 @@ func TestBasicClientCredentials(t *testing.T) {
 	}
 	if r := do("nobody", "x", http.MethodGet, "/registry-api/image-pull/secret/ci", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("unknown client: %d, want 401", r.Status)
+	}
+	// The Docker token realm takes the same client credentials (docker login
+	// with a robot account).
+	if r := do("ci-bot", "ci-secret-8d1f", http.MethodGet, "/token?service=registry&scope=repository:"+tenant+"/app:pull", nil); r.Status != http.StatusOK {
+		t.Errorf("/token with client credentials: %d", r.Status)
+	}
+	if r := do("ci-bot", "wrong", http.MethodGet, "/token?service=registry&scope=repository:"+tenant+"/app:pull", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("/token with a wrong secret: %d, want 401", r.Status)
 	}
 	if strings.Contains(string(reg.Logs.Bytes()), "ci-secret-8d1f") {
 		t.Error("the client secret reached the logs")

@@ -114,6 +114,18 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, fmt.Errorf("REGISTRY_OIDC_ISSUER: %w", err)
 	}
 
+	var basic *auth.BasicExchanger
+	if cfg.BasicAuth.Enabled {
+		tokenURL := cfg.BasicAuth.TokenURL
+		if tokenURL == "" {
+			if tokenURL, err = auth.DiscoverTokenEndpoint(ctx, cfg.OIDC.Issuer); err != nil {
+				return nil, fmt.Errorf("REGISTRY_AUTH_BASIC_TOKEN_URL unset and not discoverable: %w", err)
+			}
+		}
+		if basic, err = auth.NewBasicExchanger(tokenURL, cfg.BasicAuth.CacheTTL); err != nil {
+			return nil, err
+		}
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
@@ -135,7 +147,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := s.openSouthbound(verifier); err != nil {
 		return nil, err
 	}
-	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, reg, logger); err != nil {
+	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, basic, reg, logger); err != nil {
 		return nil, err
 	}
 	if s.token != nil {
@@ -147,18 +159,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, vhost.Config{AdminRole: cfg.AdminRole}); err != nil {
 		return nil, err
 	}
-	var basic rest.BasicTokens
-	if cfg.BasicAuth.Enabled {
-		tokenURL := cfg.BasicAuth.TokenURL
-		if tokenURL == "" {
-			if tokenURL, err = auth.DiscoverTokenEndpoint(ctx, cfg.OIDC.Issuer); err != nil {
-				return nil, fmt.Errorf("REGISTRY_AUTH_BASIC_TOKEN_URL unset and not discoverable: %w", err)
-			}
-		}
-		if basic, err = auth.NewBasicExchanger(tokenURL, cfg.BasicAuth.CacheTTL); err != nil {
-			return nil, err
-		}
-	}
 	owners, err := ownership.NewView(s.projDB)
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: s.readyChecks(), Authz: cfg.Authz, Basic: basic, Roles: s.roleMappings(),
+		Ready: s.readyChecks(), Authz: cfg.Authz, Basic: restBasic(basic), Roles: s.roleMappings(),
 		Owners: owners, Sync: s.WaitProjections,
 	})
 	if err != nil {
@@ -335,4 +335,13 @@ func (s *Service) roleMappings() rest.RoleMappings {
 	}
 	az = az.WithDefaults()
 	return rolemap.Roles{View: s.roles, Admin: az.AdminRole, Developer: az.DeveloperRole, ReadOnlyAs: az.ReadOnlyRole}
+}
+
+// restBasic is basic as the REST layer's optional dependency: nil stays an
+// untyped nil, so "off" is not a non-nil interface holding a nil pointer.
+func restBasic(basic *auth.BasicExchanger) rest.BasicTokens {
+	if basic == nil {
+		return nil
+	}
+	return basic
 }

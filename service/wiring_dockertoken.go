@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/dockertoken"
 )
@@ -40,7 +41,7 @@ type registryToken struct {
 // auth.token.jwks. It returns nil when the service is off. Close it with
 // close.
 func openRegistryToken(tc dockertoken.Config, dev bool, dataDir, adminRole string, b *bus.Bus,
-	verifier dockertoken.Verifier, reg prometheus.Registerer, logger *slog.Logger) (_ *registryToken, err error) {
+	verifier dockertoken.Verifier, basic *auth.BasicExchanger, reg prometheus.Registerer, logger *slog.Logger) (_ *registryToken, err error) {
 	if dev {
 		tc = dockertoken.DevDefaults(tc)
 	}
@@ -85,9 +86,11 @@ func openRegistryToken(tc dockertoken.Config, dev bool, dataDir, adminRole strin
 	if err := registerRegistryTokenHandlers(b, rt.tokens); err != nil {
 		return nil, err
 	}
-	rt.handler, err = dockertoken.NewHandler(dockertoken.HandlerDeps{
-		Config: tc, Verifier: verifier, Bus: b, Refresh: refresh, Metrics: reg, Logger: logger,
-	})
+	deps := dockertoken.HandlerDeps{Config: tc, Verifier: verifier, Bus: b, Refresh: refresh, Metrics: reg, Logger: logger}
+	if basic != nil {
+		deps.ClientCredentials = basic
+	}
+	rt.handler, err = dockertoken.NewHandler(deps)
 	if err != nil {
 		return nil, err
 	}
