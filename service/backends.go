@@ -97,7 +97,11 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 		}
 		s.closers = append(s.closers, kl.Close)
 		s.kafka = kl
-		feed, err := kafkalog.NewFeed(s.projDB, kcfg, s.logger, Projections(hasher)...)
+		ps, err := Projections(hasher, s.cfg.HeartbeatAudit)
+		if err != nil {
+			return err
+		}
+		feed, err := kafkalog.NewFeed(s.projDB, kcfg, s.logger, ps...)
 		if err != nil {
 			return err
 		}
@@ -111,7 +115,11 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 	}
 	s.closers = append(s.closers, s.events.Close)
 	s.log = s.events
-	if s.runner, err = projections.NewRunner(s.projDB, s.events, Projections(hasher)...); err != nil {
+	ps, err := Projections(hasher, s.cfg.HeartbeatAudit)
+	if err != nil {
+		return err
+	}
+	if s.runner, err = projections.NewRunner(s.projDB, s.events, ps...); err != nil {
 		return err
 	}
 	s.runner.SetBatchDelay(projectionBatchDelay)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/hypo-registry/registry/auth"
@@ -17,6 +18,7 @@ import (
 	"github.com/hypo-registry/registry/terminaltoken"
 	"github.com/hypo-registry/registry/vaultidentity"
 	"github.com/hypo-registry/registry/vaultstore"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 // Config is the whole service configuration. cmd/registryd fills it from
@@ -72,6 +74,13 @@ type Config struct {
 	// and lifetime (at most 15 minutes). The signing key is
 	// DataDir/terminal-signing.key.
 	TerminalToken terminaltoken.Config
+	// VirtualHosts configures seed 004's registry (timeouts, compaction, key
+	// algorithm); its role names are replaced by AdminRole and Authz's.
+	VirtualHosts vhost.Config
+	// HeartbeatAudit says how the audit log records heartbeats: sampled
+	// (default) or all. registryctl audit replay must be given the same
+	// (both read HeartbeatAuditFromEnv).
+	HeartbeatAudit vhost.AuditConfig
 	// RegistryToken configures the Docker registry token service (seed 001)
 	// at GET/POST /token; Dev turns it on with a generated key and a small
 	// plan catalogue.
@@ -136,6 +145,12 @@ func (c Config) Validate() error {
 	if err := az.WithDefaults().Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.virtualHostConfig().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("REGISTRY_VHOST_*: %w", err))
+	}
+	if err := c.HeartbeatAudit.WithDefaults().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err))
+	}
 	if c.BasicAuth.CacheTTL < 0 {
 		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CACHE_TTL must not be negative"))
 	}
@@ -185,4 +200,39 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("REGISTRY_SHUTDOWN_TIMEOUT must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// virtualHostConfig is VirtualHosts with the role names of the rest of the
+// API.
+func (c Config) virtualHostConfig() vhost.Config {
+	v, az := c.VirtualHosts, c.Authz
+	if az.AdminRole == "" {
+		az.AdminRole = c.AdminRole
+	}
+	az = az.WithDefaults()
+	v.AdminRole, v.DeveloperRole, v.ReadOnlyRole = az.AdminRole, az.DeveloperRole, az.ReadOnlyRole
+	return v.WithDefaults()
+}
+
+// HeartbeatAuditFromEnv reads REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS and
+// REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL: registryd and registryctl audit
+// replay read them alike, so a replayed audit log equals the live one.
+func HeartbeatAuditFromEnv(lookup func(string) (string, bool)) (vhost.AuditConfig, error) {
+	var c vhost.AuditConfig
+	var errs []error
+	if v, ok := lookup("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS %q: want true or false", v))
+		}
+		c.All = b
+	}
+	if v, ok := lookup("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL %q: want a positive duration like 1m", v))
+		}
+		c.Interval = d
+	}
+	return c, errors.Join(errs...)
 }

@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.roles, err = registerRoleMappings(s.bus, s.projDB, cfg.AdminRole); err != nil {
 		return nil, err
 	}
-	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, vhost.Config{AdminRole: cfg.AdminRole}); err != nil {
+	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, cfg.virtualHostConfig()); err != nil {
 		return nil, err
 	}
 	owners, err := ownership.NewView(s.projDB)

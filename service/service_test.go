@@ -18,6 +18,7 @@ import (
 	"github.com/hypo-registry/registry/redact"
 	"github.com/hypo-registry/registry/service"
 	"github.com/hypo-registry/registry/testkit"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 // Known secret values, each distinctive enough that finding it anywhere is
@@ -163,7 +164,10 @@ func TestAuditVerifiesAndReplays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	ps := service.Projections(h)
+	ps, err := service.Projections(h, vhost.AuditConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	counts, err := projections.Replay(context.Background(), reg.Events(), fresh, nil, ps...)
 	if err != nil {
 		t.Fatal(err)

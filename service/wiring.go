@@ -2,6 +2,7 @@ package service
 
 import (
 	"errors"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -55,13 +56,14 @@ func registerHandlers(b *bus.Bus, store handlers.SecretStore) error {
 
 // Projections lists every projection the service keeps; registryctl audit
 // replay rebuilds the same list: the audit log (virtual-host heartbeats
-// sampled as vhost.AuditConfig's defaults say) and the virtual hosts.
-func Projections(h *redact.Hasher) []projections.Projection {
-	ps, err := virtualHostProjections(h, vhost.AuditConfig{})
+// recorded as heartbeats says), the virtual hosts, the role mappings and
+// the secrets' owners.
+func Projections(h *redact.Hasher, heartbeats vhost.AuditConfig) ([]projections.Projection, error) {
+	ps, err := virtualHostProjections(h, heartbeats)
 	if err != nil {
-		panic(err) // the default configuration and a non-nil audit: cannot fail
+		return nil, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err)
 	}
-	return append(ps, rolemap.Projection{}, ownership.Projection{})
+	return append(ps, rolemap.Projection{}, ownership.Projection{}), nil
 }
 
 // registerRoleMappings binds the role-mapping commands (seed 002) to their

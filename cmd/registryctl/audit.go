@@ -31,9 +31,15 @@ func newAuditCmd() *cobra.Command {
 }
 
 // allProjections lists every projection registryd keeps, in the order the
-// runner applies them; replay rebuilds exactly these.
-func allProjections(h *redact.Hasher) []projections.Projection {
-	return service.Projections(h)
+// runner applies them; replay rebuilds exactly these, with the heartbeat
+// audit settings registryd reads from the same REGISTRY_VHOST_AUDIT_*
+// variables.
+func allProjections(h *redact.Hasher) ([]projections.Projection, error) {
+	heartbeats, err := service.HeartbeatAuditFromEnv(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return service.Projections(h, heartbeats)
 }
 
 func dataDir(cmd *cobra.Command) (string, error) {

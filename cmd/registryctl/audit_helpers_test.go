@@ -56,7 +56,11 @@ func auditDataDir(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r, err := projections.NewRunner(db, l, allProjections(h)...)
+	ps, err := allProjections(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := projections.NewRunner(db, l, ps...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,11 +97,15 @@ func replay(cmd *cobra.Command, dir, out string, force bool) error {
 }
 
 func replayInto(cmd *cobra.Command, src *eventlog.Log, path string, h *redact.Hasher) (map[string]uint64, error) {
+	ps, err := allProjections(h)
+	if err != nil {
+		return nil, err
+	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	counts, err := projections.Replay(cmd.Context(), src, db, progress(cmd.ErrOrStderr(), src.Last()), allProjections(h)...)
+	counts, err := projections.Replay(cmd.Context(), src, db, progress(cmd.ErrOrStderr(), src.Last()), ps...)
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close %s: %w", path, cerr)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/keyfile"
 	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 // parseConfig reads flags, each defaulting to its REGISTRY_* variable.
@@ -113,6 +114,12 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.BoolVar(&az.OwnerOnly, "authz-owner-only", envBool("REGISTRY_AUTHZ_OWNER_ONLY"), "only the creator of a credential secret (or an admin) changes or deletes it")
 	fs.BoolVar(&az.AuthenticatedRead, "authz-authenticated-read", envBool("REGISTRY_AUTHZ_AUTHENTICATED_READ"), "every authenticated tenant member may read, whatever its role")
 	fs.BoolVar(&az.AnonymousRead, "authz-anonymous-read", envBool("REGISTRY_AUTHZ_ANONYMOUS_READ"), "serve public data (virtual hosts' public views) without credentials")
+	vh := &cfg.VirtualHosts
+	fs.DurationVar(&vh.DefaultTimeout, "vhost-server-timeout", envDuration("REGISTRY_VHOST_SERVER_TIMEOUT", 600*time.Second), "server timeout of a virtual host that names none")
+	fs.DurationVar(&vh.MaxTimeout, "vhost-max-server-timeout", envDuration("REGISTRY_VHOST_MAX_SERVER_TIMEOUT", 24*time.Hour), "longest server timeout a virtual host may name")
+	fs.DurationVar(&vh.CompactAfter, "vhost-compact-after", envDuration("REGISTRY_VHOST_COMPACT_AFTER", 24*time.Hour), "how long past its host's timeout a stale server is kept before compaction")
+	fs.DurationVar(&vh.CompactEvery, "vhost-compact-every", envDuration("REGISTRY_VHOST_COMPACT_EVERY", 10*time.Minute), "how often compaction runs")
+	fs.StringVar(&vh.KeyAlgorithm, "vhost-key-algorithm", env("REGISTRY_VHOST_KEY_ALGORITHM", vhost.KeyRSA2048), "SelfSignedSSL key pairs: rsa-2048 or ecdsa-p256")
 	fs.BoolVar(&cfg.BasicAuth.Enabled, "auth-basic", envBool("REGISTRY_AUTH_BASIC"), "accept HTTP basic client credentials, exchanged for a token at the issuer")
 	fs.StringVar(&cfg.BasicAuth.TokenURL, "auth-basic-token-url", env("REGISTRY_AUTH_BASIC_TOKEN_URL", ""), "issuer token endpoint (default: from discovery)")
 	fs.DurationVar(&cfg.BasicAuth.CacheTTL, "auth-basic-cache-ttl", envDuration("REGISTRY_AUTH_BASIC_CACHE_TTL", 10*time.Minute), "how long an exchanged token is reused")
@@ -152,6 +159,11 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		}
 		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
+	heartbeats, err := service.HeartbeatAuditFromEnv(lookup)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.HeartbeatAudit = heartbeats
 	tokenCfg, err := dockertoken.LoadConfig(lookup)
 	if err != nil {
 		errs = append(errs, err)
