@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,10 +51,18 @@ func routeTableServer(t *testing.T) *rest.Server {
 	if err != nil {
 		t.Fatalf("rest.New: %v", err)
 	}
-	// registryd mounts the terminal tokens' JWKS beside the routes of New.
+	// registryd mounts the terminal tokens' JWKS and the virtual-host
+	// registry beside the routes of New.
 	srv.MountTerminalJWKS(staticKeys(`{"keys":[]}`))
+	if err := srv.MountVirtualHosts(rest.VirtualHostDeps{Queries: unusedQueries{}}); err != nil {
+		t.Fatalf("MountVirtualHosts: %v", err)
+	}
 	return srv
 }
+
+// unusedQueries stands in for the virtual-host projection: the walk sends
+// no request, so none of its methods is ever called.
+type unusedQueries struct{ rest.VirtualHostQueries }
 
 type staticKeys []byte
 
@@ -104,11 +113,29 @@ type openAPIDoc struct {
 			Properties map[string]json.RawMessage `json:"properties"`
 			Required   []string                   `json:"required"`
 		} `json:"schemas"`
+		Responses map[string]openAPIResponse `json:"responses"`
 	} `json:"components"`
 }
 
+// contentTypes lists the media types doc declares for op's response to
+// status, following a $ref.
+func (doc openAPIDoc) contentTypes(op openAPIOperation, status int) []string {
+	resp := op.Responses[strconv.Itoa(status)]
+	if name, ok := strings.CutPrefix(resp.Ref, "#/components/responses/"); ok {
+		resp = doc.Components.Responses[name]
+	}
+	return slices.Sorted(maps.Keys(resp.Content))
+}
+
 type openAPIOperation struct {
-	Security *[]map[string][]string `json:"security"`
+	Security  *[]map[string][]string     `json:"security"`
+	Responses map[string]openAPIResponse `json:"responses"`
+}
+
+// openAPIResponse is a response or a $ref to one of components.responses.
+type openAPIResponse struct {
+	Ref     string                     `json:"$ref"`
+	Content map[string]json.RawMessage `json:"content"`
 }
 
 func loadOpenAPI(t *testing.T) openAPIDoc {
@@ -177,11 +204,14 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 var openOperations = []string{
 	"GET /healthz", "GET /readyz", "GET /metrics",
 	"GET /registry-api/openapi.json", "GET /registry-api/kube-conf/jwks.json",
+	"GET /registry/v1/status",
 }
 
 // TestOpenAPISecurityMatchesServer calls every documented operation without
 // a token on a running registry: the operations the document leaves open
-// answer, every other one is 401 before anything runs.
+// answer, every other one is 401 before anything runs, in the error body
+// the document declares for it (problem details; seed 004's under
+// /registry/v1).
 func TestOpenAPISecurityMatchesServer(t *testing.T) {
 	t.Parallel()
 	doc := loadOpenAPI(t)
@@ -205,6 +235,11 @@ func TestOpenAPISecurityMatchesServer(t *testing.T) {
 			t.Errorf("%s without a token: status %d, want 401", key, r.Status)
 		case !open && r.Header.Get("WWW-Authenticate") == "":
 			t.Errorf("%s: 401 without WWW-Authenticate", key)
+		case !open:
+			ct := r.Header.Get("Content-Type")
+			if want := doc.contentTypes(op, http.StatusUnauthorized); !slices.Equal(want, []string{ct}) {
+				t.Errorf("%s: 401 is %s, the document says %v", key, ct, want)
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 // TestOpenAPIReplySchemasMatchTypes keeps the reply schemas in step with
@@ -30,6 +31,16 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 		{"KubeconfigEntry", reflect.TypeFor[handlers.KubeconfigEntry]()},
 		{"TerminalToken", reflect.TypeFor[handlers.TerminalToken]()},
 		{"Problem", reflect.TypeFor[rest.Problem]()},
+		{"VirtualHostError", reflect.TypeFor[rest.VHostErrorBody]()},
+		{"VirtualHostReply", reflect.TypeFor[vhost.HostReply]()},
+		{"VirtualHost", reflect.TypeFor[vhost.HostView]()},
+		{"VirtualHostSecurity", reflect.TypeFor[vhost.SecurityView]()},
+		{"SelfSignedSSL", reflect.TypeFor[vhost.SSLView]()},
+		{"VirtualHostNames", reflect.TypeFor[vhost.NamesReply]()},
+		{"ServerReply", reflect.TypeFor[vhost.ServerReply]()},
+		{"ServerList", reflect.TypeFor[vhost.ServersReply]()},
+		{"Server", reflect.TypeFor[vhost.Server]()},
+		{"RecryptReply", reflect.TypeFor[vhost.RecryptReply]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]
@@ -48,7 +59,35 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 	}
 }
 
-// jsonFields returns the sorted JSON names of typ's fields and those never
+// TestOpenAPIRequestSchemasMatchTypes keeps the request schemas in step
+// with the types the adapter decodes (unknown fields are refused): the same
+// property names. Which are required is the handlers' rule, documented by
+// hand.
+func TestOpenAPIRequestSchemasMatchTypes(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	for _, tc := range []struct {
+		schema string
+		typ    reflect.Type
+	}{
+		{"VirtualHostInput", reflect.TypeFor[rest.VHostHostBody]()},
+		{"SelfSignedSSLConfig", reflect.TypeFor[vhost.SSLConfig]()},
+		{"ServerInput", reflect.TypeFor[rest.VHostServerBody]()},
+	} {
+		t.Run(tc.schema, func(t *testing.T) {
+			s, ok := doc.Components.Schemas[tc.schema]
+			if !ok {
+				t.Fatalf("no schema %s", tc.schema)
+			}
+			fields, _ := encodedFields(tc.typ)
+			if got := slices.Sorted(maps.Keys(s.Properties)); !slices.Equal(got, fields) {
+				t.Errorf("properties %v, %s decodes %v", got, tc.typ, fields)
+			}
+		})
+	}
+}
+
+// encodedFields returns the sorted JSON names of typ's fields and those never
 // omitted.
 func encodedFields(typ reflect.Type) (all, required []string) {
 	for f := range typ.Fields() {
