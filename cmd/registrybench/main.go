@@ -24,22 +24,26 @@ import (
 )
 
 type result struct {
-	Date        time.Time          `json:"date"`
-	GoVersion   string             `json:"goVersion"`
-	GOMAXPROCS  int                `json:"gomaxprocs"`
-	Concurrency int                `json:"concurrency"`
-	Duration    string             `json:"durationPerMeasurement"`
-	RESTGet     load               `json:"restImagePullGet"`
-	BareHTTP    load               `json:"bareNetHTTPSameBytes"`
-	Ratio       float64            `json:"restToBareThroughputRatio"`
-	Replay      rate               `json:"auditReplay"`
-	Verify      rate               `json:"auditVerify"`
-	PackageReg  *pkgRegLoads       `json:"packageRegistry,omitempty"`
-	Vault       *vaultResult       `json:"vault,omitempty"`
-	Kafka       *kafkaResult       `json:"kafka,omitempty"`
-	Credentials *credentialResult  `json:"kafkaCredentialRequests,omitempty"`
-	Notes       []string           `json:"notes"`
-	Extra       map[string]float64 `json:"extra,omitempty"`
+	Date         time.Time          `json:"date"`
+	GoVersion    string             `json:"goVersion"`
+	GOMAXPROCS   int                `json:"gomaxprocs"`
+	Concurrency  int                `json:"concurrency"`
+	Duration     string             `json:"durationPerMeasurement"`
+	RESTGet      load               `json:"restImagePullGet"`
+	BareHTTP     load               `json:"bareNetHTTPSameBytes"`
+	Ratio        float64            `json:"restToBareThroughputRatio"`
+	Replay       rate               `json:"auditReplay"`
+	Verify       rate               `json:"auditVerify"`
+	PackageReg   *pkgRegLoads       `json:"packageRegistry,omitempty"`
+	Vault        *vaultResult       `json:"vault,omitempty"`
+	Kafka        *kafkaResult       `json:"kafka,omitempty"`
+	Credentials  *credentialResult  `json:"kafkaCredentialRequests,omitempty"`
+	VirtualHosts *vhostResult       `json:"virtualHosts,omitempty"`
+	Notes        []string           `json:"notes"`
+	Extra        map[string]float64 `json:"extra,omitempty"`
+
+	// RegistryToken is GET /token (seed 001) beside bare golang-jwt signing.
+	RegistryToken *tokenResult `json:"registryToken,omitempty"`
 }
 
 type rate struct {
@@ -57,6 +61,8 @@ func main() {
 	flag.BoolVar(&o.skipVault, "skip-vault", false, "skip the Vault measurements (they start a Vault dev server)")
 	flag.BoolVar(&o.skipKafka, "skip-kafka", false, "skip the Kafka measurements")
 	flag.IntVar(&o.kafkaInFlight, "kafka-inflight", 32, "Kafka requests in flight")
+	flag.BoolVar(&o.skipVHost, "skip-vhost", false, "skip the virtual-host measurements (they populate -vhost-hosts hosts)")
+	flag.IntVar(&o.vhostHosts, "vhost-hosts", 10000, "virtual hosts populated for the server list and RSS figures, 10 servers each")
 	flag.Parse()
 	profilePath = *cpuProfile
 	if err := run(*out, *conc, *dur, o); err != nil {
@@ -71,6 +77,8 @@ var profilePath string
 type options struct {
 	skipVault, skipKafka bool
 	kafkaInFlight        int
+	skipVHost            bool
+	vhostHosts           int
 }
 
 func startProfile(path string) (func(), error) {
@@ -187,6 +195,16 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	}
 	fmt.Fprintf(os.Stderr, "audit replay: %.0f records/s (%d records); verify: %.0f records/s\n", res.Replay.PerSec, res.Replay.Count, res.Verify.PerSec)
 	reg.stop() // idle from here on; keep it off the cores the next measurements use
+	if !o.skipVHost {
+		if res.VirtualHosts, err = benchVirtualHosts(ctx, filepath.Join(dir, "vhost"), logger, conc, dur, o.vhostHosts); err != nil {
+			return fmt.Errorf("virtual hosts: %w", err)
+		}
+		vh := res.VirtualHosts
+		summary("virtual-host heartbeat PUT", vh.Heartbeat)
+		summary("bare bbolt Batch write", vh.BareBatch)
+		summary(fmt.Sprintf("virtual-host server list GET (%d hosts × %d servers)", vh.Hosts, vh.ServersPerHost), vh.ListServers)
+		fmt.Fprintf(os.Stderr, "virtual hosts at size: RSS %d MiB (Go heap in use %d MiB), populated in %.1fs\n", vh.Memory.AtSize.VmRSS>>10, vh.Memory.GoHeapInuseAtSize>>20, vh.Populate.Seconds)
+	}
 	if !o.skipVault {
 		if res.Vault, err = benchVault(ctx, filepath.Join(dir, "vault"), logger, conc, dur); err != nil {
 			return fmt.Errorf("vault: %w", err)
@@ -212,11 +230,23 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		summary("Kafka credential request round trip", res.Credentials.Southbound)
 		summary("bare relay, one store read", res.Credentials.Bare)
 	}
+	if res.RegistryToken, err = benchRegistryToken(ctx, filepath.Join(dir, "token"), logger, conc, dur); err != nil {
+		return fmt.Errorf("registry token: %w", err)
+	}
+	for _, r := range []tokenAlgResult{res.RegistryToken.RS256, res.RegistryToken.ES256} {
+		fmt.Fprintf(os.Stderr, "registry token %s: endpoint %.0f tokens/s, bare golang-jwt %.0f signatures/s, ratio %.3f\n", r.Algorithm, r.HTTP.RPS, r.Bare.RPS, r.Ratio)
+	}
 	res.Notes = []string{
 		"client and server share the machine's cores; compare figures only within one run",
 		"every REST GET is a command on the bus, an audited read event committed to the bbolt event log, and a projection update",
 		"bare = net/http returning the same response bytes, with no authentication",
 		"packageRegistry: GET of a secret named by a URL and the list of 10 secrets (the list reads each secret for the name as given), each beside bare net/http serving the same bytes",
+	}
+	if res.VirtualHosts != nil {
+		res.Notes = append(res.Notes, vhostNotes...)
+	}
+	if res.RegistryToken != nil {
+		res.Notes = append(res.Notes, tokenNotes...)
 	}
 	if res.Vault != nil {
 		res.Notes = append(res.Notes,

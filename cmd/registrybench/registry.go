@@ -19,6 +19,7 @@ import (
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
 	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/vhost"
 )
 
 type registry struct {
@@ -144,7 +145,11 @@ func (r *registry) auditRates(ctx context.Context, replayPath string) (rate, rat
 	}
 	defer dst.Close()
 	t0 := time.Now()
-	counts, err := projections.Replay(ctx, log, dst, nil, service.Projections(h)...)
+	ps, err := service.Projections(h, vhost.AuditConfig{})
+	if err != nil {
+		return rate{}, rate{}, err
+	}
+	counts, err := projections.Replay(ctx, log, dst, nil, ps...)
 	if err != nil {
 		return rate{}, rate{}, err
 	}
