@@ -6,4 +6,5 @@ type (
 	VHostErrorBody  = vhostError
 	VHostHostBody   = hostBody
 	VHostServerBody = serverBody
+	RoleMappingBody = roleMappingBody
 )

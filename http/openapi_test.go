@@ -54,6 +54,7 @@ func routeTableServer(t *testing.T) *rest.Server {
 	// registryd mounts the terminal tokens' JWKS and the virtual-host
 	// registry beside the routes of New.
 	srv.MountTerminalJWKS(staticKeys(`{"keys":[]}`))
+	srv.MountRoleMappings(nil)
 	if err := srv.MountVirtualHosts(rest.VirtualHostDeps{Queries: unusedQueries{}}); err != nil {
 		t.Fatalf("MountVirtualHosts: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/rolemap"
 	"github.com/hypo-registry/registry/vhost"
 )
 
@@ -41,6 +42,7 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 		{"ServerList", reflect.TypeFor[vhost.ServersReply]()},
 		{"Server", reflect.TypeFor[vhost.Server]()},
 		{"RecryptReply", reflect.TypeFor[vhost.RecryptReply]()},
+		{"RoleMapping", reflect.TypeFor[rolemap.Mapping]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]
@@ -73,6 +75,7 @@ func TestOpenAPIRequestSchemasMatchTypes(t *testing.T) {
 		{"VirtualHostInput", reflect.TypeFor[rest.VHostHostBody]()},
 		{"SelfSignedSSLConfig", reflect.TypeFor[vhost.SSLConfig]()},
 		{"ServerInput", reflect.TypeFor[rest.VHostServerBody]()},
+		{"RoleMappingCreate", reflect.TypeFor[rest.RoleMappingBody]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]
