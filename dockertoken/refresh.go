@@ -37,10 +37,12 @@ type RefreshStore interface {
 	// Lookup returns the grant of token if it is known, unexpired at now
 	// and not revoked.
 	Lookup(ctx context.Context, token string, now time.Time) (RefreshGrant, error)
-	// Revoke revokes the grant id. Revoking it again is not an error.
-	Revoke(ctx context.Context, id string, now time.Time) error
-	// RevokeSubject revokes every live grant of subject and says how many.
-	RevokeSubject(ctx context.Context, subject string, now time.Time) (int, error)
+	// Revoke revokes the grant id of tenant; another tenant's is
+	// ErrNotFound. Revoking it again is not an error.
+	Revoke(ctx context.Context, tenant, id string, now time.Time) error
+	// RevokeSubject revokes every live grant of subject in tenant and says
+	// how many.
+	RevokeSubject(ctx context.Context, tenant, subject string, now time.Time) (int, error)
 }
 
 // newRefreshToken returns 256 random bits, base64url, and the SHA-256 the

@@ -113,13 +113,18 @@ func (s *BoltRefreshStore) Lookup(_ context.Context, token string, now time.Time
 }
 
 // Revoke marks grant id revoked.
-func (s *BoltRefreshStore) Revoke(_ context.Context, id string, now time.Time) error {
+func (s *BoltRefreshStore) Revoke(_ context.Context, tenant, id string, now time.Time) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		hash := tx.Bucket(bucketIDs).Get([]byte(id))
 		if hash == nil {
 			return fmt.Errorf("%w: no refresh grant %s", handlers.ErrNotFound, id)
 		}
-		_, err := revoke(tx.Bucket(bucketGrants), hash, now)
+		grants := tx.Bucket(bucketGrants)
+		var g RefreshGrant
+		if v := grants.Get(hash); v == nil || json.Unmarshal(v, &g) != nil || g.Tenant != tenant {
+			return fmt.Errorf("%w: no refresh grant %s", handlers.ErrNotFound, id)
+		}
+		_, err := revoke(grants, hash, now)
 		return err
 	})
 	if err != nil {
@@ -128,9 +133,10 @@ func (s *BoltRefreshStore) Revoke(_ context.Context, id string, now time.Time) e
 	return nil
 }
 
-// RevokeSubject revokes every live grant of subject. It scans all grants:
-// there are as many as clients that logged in, and revocation is rare.
-func (s *BoltRefreshStore) RevokeSubject(_ context.Context, subject string, now time.Time) (int, error) {
+// RevokeSubject revokes every live grant of subject in tenant. It scans all
+// grants: there are as many as clients that logged in, and revocation is
+// rare.
+func (s *BoltRefreshStore) RevokeSubject(_ context.Context, tenant, subject string, now time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		grants := tx.Bucket(bucketGrants)
@@ -140,7 +146,7 @@ func (s *BoltRefreshStore) RevokeSubject(_ context.Context, subject string, now 
 			if err := json.Unmarshal(v, &g); err != nil {
 				return err
 			}
-			if g.Subject == subject && g.RevokedAt.IsZero() {
+			if g.Subject == subject && g.Tenant == tenant && g.RevokedAt.IsZero() {
 				mine = append(mine, append([]byte(nil), k...))
 			}
 			return nil

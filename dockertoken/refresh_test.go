@@ -68,16 +68,16 @@ func TestRefreshStoreLifecycle(t *testing.T) {
 			t.Errorf("%s: %v, want ErrUnauthenticated", name, err)
 		}
 	}
-	if err := s.Revoke(ctx, "g1", t0); err != nil {
+	if err := s.Revoke(ctx, "tenant-a", "g1", t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Revoke(ctx, "g1", t0); err != nil {
+	if err := s.Revoke(ctx, "tenant-a", "g1", t0); err != nil {
 		t.Errorf("revoking twice: %v", err)
 	}
 	if _, err := s.Lookup(ctx, tok, t0); !errors.Is(err, handlers.ErrUnauthenticated) {
 		t.Errorf("revoked: %v, want ErrUnauthenticated", err)
 	}
-	if err := s.Revoke(ctx, "nope", t0); !errors.Is(err, handlers.ErrNotFound) {
+	if err := s.Revoke(ctx, "tenant-a", "nope", t0); !errors.Is(err, handlers.ErrNotFound) {
 		t.Errorf("unknown id: %v, want ErrNotFound", err)
 	}
 	if _, err := s.Issue(ctx, grant("g1", "alice")); !errors.Is(err, handlers.ErrConflict) {
@@ -106,11 +106,18 @@ func TestRefreshStoreRevokeSubjectAndPrune(t *testing.T) {
 			alice = append(alice, tok)
 		}
 	}
-	n, err := s.RevokeSubject(ctx, "alice", t0)
+	// Another tenant's admin revokes nothing of tenant-a's.
+	if n, err := s.RevokeSubject(ctx, "tenant-b", "alice", t0); err != nil || n != 0 {
+		t.Fatalf("RevokeSubject from another tenant = %d, %v; want 0", n, err)
+	}
+	if err := s.Revoke(ctx, "tenant-b", "b1", t0); !errors.Is(err, handlers.ErrNotFound) {
+		t.Errorf("another tenant's grant by id: %v, want ErrNotFound", err)
+	}
+	n, err := s.RevokeSubject(ctx, "tenant-a", "alice", t0)
 	if err != nil || n != 2 {
 		t.Fatalf("RevokeSubject = %d, %v; want 2", n, err)
 	}
-	if n, _ := s.RevokeSubject(ctx, "alice", t0); n != 0 {
+	if n, _ := s.RevokeSubject(ctx, "tenant-a", "alice", t0); n != 0 {
 		t.Errorf("second RevokeSubject = %d, want 0", n)
 	}
 	for _, tok := range alice {
@@ -122,7 +129,7 @@ func TestRefreshStoreRevokeSubjectAndPrune(t *testing.T) {
 	if n, err := s.Prune(t0.Add(2 * time.Hour)); err != nil || n != 3 {
 		t.Errorf("Prune = %d, %v; want 3", n, err)
 	}
-	if err := s.Revoke(ctx, "b1", t0); !errors.Is(err, handlers.ErrNotFound) {
+	if err := s.Revoke(ctx, "tenant-a", "b1", t0); !errors.Is(err, handlers.ErrNotFound) {
 		t.Errorf("pruned grant: %v, want ErrNotFound", err)
 	}
 }

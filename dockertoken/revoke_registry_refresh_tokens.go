@@ -8,9 +8,9 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 )
 
-// RevokeRegistryRefreshTokens revokes refresh tokens: one grant by id (an
-// admin), or every grant of a subject (an admin, or the subject itself).
-// Exactly one of ID and Subject is set.
+// RevokeRegistryRefreshTokens revokes refresh tokens of the caller's
+// tenant: one grant by id (an admin), or every grant of a subject (an
+// admin, or the subject itself). Exactly one of ID and Subject is set.
 type RevokeRegistryRefreshTokens struct {
 	handlers.Auth
 	ID      string `json:"id,omitempty"`
@@ -41,13 +41,13 @@ func (t *Tokens) Revoke(ctx context.Context, cmd RevokeRegistryRefreshTokens) (h
 	data := map[string]any{"actor": c.Subject}
 	n := 1
 	if cmd.ID != "" {
-		if err := t.refresh.Revoke(ctx, cmd.ID, now); err != nil {
+		if err := t.refresh.Revoke(ctx, c.Tenant, cmd.ID, now); err != nil {
 			return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
 		}
 		data["refreshId"] = cmd.ID
 	} else {
 		var err error
-		if n, err = t.refresh.RevokeSubject(ctx, cmd.Subject, now); err != nil {
+		if n, err = t.refresh.RevokeSubject(ctx, c.Tenant, cmd.Subject, now); err != nil {
 			return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
 		}
 		data["subject"] = cmd.Subject

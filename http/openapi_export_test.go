@@ -7,4 +7,5 @@ type (
 	VHostHostBody   = hostBody
 	VHostServerBody = serverBody
 	RoleMappingBody = roleMappingBody
+	RevokeBody      = revokeBody
 )

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/rolemap"
 	"github.com/hypo-registry/registry/vhost"
 )
@@ -43,6 +44,7 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 		{"Server", reflect.TypeFor[vhost.Server]()},
 		{"RecryptReply", reflect.TypeFor[vhost.RecryptReply]()},
 		{"RoleMapping", reflect.TypeFor[rolemap.Mapping]()},
+		{"RegistryTokenRevoked", reflect.TypeFor[dockertoken.RevokeReply]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]
@@ -76,6 +78,7 @@ func TestOpenAPIRequestSchemasMatchTypes(t *testing.T) {
 		{"SelfSignedSSLConfig", reflect.TypeFor[vhost.SSLConfig]()},
 		{"ServerInput", reflect.TypeFor[rest.VHostServerBody]()},
 		{"RoleMappingCreate", reflect.TypeFor[rest.RoleMappingBody]()},
+		{"RegistryTokenRevoke", reflect.TypeFor[rest.RevokeBody]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]

@@ -174,6 +174,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	s.rest.MountTerminalJWKS(signer)
 	s.rest.MountRoleMappings(s.WaitProjections)
+	s.rest.MountRegistryTokenRevocation(s.token != nil)
 	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead}); err != nil {
 		return nil, err
 	}

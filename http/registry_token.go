@@ -1,0 +1,41 @@
+package rest
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/dockertoken"
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// revokeBody names what to revoke: a grant id (admin) or every grant of a
+// subject (admin, or the subject itself).
+type revokeBody struct {
+	ID      *string `json:"id"`
+	Subject *string `json:"subject"`
+}
+
+// MountRegistryTokenRevocation serves POST
+// /registry-api/registry-token/revoke: refresh tokens of the Docker
+// registry token service are revoked in the caller's tenant. With the
+// token service off (enabled false) it answers 404 saying so.
+func (s *Server) MountRegistryTokenRevocation(enabled bool) {
+	h := s.revokeRegistryTokens
+	if !enabled {
+		h = func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+			writeProblem(w, r, fmt.Errorf("%w: the registry token service is not enabled (REGISTRY_TOKEN_ENABLED)", handlers.ErrNotFound))
+		}
+	}
+	s.router.HandleFunc("/registry-api/registry-token/revoke", s.authed(h)).Methods(http.MethodPost)
+}
+
+func (s *Server) revokeRegistryTokens(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var body revokeBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	cmd := &dockertoken.RevokeRegistryRefreshTokens{Auth: handlers.Auth{Caller: p.Caller()}, ID: deref(body.ID), Subject: deref(body.Subject)}
+	s.dispatch(w, r, p, "RevokeRegistryRefreshTokens", cmd, http.StatusOK, "")
+}
