@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
-	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/rolemap"
 	"github.com/hypo-registry/registry/vhost"
 )
