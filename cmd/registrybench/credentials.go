@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/boltstore"
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/hypowire"
@@ -59,28 +57,12 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 	brokers := cluster.ListenAddrs()
 	res := &credentialResult{InFlight: inFlight}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	iss, err := oidcissuer.New(oidcissuer.Options{Issuer: "http://" + ln.Addr().String(), Audience: "registry-api"})
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	issSrv := &http.Server{Handler: iss.Handler()}
-	go issSrv.Serve(ln)
-	defer issSrv.Close()
-	reg, err := runService(ctx, service.Config{
-		HTTPAddr: "127.0.0.1:0", DataDir: filepath.Join(dir, "registry"),
-		OIDC:  auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
-		Kafka: kafkaConfig(brokers),
-	}, iss, logger)
+	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *service.Config) { c.Kafka = kafkaConfig(brokers) })
 	if err != nil {
 		return nil, err
 	}
 	defer reg.stop()
-	token, err := iss.Mint(oidcissuer.Claims{Subject: "package-manager", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
+	token, err := reg.issuer.Mint(oidcissuer.Claims{Subject: "package-manager", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
 	if err != nil {
 		return nil, err
 	}

@@ -29,9 +29,10 @@ type registry struct {
 	stop   func()
 }
 
-// startRegistry starts an embedded registry in dir trusting an issuer of
-// its own.
-func startRegistry(ctx context.Context, dir string, logger *slog.Logger) (*registry, error) {
+// startRegistry starts a registry in dir trusting an issuer of its own:
+// embedded, unless configure changes the configuration. Its stop stops the
+// issuer too.
+func startRegistry(ctx context.Context, dir string, logger *slog.Logger, configure ...func(*service.Config)) (*registry, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -43,10 +44,14 @@ func startRegistry(ctx context.Context, dir string, logger *slog.Logger) (*regis
 	}
 	issSrv := &http.Server{Handler: iss.Handler()}
 	go issSrv.Serve(ln)
-	r, err := runService(ctx, service.Config{
+	cfg := service.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: dir,
 		OIDC: auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
-	}, iss, logger)
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	r, err := runService(ctx, cfg, iss, logger)
 	if err != nil {
 		issSrv.Close()
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/oidcissuer"
 	"github.com/hypo-registry/registry/service"
@@ -93,35 +91,21 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 		return res, err
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return res, err
-	}
-	iss, err := oidcissuer.New(oidcissuer.Options{Issuer: "http://" + ln.Addr().String(), Audience: "registry-api"})
-	if err != nil {
-		ln.Close()
-		return res, err
-	}
-	issSrv := &http.Server{Handler: iss.Handler()}
-	go issSrv.Serve(ln)
-	defer issSrv.Close()
-	reg, err := runService(ctx, service.Config{
-		HTTPAddr: "127.0.0.1:0", DataDir: filepath.Join(dir, "registry"),
-		OIDC: auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
-		RegistryToken: dockertoken.Config{
+	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *service.Config) {
+		c.RegistryToken = dockertoken.Config{
 			Enabled:         true,
 			AllowedServices: []string{tokenBenchService},
 			Plans: []dockertoken.Plan{{Name: tokenBenchPlan, Repositories: []dockertoken.Rule{
 				{Pattern: "bench/*", Actions: tokenBenchActions},
 			}}},
 			Signing: dockertoken.SigningConfig{KeyPath: keyPath, Algorithm: alg},
-		},
-	}, iss, logger)
+		}
+	})
 	if err != nil {
 		return res, err
 	}
 	defer reg.stop()
-	jwtLogin, err := iss.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{benchTenant}, TTL: time.Hour,
+	jwtLogin, err := reg.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{benchTenant}, TTL: time.Hour,
 		Extra: map[string]any{dockertoken.DefaultPlanClaim: tokenBenchPlan}})
 	if err != nil {
 		return res, err
