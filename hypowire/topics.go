@@ -62,10 +62,9 @@ func DefaultTopics() Topics {
 	}
 }
 
-// Validate reports empty and duplicate topic names: a topic used for two
-// purposes would feed one consumer another's payloads.
-func (t Topics) Validate() error {
-	named := []struct{ field, topic string }{
+// named lists the topics with their field names.
+func (t Topics) named() []struct{ field, topic string } {
+	return []struct{ field, topic string }{
 		{"CredentialRequest", t.CredentialRequest},
 		{"KubeconfigStore", t.KubeconfigStore},
 		{"KubeconfigRetrieve", t.KubeconfigRetrieve},
@@ -76,6 +75,21 @@ func (t Topics) Validate() error {
 		{"KubeconfigResponse", t.KubeconfigResponse},
 		{"KubeconfigStoreResult", t.KubeconfigStoreResult},
 	}
+}
+
+// All lists the nine topic names.
+func (t Topics) All() []string {
+	var out []string
+	for _, n := range t.named() {
+		out = append(out, n.topic)
+	}
+	return out
+}
+
+// Validate reports empty and duplicate topic names: a topic used for two
+// purposes would feed one consumer another's payloads.
+func (t Topics) Validate() error {
+	named := t.named()
 	var errs []error
 	seen := map[string]string{}
 	for _, n := range named {

@@ -61,7 +61,7 @@ func (c SouthboundConfig) validate(cfg Config) error {
 		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: %w", err))
 	}
 	eventsTopic := cfg.Kafka.WithDefaults().EventsTopic
-	for _, t := range topicList(c.Topics) {
+	for _, t := range c.Topics.All() {
 		if t == eventsTopic || t == c.PoisonTopic {
 			errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: topic %q is also the events or poison topic", t))
 		}
@@ -73,14 +73,6 @@ func (c SouthboundConfig) validate(cfg Config) error {
 		errs = append(errs, errors.New("REGISTRY_KAFKA_VERIFY_JWT=false needs REGISTRY_VAULT_ADDR: only Vault's JWT login would check the tokens, and the embedded store checks none"))
 	}
 	return errors.Join(errs...)
-}
-
-func topicList(t hypowire.Topics) []string {
-	return []string{
-		t.CredentialRequest, t.KubeconfigStore, t.KubeconfigRetrieve, t.GroupPolicyCreate,
-		t.FabricCredsPersist, t.FabricCredsDelete, t.CredentialResponse, t.KubeconfigResponse,
-		t.KubeconfigStoreResult,
-	}
 }
 
 // southboundRunner consumes the incoming topics and publishes replies.
