@@ -14,8 +14,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/datadir"
+	"github.com/hypo-registry/registry/ownership"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/rolemap"
 	"github.com/hypo-registry/registry/service"
 	"github.com/hypo-registry/registry/testkit"
 	"github.com/hypo-registry/registry/vhost"
@@ -141,14 +143,39 @@ func TestAuditVerifiesAndReplays(t *testing.T) {
 	}
 	testkit.Do(t, http.MethodDelete, base+"b", tok, nil)
 	testkit.Do(t, http.MethodGet, base+"b", tok, nil) // rejected: not found
+	// Every other projection too: virtual hosts with sampled heartbeats, a
+	// role mapping.
+	admin := reg.OIDC.Token(t, "root", []string{"tenant-a"}, "admin")
+	vh := reg.URL + "/registry/v1/virtualHost"
+	for _, c := range []struct {
+		method, url, token, body string
+		want                     int
+	}{
+		{http.MethodPost, vh, tok, `{"name":"svc.example.com","port":443}`, http.StatusOK},
+		{http.MethodPut, vh + "/svc.example.com/server/s1", tok, `{"host":"10.0.0.1","port":8080}`, http.StatusOK},
+		{http.MethodPut, vh + "/svc.example.com/server/s1", tok, `{"host":"10.0.0.1","port":8080}`, http.StatusOK},
+		{http.MethodPut, vh + "/svc.example.com/server/s2", tok, `{"host":"10.0.0.2"}`, http.StatusOK},
+		{http.MethodDelete, vh + "/svc.example.com/server/s2", tok, "", http.StatusNoContent},
+		{http.MethodPost, reg.URL + "/registry-api/admin/roleMappings", admin, `{"principalId":"carol","role":"DEVELOPER"}`, http.StatusCreated},
+	} {
+		var body []byte
+		if c.body != "" {
+			body = []byte(c.body)
+		}
+		if r := testkit.Do(t, c.method, c.url, c.token, body); r.Status != c.want {
+			t.Fatalf("%s %s: %d, want %d: %s", c.method, c.url, r.Status, c.want, r.Body)
+		}
+	}
 	waitProjections(t, reg)
 
 	report, err := projections.VerifyAudit(reg.ProjectionsDB())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(report.Problems) != 0 || report.Records != int(reg.Events().Last()) {
-		t.Fatalf("verify: %+v, want %d records and no problem", report, reg.Events().Last())
+	// Every event is an audit record but the one heartbeat sampled out (the
+	// second of s1 within the sampling interval).
+	if want := int(reg.Events().Last()) - 1; len(report.Problems) != 0 || report.Records != want {
+		t.Fatalf("verify: %+v, want %d records and no problem", report, want)
 	}
 
 	key, err := redact.LoadKey(filepath.Join(reg.DataDir, datadir.AuditKey))
@@ -189,7 +216,12 @@ func TestAuditVerifiesAndReplays(t *testing.T) {
 	}
 	lj, _ := json.Marshal(live)
 	rj, _ := json.Marshal(replayed)
-	if !bytes.Equal(lj, rj) || len(live["audit"]) == 0 {
+	for _, b := range []string{"audit", vhost.HostsBucket, vhost.ServersBucket, rolemap.Bucket, ownership.Bucket} {
+		if len(live[b]) == 0 {
+			t.Errorf("live bucket %s is empty: the flows above should have filled it", b)
+		}
+	}
+	if !bytes.Equal(lj, rj) {
 		t.Errorf("replayed projections differ from the live ones:\nlive     %s\nreplayed %s", lj, rj)
 	}
 }
