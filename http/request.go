@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -147,33 +146,9 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	return p, nil
 }
 
-// authorize applies the options of seed 002 and returns the principal with
-// its effective roles: the mapped role when roles come from the
-// application, and the admin role when it acts as admin (an override), so
-// the handlers' own admin checks agree.
+// authorize applies the authorization options (authz.Authorizer).
 func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access, owner string) (auth.Principal, error) {
-	cfg := s.deps.Authz
-	caller := &authz.Caller{Subject: p.Subject, Roles: p.Roles, TokenRoles: p.Roles, Claims: p.Claims}
-	if cfg.RoleSource == authz.SourceApplication {
-		role, ok, err := s.deps.Roles.Role(r.Context(), p.Tenant, p.Subject)
-		if err != nil {
-			return p, fmt.Errorf("%w: role mappings: %v", handlers.ErrUnavailable, err)
-		}
-		caller.Roles = []string{}
-		if ok {
-			caller.Roles = []string{role}
-		}
-	}
-	d := cfg.Decide(authz.Request{Caller: caller, Access: access, Owner: owner})
-	if !d.Allow {
-		return p, fmt.Errorf("%w: %s", handlers.ErrForbidden, d.Reason)
-	}
-	roles := slices.Clone(caller.Roles)
-	if d.Admin && !slices.Contains(roles, s.deps.AdminRole) {
-		roles = append(roles, s.deps.AdminRole)
-	}
-	p.Roles = roles
-	return p, nil
+	return s.authz.Authorize(r.Context(), p, access, owner)
 }
 
 var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

@@ -6,6 +6,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -57,7 +58,7 @@ type Deps struct {
 	Basic BasicTokens
 	// Roles answers role mappings; required when Authz.RoleSource is
 	// "application".
-	Roles RoleMappings
+	Roles authz.RoleMappings
 	// Owners answers who created a credential secret; required when
 	// Authz.OwnerOnly is on.
 	Owners Owners
@@ -78,16 +79,11 @@ type BasicTokens interface {
 	Token(ctx context.Context, id, secret string) (string, error)
 }
 
-// RoleMappings answers the role the registry maps a caller to (seed 002's
-// internally managed roles): ok is false when the caller has none.
-type RoleMappings interface {
-	Role(ctx context.Context, tenant, subject string) (role string, ok bool, err error)
-}
-
 // Server is the REST facade.
 type Server struct {
 	deps   Deps
 	router *mux.Router
+	authz  *authz.Authorizer
 }
 
 // New builds the router.
@@ -101,17 +97,15 @@ func New(deps Deps) (*Server, error) {
 	if deps.Authz.AdminRole == "" {
 		deps.Authz.AdminRole = deps.AdminRole
 	}
-	deps.Authz = deps.Authz.WithDefaults()
-	if err := deps.Authz.Validate(); err != nil {
-		return nil, err
+	az, err := authz.NewAuthorizer(deps.Authz, deps.Roles)
+	if err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
 	}
-	if deps.Authz.RoleSource == authz.SourceApplication && deps.Roles == nil {
-		return nil, errors.New("rest: role mappings are required when roles come from the application")
-	}
+	deps.Authz = az.Config()
 	if deps.Authz.OwnerOnly && deps.Owners == nil {
 		return nil, errors.New("rest: owners are required for owner-only authorization")
 	}
-	s := &Server{deps: deps, router: mux.NewRouter()}
+	s := &Server{deps: deps, router: mux.NewRouter(), authz: az}
 	// Match on the escaped path, so a name may hold an encoded '/' (a
 	// package-registry name that is a URL); handlers decode it with pathVar.
 	s.router.UseEncodedPath()

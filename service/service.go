@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/datadir"
 	"github.com/hypo-registry/registry/eventlog"
@@ -144,9 +145,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerKubeconfHandlers(s.bus, s.store, signer); err != nil {
 		return nil, err
 	}
-	if err := s.openSouthbound(verifier); err != nil {
-		return nil, err
-	}
 	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, basic, reg, logger); err != nil {
 		return nil, err
 	}
@@ -161,6 +159,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	owners, err := ownership.NewView(s.projDB)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.openSouthbound(verifier, owners); err != nil {
 		return nil, err
 	}
 	s.rest, err = rest.New(rest.Deps{
@@ -329,7 +330,7 @@ func (s *Service) close() {
 
 // roleMappings answers the role mappings of /registry-api/admin/roleMappings
 // with the role names of the authorization configuration.
-func (s *Service) roleMappings() rest.RoleMappings {
+func (s *Service) roleMappings() authz.RoleMappings {
 	az := s.cfg.Authz
 	if az.AdminRole == "" {
 		az.AdminRole = s.cfg.AdminRole

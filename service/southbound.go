@@ -11,10 +11,12 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/hypowire"
 	"github.com/hypo-registry/registry/kafkaingress"
 	"github.com/hypo-registry/registry/kafkalog"
+	"github.com/hypo-registry/registry/ownership"
 	"github.com/hypo-registry/registry/southbound"
 )
 
@@ -80,8 +82,9 @@ type southboundRunner struct {
 	router *message.Router
 }
 
-// openSouthbound builds the southbound when Kafka is configured.
-func (s *Service) openSouthbound(verifier *auth.Verifier) error {
+// openSouthbound builds the southbound when Kafka is configured. Its
+// records are authorized with the REST API's options.
+func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View) error {
 	c := s.cfg.Southbound.WithDefaults()
 	if c.Disabled || len(s.cfg.Kafka.Brokers) == 0 {
 		return nil
@@ -90,7 +93,21 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 	if err != nil {
 		return err
 	}
-	sb, err := southbound.New(c.Config, verifier, wire)
+	azCfg := s.cfg.Authz
+	if azCfg.AdminRole == "" {
+		azCfg.AdminRole = s.cfg.AdminRole
+	}
+	az, err := authz.NewAuthorizer(azCfg, s.roleMappings())
+	if err != nil {
+		return err
+	}
+	ownerOf := func(ctx context.Context, subject string) (string, error) {
+		if err := s.WaitProjections(ctx); err != nil {
+			return "", err
+		}
+		return owners.Owner(subject)
+	}
+	sb, err := southbound.New(c.Config, verifier, wire, az, ownerOf)
 	if err != nil {
 		return err
 	}

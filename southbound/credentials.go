@@ -8,6 +8,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/hypowire"
@@ -30,7 +31,7 @@ func (s *Southbound) credentialRequest(ctx context.Context, msg *message.Message
 		}
 		return &kafkaingress.Rejection{Reason: reason, Reply: out}
 	}
-	caller, err := s.caller(ctx, msg)
+	caller, err := s.caller(ctx, msg, authz.Read)
 	if err != nil {
 		return kafkaingress.Request{}, fail(err.Error())
 	}

@@ -7,9 +7,11 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/kafkaingress"
+	"github.com/hypo-registry/registry/secretpath"
 )
 
 // The three topics below have no reply topic in seed 000: a command that
@@ -21,7 +23,7 @@ import (
 // ProvisionTenant, the REST policy-group-flow: the group is the token's
 // tenant; a groupName naming another group is refused.
 func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
-	caller, err := s.caller(ctx, msg)
+	caller, err := s.caller(ctx, msg, authz.Write)
 	if err != nil {
 		return kafkaingress.Request{}, err
 	}
@@ -41,11 +43,14 @@ func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kaf
 // fabricPersist translates fabric-ziti-creds-persist-incoming-channel →
 // PutFabricSecret (create or replace).
 func (s *Southbound) fabricPersist(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
-	caller, err := s.caller(ctx, msg)
-	if err != nil {
+	if _, err := s.principal(ctx, msg); err != nil {
 		return kafkaingress.Request{}, err
 	}
 	c, err := s.wire.DecodeFabricPersist(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	caller, err := s.ownedCaller(ctx, msg, secretpath.FabricSecret, c.ControllerID)
 	if err != nil {
 		return kafkaingress.Request{}, err
 	}
@@ -60,11 +65,14 @@ func (s *Southbound) fabricPersist(ctx context.Context, msg *message.Message) (k
 // fabricDelete translates fabric-ziti-creds-delete-incoming-channel →
 // DeleteFabricSecret.
 func (s *Southbound) fabricDelete(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
-	caller, err := s.caller(ctx, msg)
-	if err != nil {
+	if _, err := s.principal(ctx, msg); err != nil {
 		return kafkaingress.Request{}, err
 	}
 	c, err := s.wire.DecodeFabricDelete(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	caller, err := s.ownedCaller(ctx, msg, secretpath.FabricSecret, c.ControllerID)
 	if err != nil {
 		return kafkaingress.Request{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
@@ -35,7 +36,7 @@ func (s *Southbound) kubeconfigRetrieve(ctx context.Context, msg *message.Messag
 		}
 		return &kafkaingress.Rejection{Reason: reason, Reply: out}
 	}
-	caller, err := s.caller(ctx, msg)
+	caller, err := s.caller(ctx, msg, authz.Read)
 	if err != nil {
 		var id string
 		if json.Unmarshal([]byte(raw), &id) != nil {
@@ -124,7 +125,7 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 		}
 		return &kafkaingress.Rejection{Reason: reason, Reply: out}
 	}
-	caller, cerr := s.caller(ctx, msg)
+	caller, cerr := s.caller(ctx, msg, authz.Write)
 	if cerr != nil {
 		return kafkaingress.Request{}, fail(cerr.Error())
 	}

@@ -22,9 +22,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/hypowire"
 	"github.com/hypo-registry/registry/kafkaingress"
+	"github.com/hypo-registry/registry/secretpath"
 )
 
 // DefaultSource is the CloudEvents source of the kubeconfig store results.
@@ -77,18 +79,29 @@ type Southbound struct {
 	cfg      Config
 	verifier TokenVerifier
 	wire     *hypowire.Validator
+	authz    *authz.Authorizer
+	owners   Owners
 }
 
-// New refuses a nil verifier or validator and bad topic names.
-func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator) (*Southbound, error) {
-	if verifier == nil || wire == nil {
-		return nil, errors.New("southbound: a token verifier and a payload validator are required")
+// Owners answers the creator of the secret at subject (tenant/scope/key)
+// once every committed event is projected, "" when unknown; used when
+// owner-only writes are on.
+type Owners func(ctx context.Context, subject string) (string, error)
+
+// New refuses a nil verifier, validator or authorizer, and bad topic names.
+// owners is required when the authorizer has owner-only writes on.
+func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer, owners Owners) (*Southbound, error) {
+	if verifier == nil || wire == nil || az == nil {
+		return nil, errors.New("southbound: a token verifier, a payload validator and an authorizer are required")
+	}
+	if az.Config().OwnerOnly && owners == nil {
+		return nil, errors.New("southbound: owner-only writes need the owners")
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Topics.Validate(); err != nil {
 		return nil, fmt.Errorf("southbound: %w", err)
 	}
-	return &Southbound{cfg: cfg, verifier: verifier, wire: wire}, nil
+	return &Southbound{cfg: cfg, verifier: verifier, wire: wire, authz: az, owners: owners}, nil
 }
 
 // Topics are the topic names in use.
@@ -108,9 +121,41 @@ func (s *Southbound) Translators() map[string]kafkaingress.Translator {
 }
 
 // caller verifies the record's Authorization header ("Bearer <jwt>", or the
-// bare JWT as some producers send it). The error names the reason, never
-// the token.
-func (s *Southbound) caller(ctx context.Context, msg *message.Message) (handlers.Caller, error) {
+// bare JWT as some producers send it) and authorizes access with the
+// REST API's options (authz): credential requests and retrievals read,
+// the other topics write. The error names the reason, never the token.
+func (s *Southbound) caller(ctx context.Context, msg *message.Message, access authz.Access) (handlers.Caller, error) {
+	p, err := s.principal(ctx, msg)
+	if err != nil {
+		return handlers.Caller{}, err
+	}
+	if p, err = s.authz.Authorize(ctx, p, access, ""); err != nil {
+		return handlers.Caller{}, err
+	}
+	return p.Caller(), nil
+}
+
+// ownedCaller is caller for a write to the caller's secret at scope/key:
+// with owner-only on, only its creator or an admin may change it.
+func (s *Southbound) ownedCaller(ctx context.Context, msg *message.Message, scope secretpath.Scope, key string) (handlers.Caller, error) {
+	p, err := s.principal(ctx, msg)
+	if err != nil {
+		return handlers.Caller{}, err
+	}
+	owner := ""
+	if s.authz.Config().OwnerOnly {
+		if owner, err = s.owners(ctx, p.Tenant+"/"+string(scope)+"/"+key); err != nil {
+			return handlers.Caller{}, fmt.Errorf("owner lookup: %w", err)
+		}
+	}
+	if p, err = s.authz.Authorize(ctx, p, authz.Write, owner); err != nil {
+		return handlers.Caller{}, err
+	}
+	return p.Caller(), nil
+}
+
+// principal verifies the record's token.
+func (s *Southbound) principal(ctx context.Context, msg *message.Message) (auth.Principal, error) {
 	header := ""
 	for k, v := range msg.Metadata {
 		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
@@ -120,13 +165,13 @@ func (s *Southbound) caller(ctx context.Context, msg *message.Message) (handlers
 	}
 	header = strings.TrimSpace(header)
 	if header == "" {
-		return handlers.Caller{}, errors.New("unauthenticated: the record has no Authorization header")
+		return auth.Principal{}, errors.New("unauthenticated: the record has no Authorization header")
 	}
 	raw := header
 	if strings.ContainsAny(header, " \t") {
 		tok, err := auth.BearerToken(header)
 		if err != nil {
-			return handlers.Caller{}, errors.New("unauthenticated: the Authorization header is not \"Bearer <token>\"")
+			return auth.Principal{}, errors.New("unauthenticated: the Authorization header is not \"Bearer <token>\"")
 		}
 		raw = tok
 	}
@@ -138,9 +183,9 @@ func (s *Southbound) caller(ctx context.Context, msg *message.Message) (handlers
 		p, err = s.verifier.Verify(ctx, raw)
 	}
 	if err != nil {
-		return handlers.Caller{}, fmt.Errorf("unauthenticated: %s", unauthenticatedReason(err))
+		return auth.Principal{}, fmt.Errorf("unauthenticated: %s", unauthenticatedReason(err))
 	}
-	return p.Caller(), nil
+	return p, nil
 }
 
 // unauthenticatedReason is the verifier's reason without its operation
