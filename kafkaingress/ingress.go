@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -88,7 +89,8 @@ const (
 )
 
 // Handler is the watermill handler of one incoming topic. It returns an
-// error only when publishing failed or, on a topic without replies, the bus
+// error only when neither the reply nor the poison record could be
+// published (the broker is down) or, on a topic without replies, the bus
 // did not answer: the record is then redelivered, and the bus answers the
 // retry from its stored reply. A command refused on a topic without
 // replies is poisoned with the refusal as the reason: nobody else would
@@ -117,7 +119,7 @@ func (in *Ingress) Handler(topic string, t Translator) message.NoPublishHandlerF
 		if err != nil {
 			return in.poison(topic, msg, "rendering the reply: "+err.Error())
 		}
-		return in.publish(out)
+		return in.reply(topic, msg, out)
 	}
 }
 
@@ -136,9 +138,39 @@ func (in *Ingress) reject(topic string, msg *message.Message, err error) error {
 	var rej *Rejection
 	if errors.As(err, &rej) && len(rej.Reply) > 0 {
 		in.logger.Info("kafka record rejected", "topic", topic, "reason", rej.Reason, "command_id", CommandID(topic, msg))
-		return in.publish(rej.Reply)
+		return in.reply(topic, msg, rej.Reply)
 	}
 	return in.poison(topic, msg, err.Error())
+}
+
+// replyAttempts and replyBackoff bound how long a reply that cannot be
+// published holds its partition.
+var (
+	replyAttempts = 3
+	replyBackoff  = 100 * time.Millisecond
+)
+
+// reply publishes out, retrying a few times. A reply that still cannot be
+// published poisons its record (the reason names the topic) rather than
+// holding the partition; only when the poison topic fails too (the broker
+// is down) is the record left to be redelivered.
+func (in *Ingress) reply(topic string, msg *message.Message, out []Outgoing) error {
+	var err error
+	wait := replyBackoff
+	for attempt := 1; attempt <= replyAttempts; attempt++ {
+		if err = in.publish(out); err == nil {
+			return nil
+		}
+		if attempt < replyAttempts {
+			select {
+			case <-msg.Context().Done():
+				return err
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+	}
+	return in.poison(topic, msg, "the reply could not be published: "+err.Error())
 }
 
 func (in *Ingress) publish(out []Outgoing) error {

@@ -298,3 +298,39 @@ func subscribe(t *testing.T, brokers []string, topic string) <-chan *message.Mes
 	}
 	return ch
 }
+
+// failing publishes everything but to one topic.
+type failing struct {
+	capture
+	topic string
+	tries int
+}
+
+func (f *failing) Publish(topic string, msgs ...*message.Message) error {
+	if topic == f.topic {
+		f.tries++
+		return errors.New("topic authorization failed")
+	}
+	return f.capture.Publish(topic, msgs...)
+}
+
+// A reply that cannot be published is retried a few times, then its
+// record is poisoned with the reason: the partition moves on.
+func TestUnpublishableReplyIsPoisoned(t *testing.T) {
+	t.Parallel()
+	b := startBus(t, &atomic.Int64{})
+	pub := &failing{topic: replyTopic}
+	in, err := kafkaingress.New(b, pub, poison, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Handler(inTopic, translate)(message.NewMessage("r", []byte(`{"id":"r1","name":"ada"}`))); err != nil {
+		t.Fatalf("handler returned %v, want nil (poisoned)", err)
+	}
+	if pub.tries < 2 {
+		t.Errorf("the reply was tried %d times, want retries", pub.tries)
+	}
+	if len(pub.msgs) != 1 || pub.topics[0] != poison || !strings.Contains(pub.msgs[0].Metadata.Get(kafkaingress.MetaPoisonReason), "topic authorization failed") {
+		t.Fatalf("published %v", pub.topics)
+	}
+}
