@@ -117,8 +117,12 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 	}
 	data, err := s.storeData(e, structured, msg.Payload)
 	fail := func(reason string) error {
+		id := data.ServiceID
+		if !addressable(id) {
+			id = "" // not echoed: unbounded or unprintable
+		}
 		out, err := s.storeResult(e, structured, hypowire.KubeconfigStoreResult{
-			ServiceID: data.ServiceID, Scope: validScope(data.Scope), Status: hypowire.StatusError, Reason: reason,
+			ServiceID: id, Scope: validScope(data.Scope), Status: hypowire.StatusError, Reason: reason,
 		})
 		if err != nil {
 			return err
