@@ -1,8 +1,6 @@
 package dockertoken_test
 
 import (
-	"fmt"
-	"path"
 	"strings"
 	"testing"
 
@@ -11,34 +9,15 @@ import (
 	"github.com/hypo-registry/registry/schemas"
 )
 
-const eventSchemaBase = "https://hypo-registry.dev/schemas/events/"
-
-type eventSchemaLoader struct{}
-
-func (eventSchemaLoader) Load(u string) (any, error) {
-	file, ok := strings.CutPrefix(u, eventSchemaBase)
-	if !ok {
-		return nil, fmt.Errorf("schema %s is not embedded under events/", u)
-	}
-	f, err := schemas.Events.Open(path.Join("events", file))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return jsonschema.UnmarshalJSON(f)
-}
-
 // checkEventSchemas validates the data of each token event, as stored, with
 // the schema of its type.
 func checkEventSchemas(t *testing.T, s *stack) {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(eventSchemaLoader{})
+	c := schemas.EventCompiler()
 	types, _, _ := s.tokenEvents(t)
 	datas := s.rawEventData(t)
 	for i, typ := range types {
-		sch, err := c.Compile(eventSchemaBase + typ + ".v1.json")
+		sch, err := c.Compile(schemas.EventSchemaBase + typ + ".v1.json")
 		if err != nil {
 			t.Fatalf("schema of %s: %v", typ, err)
 		}

@@ -2,7 +2,6 @@ package events_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -14,14 +13,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/hypo-registry/registry/schemas"
 )
 
 // schemaBase is the $id prefix of every event schema; the file under
 // schemas/events/ is the rest of the $id.
-const schemaBase = "https://hypo-registry.dev/schemas/events/"
+const schemaBase = schemas.EventSchemaBase
 
 // envelopeSchema is the schema of the CloudEvents envelope, the one file
 // under schemas/events/ that is not an event type's.
@@ -93,23 +90,6 @@ func notEventType(name string) bool {
 	return !ast.IsExported(name) || name == "Source" || strings.HasPrefix(name, "Ext") || strings.HasPrefix(name, "Topic")
 }
 
-// embedLoader serves the embedded event schemas by $id and nothing else:
-// a $ref outside schemas/events/ fails to compile.
-type embedLoader struct{}
-
-func (embedLoader) Load(url string) (any, error) {
-	file, ok := strings.CutPrefix(url, schemaBase)
-	if !ok {
-		return nil, fmt.Errorf("schema %s is not embedded under events/", url)
-	}
-	f, err := schemas.Events.Open(path.Join("events", file))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return jsonschema.UnmarshalJSON(f)
-}
-
 func eventSchemaFiles(t *testing.T) []string {
 	t.Helper()
 	names, err := fs.Glob(schemas.Events, "events/*.json")
@@ -151,9 +131,7 @@ func TestEveryEventTypeHasASchema(t *testing.T) {
 // TestEventSchemasCompile: every schema is draft 2020-12, has the $id of
 // its file and compiles, loaded from the embedded files only.
 func TestEventSchemasCompile(t *testing.T) {
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(embedLoader{})
+	c := schemas.EventCompiler()
 	for _, f := range eventSchemaFiles(t) {
 		raw, err := fs.ReadFile(schemas.Events, "events/"+f)
 		if err != nil {
@@ -186,9 +164,7 @@ func TestEventSchemasCompile(t *testing.T) {
 // TestEventSchemaRefusesAClearSecret: a schema describes data as stored, so
 // a secret field holding its value instead of an HMAC does not validate.
 func TestEventSchemaRefusesAClearSecret(t *testing.T) {
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(embedLoader{})
+	c := schemas.EventCompiler()
 	s, err := c.Compile(schemaBase + "io.hypo.registry.imagepull.secret.created.v1.json")
 	if err != nil {
 		t.Fatal(err)

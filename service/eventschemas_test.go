@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -21,24 +20,6 @@ import (
 	"github.com/hypo-registry/registry/schemas"
 	"github.com/hypo-registry/registry/testkit"
 )
-
-const eventSchemaBase = "https://hypo-registry.dev/schemas/events/"
-
-// eventSchemaLoader serves the embedded event schemas by $id, nothing else.
-type eventSchemaLoader struct{}
-
-func (eventSchemaLoader) Load(u string) (any, error) {
-	file, ok := strings.CutPrefix(u, eventSchemaBase)
-	if !ok {
-		return nil, fmt.Errorf("schema %s is not embedded under events/", u)
-	}
-	f, err := schemas.Events.Open(path.Join("events", file))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return jsonschema.UnmarshalJSON(f)
-}
 
 // allEventTypes lists the event type constants the flows below can reach,
 // to report the ones they did not. (events/schemas_test.go checks, by
@@ -74,10 +55,8 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		t.Fatalf("projections did not catch up: %v", err)
 	}
 
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(eventSchemaLoader{})
-	envelope, err := c.Compile(eventSchemaBase + "cloudevent.v1.json")
+	c := schemas.EventCompiler()
+	envelope, err := c.Compile(schemas.EventSchemaBase + "cloudevent.v1.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +73,7 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		}
 		s, ok := compiled[e.Type()]
 		if !ok {
-			if s, err = c.Compile(eventSchemaBase + e.Type() + ".v1.json"); err != nil {
+			if s, err = c.Compile(schemas.EventSchemaBase + e.Type() + ".v1.json"); err != nil {
 				t.Errorf("event %d: no schema for type %s: %v", seq, e.Type(), err)
 				return nil
 			}

@@ -1,8 +1,6 @@
 package vhost_test
 
 import (
-	"fmt"
-	"path"
 	"strings"
 	"testing"
 	"time"
@@ -15,23 +13,6 @@ import (
 	"github.com/hypo-registry/registry/vhost"
 	"github.com/hypo-registry/registry/vhost/vhosttest"
 )
-
-const schemaBase = "https://hypo-registry.dev/schemas/events/"
-
-type schemaLoader struct{}
-
-func (schemaLoader) Load(u string) (any, error) {
-	file, ok := strings.CutPrefix(u, schemaBase)
-	if !ok {
-		return nil, fmt.Errorf("schema %s is not embedded", u)
-	}
-	f, err := schemas.Events.Open(path.Join("events", file))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return jsonschema.UnmarshalJSON(f)
-}
 
 // TestEventsMatchTheirSchemas: every virtual-host event, as stored, matches
 // the schema of its type; every virtual-host type is reached.
@@ -54,16 +35,14 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 	_, _ = send(t, h, &vhost.DeleteVirtualHost{Auth: mallory, Name: "p.example"}, mallory) // insecure: allowed
 	sync(t, h)
 
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(schemaLoader{})
+	c := schemas.EventCompiler()
 	seen := map[string]bool{}
 	if _, err := h.Events.Read(t.Context(), 1, 0, func(seq uint64, e event.Event) error {
 		if !strings.HasPrefix(e.Type(), "io.hypo.registry.vhost.") {
 			return nil
 		}
 		seen[e.Type()] = true
-		s, err := c.Compile(schemaBase + e.Type() + ".v1.json")
+		s, err := c.Compile(schemas.EventSchemaBase + e.Type() + ".v1.json")
 		if err != nil {
 			return err
 		}
@@ -85,7 +64,7 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		}
 	}
 	// The created schema refuses private material in the public record.
-	s, err := c.Compile(schemaBase + events.VirtualHostCreated + ".v1.json")
+	s, err := c.Compile(schemas.EventSchemaBase + events.VirtualHostCreated + ".v1.json")
 	if err != nil {
 		t.Fatal(err)
 	}
