@@ -10,6 +10,7 @@ import (
 	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/hypowire"
 	"github.com/hypo-registry/registry/kafkaingress"
 	"github.com/hypo-registry/registry/secretpath"
 )
@@ -43,41 +44,39 @@ func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kaf
 // fabricPersist translates fabric-ziti-creds-persist-incoming-channel →
 // PutFabricSecret (create or replace).
 func (s *Southbound) fabricPersist(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
-	if _, err := s.principal(ctx, msg); err != nil {
-		return kafkaingress.Request{}, err
-	}
-	c, err := s.wire.DecodeFabricPersist(msg.Payload)
-	if err != nil {
-		return kafkaingress.Request{}, err
-	}
-	caller, err := s.ownedCaller(ctx, msg, secretpath.FabricSecret, c.ControllerID)
-	if err != nil {
-		return kafkaingress.Request{}, err
-	}
-	return kafkaingress.Request{
-		Command: handlers.PutFabricSecret{
-			Auth: handlers.Auth{Caller: caller}, ControllerID: c.ControllerID, Username: c.Username, Password: c.Password,
-		},
-		Envelope: bus.Envelope{Tenant: caller.Tenant},
-	}, nil
+	return s.fabric(ctx, msg, s.wire.DecodeFabricPersist, func(a handlers.Auth, c hypowire.FabricAuthCreds) any {
+		return handlers.PutFabricSecret{Auth: a, ControllerID: c.ControllerID, Username: c.Username, Password: c.Password}
+	})
 }
 
 // fabricDelete translates fabric-ziti-creds-delete-incoming-channel →
 // DeleteFabricSecret.
 func (s *Southbound) fabricDelete(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
-	if _, err := s.principal(ctx, msg); err != nil {
-		return kafkaingress.Request{}, err
-	}
-	c, err := s.wire.DecodeFabricDelete(msg.Payload)
+	return s.fabric(ctx, msg, s.wire.DecodeFabricDelete, func(a handlers.Auth, c hypowire.FabricAuthCreds) any {
+		return handlers.DeleteFabricSecret{Auth: a, ControllerID: c.ControllerID}
+	})
+}
+
+// fabric is a Fabric write: the token checked before the payload (so a
+// bad token is the reason given even for a bad payload), then the write
+// authorized for the secret it names (owner-only applies).
+func (s *Southbound) fabric(ctx context.Context, msg *message.Message,
+	decode func([]byte) (hypowire.FabricAuthCreds, error),
+	command func(handlers.Auth, hypowire.FabricAuthCreds) any) (kafkaingress.Request, error) {
+	p, err := s.principal(ctx, msg)
 	if err != nil {
 		return kafkaingress.Request{}, err
 	}
-	caller, err := s.ownedCaller(ctx, msg, secretpath.FabricSecret, c.ControllerID)
+	c, err := decode(msg.Payload)
+	if err != nil {
+		return kafkaingress.Request{}, err
+	}
+	caller, err := s.ownedCaller(ctx, p, secretpath.FabricSecret, c.ControllerID)
 	if err != nil {
 		return kafkaingress.Request{}, err
 	}
 	return kafkaingress.Request{
-		Command:  handlers.DeleteFabricSecret{Auth: handlers.Auth{Caller: caller}, ControllerID: c.ControllerID},
+		Command:  command(handlers.Auth{Caller: caller}, c),
 		Envelope: bus.Envelope{Tenant: caller.Tenant},
 	}, nil
 }

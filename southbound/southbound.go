@@ -135,20 +135,18 @@ func (s *Southbound) caller(ctx context.Context, msg *message.Message, access au
 	return p.Caller(), nil
 }
 
-// ownedCaller is caller for a write to the caller's secret at scope/key:
-// with owner-only on, only its creator or an admin may change it.
-func (s *Southbound) ownedCaller(ctx context.Context, msg *message.Message, scope secretpath.Scope, key string) (handlers.Caller, error) {
-	p, err := s.principal(ctx, msg)
-	if err != nil {
-		return handlers.Caller{}, err
-	}
+// ownedCaller authorizes p's write to its secret at scope/key: with
+// owner-only on, only its creator or an admin may change it.
+func (s *Southbound) ownedCaller(ctx context.Context, p auth.Principal, scope secretpath.Scope, key string) (handlers.Caller, error) {
 	owner := ""
 	if s.authz.Config().OwnerOnly {
+		var err error
 		if owner, err = s.owners(ctx, p.Tenant+"/"+string(scope)+"/"+key); err != nil {
 			return handlers.Caller{}, fmt.Errorf("owner lookup: %w", err)
 		}
 	}
-	if p, err = s.authz.Authorize(ctx, p, authz.Write, owner); err != nil {
+	p, err := s.authz.Authorize(ctx, p, authz.Write, owner)
+	if err != nil {
 		return handlers.Caller{}, err
 	}
 	return p.Caller(), nil
