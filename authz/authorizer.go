@@ -42,7 +42,8 @@ func (a *Authorizer) Config() Config { return a.cfg }
 // Authorize decides access (owner: the creator of the resource written,
 // "" when none) for p and returns p with its effective roles: the mapped
 // role when roles come from the application, plus the admin role when it
-// acts as admin (an override), so the handlers' own admin checks agree. A
+// acts as admin (an override), plus the platform admin role when the token
+// holds it, so the handlers' own admin checks agree. A
 // refusal is handlers.ErrForbidden with the reason; failing role mappings
 // are handlers.ErrUnavailable (fail closed).
 func (a *Authorizer) Authorize(ctx context.Context, p auth.Principal, access Access, owner string) (auth.Principal, error) {
@@ -64,6 +65,11 @@ func (a *Authorizer) Authorize(ctx context.Context, p auth.Principal, access Acc
 	roles := slices.Clone(caller.Roles)
 	if d.Admin && !slices.Contains(roles, a.cfg.AdminRole) {
 		roles = append(roles, a.cfg.AdminRole)
+	}
+	// The platform admin role comes from the token whatever the role
+	// source, so the handlers' tenant checks see it.
+	if a.cfg.IsPlatformAdmin(caller) && !slices.Contains(roles, a.cfg.PlatformAdminRole) {
+		roles = append(roles, a.cfg.PlatformAdminRole)
 	}
 	p.Roles = roles
 	return p, nil

@@ -22,6 +22,8 @@ const (
 	RoleAdmin     = "admin"
 	RoleDeveloper = "developer"
 	RoleReadOnly  = "read-only"
+	// RolePlatformAdmin administers every tenant (REGISTRY_PLATFORM_ADMIN_ROLE).
+	RolePlatformAdmin = "platform-admin"
 )
 
 // Role sources.
@@ -45,6 +47,13 @@ type Config struct {
 	// the token (REGISTRY_ADMIN_ROLE, REGISTRY_AUTHZ_ROLE_DEVELOPER, …_READ_ONLY);
 	// defaults admin, developer, read-only.
 	AdminRole, DeveloperRole, ReadOnlyRole string
+	// PlatformAdminRole is the platform administrator's role, read from the
+	// same roles claim (REGISTRY_PLATFORM_ADMIN_ROLE, default
+	// "platform-admin"). A tenant admin administers its own tenant only; the
+	// platform admin is the one caller that may manage every tenant's groups
+	// and policies, virtual hosts owned by others, and recrypt (seed 004's
+	// "administrator"). It is an admin everywhere an admin is asked for.
+	PlatformAdminRole string
 	// AdminOverride makes a caller admin whatever the other rules say.
 	AdminOverride AdminOverride
 	// OwnerOnly lets only the creator of a credential secret (or an admin)
@@ -88,6 +97,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.AdminRole, RoleAdmin)
 	def(&c.DeveloperRole, RoleDeveloper)
 	def(&c.ReadOnlyRole, RoleReadOnly)
+	def(&c.PlatformAdminRole, RolePlatformAdmin)
 	if c.AdminOverride.Enabled {
 		def(&c.AdminOverride.Type, "role")
 		def(&c.AdminOverride.Role, RoleAdmin)
@@ -107,9 +117,9 @@ func (c Config) Validate() error {
 	if c.AuthenticatedRead && !c.RoleBased {
 		errs = append(errs, errors.New("REGISTRY_AUTHZ_AUTHENTICATED_READ needs REGISTRY_AUTHZ_ROLE_BASED=true: without roles every member reads already"))
 	}
-	names := []string{c.AdminRole, c.DeveloperRole, c.ReadOnlyRole}
-	if slices.Contains(names, "") || names[0] == names[1] || names[0] == names[2] || names[1] == names[2] {
-		errs = append(errs, errors.New("REGISTRY_ADMIN_ROLE, REGISTRY_AUTHZ_ROLE_DEVELOPER and REGISTRY_AUTHZ_ROLE_READ_ONLY must be three different names"))
+	names := []string{c.AdminRole, c.DeveloperRole, c.ReadOnlyRole, c.PlatformAdminRole}
+	if slices.Contains(names, "") || len(slices.Compact(slices.Sorted(slices.Values(names)))) != len(names) {
+		errs = append(errs, errors.New("REGISTRY_ADMIN_ROLE, REGISTRY_AUTHZ_ROLE_DEVELOPER, REGISTRY_AUTHZ_ROLE_READ_ONLY and REGISTRY_PLATFORM_ADMIN_ROLE must be four different names"))
 	}
 	if o := c.AdminOverride; o.Enabled {
 		switch o.Type {
@@ -193,7 +203,7 @@ func (c Config) Decide(r Request) Decision {
 	if c.isAdminOverride(r.Caller) {
 		return Decision{Allow: true, Admin: true, Reason: "admin override"}
 	}
-	isAdmin := slices.Contains(r.Caller.Roles, c.AdminRole)
+	isAdmin := slices.Contains(r.Caller.Roles, c.AdminRole) || c.IsPlatformAdmin(r.Caller)
 	if c.AuthenticatedRead && r.Access == Read {
 		return Decision{Allow: true, Admin: isAdmin, Reason: "authenticated read"}
 	}
@@ -217,10 +227,29 @@ func (c Config) Decide(r Request) Decision {
 	return Decision{Allow: true, Admin: isAdmin, Reason: "allowed"}
 }
 
+// IsPlatformAdmin reports whether the caller's token names the platform
+// admin role. It is always read from the token (TokenRoles), never from a
+// role mapping: a tenant's mappings cannot make anyone a platform admin.
+func (c Config) IsPlatformAdmin(caller *Caller) bool {
+	if caller == nil || c.PlatformAdminRole == "" {
+		return false
+	}
+	roles := caller.TokenRoles
+	if roles == nil {
+		roles = caller.Roles
+	}
+	return slices.Contains(roles, c.PlatformAdminRole)
+}
+
+// isAdminOverride: the configured override, or the platform admin role,
+// which the override honours whatever its type.
 func (c Config) isAdminOverride(caller *Caller) bool {
 	o := c.AdminOverride
 	if !o.Enabled {
 		return false
+	}
+	if c.IsPlatformAdmin(caller) {
+		return true
 	}
 	if o.Type == "claim" {
 		return claimHolds(lookup(caller.Claims, o.Claim), o.ClaimValue)

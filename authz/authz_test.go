@@ -127,7 +127,8 @@ func TestConfigValidateNamesTheSetting(t *testing.T) {
 		{authz.Config{RoleSource: "ldap"}, "REGISTRY_AUTHZ_ROLE_SOURCE"},
 		{authz.Config{RoleSource: authz.SourceApplication}, "REGISTRY_AUTHZ_ROLE_BASED"},
 		{authz.Config{AuthenticatedRead: true}, "REGISTRY_AUTHZ_ROLE_BASED"},
-		{authz.Config{AdminRole: "x", DeveloperRole: "x"}, "three different names"},
+		{authz.Config{AdminRole: "x", DeveloperRole: "x"}, "four different names"},
+		{authz.Config{PlatformAdminRole: "admin"}, "REGISTRY_PLATFORM_ADMIN_ROLE"},
 		{authz.Config{AdminOverride: authz.AdminOverride{Enabled: true, Type: "claim"}}, "_CLAIM_VALUE"},
 		{authz.Config{AdminOverride: authz.AdminOverride{Enabled: true, Type: "group"}}, "REGISTRY_AUTHZ_ADMIN_OVERRIDE_TYPE"},
 	} {
@@ -138,5 +139,35 @@ func TestConfigValidateNamesTheSetting(t *testing.T) {
 	}
 	if err := (authz.Config{}).WithDefaults().Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+}
+
+// The platform admin role is an admin everywhere, honoured by the admin
+// override whatever its type, and read from the token only: a tenant's
+// role mappings cannot make anyone a platform admin.
+func TestPlatformAdmin(t *testing.T) {
+	t.Parallel()
+	platform := &authz.Caller{Subject: "p", Roles: []string{"platform-admin"}}
+	for _, cfg := range []authz.Config{
+		{},
+		{RoleBased: true},
+		{AdminOverride: authz.AdminOverride{Enabled: true, Type: "claim", Claim: "x", ClaimValue: "y"}},
+	} {
+		d := cfg.WithDefaults().Decide(authz.Request{Caller: platform, Access: authz.Admin})
+		if !d.Allow || !d.Admin {
+			t.Errorf("%+v: platform admin refused admin access: %s", cfg, d.Reason)
+		}
+	}
+	// A mapped role of that name is not the token's.
+	mapped := &authz.Caller{Subject: "m", Roles: []string{"platform-admin"}, TokenRoles: []string{}}
+	if d := (authz.Config{RoleBased: true}).WithDefaults().Decide(authz.Request{Caller: mapped, Access: authz.Admin}); d.Allow {
+		t.Errorf("a role mapping named platform-admin was honoured")
+	}
+	if (authz.Config{}).WithDefaults().IsPlatformAdmin(&authz.Caller{Roles: []string{"admin"}}) {
+		t.Errorf("a tenant admin is a platform admin")
+	}
+	custom := authz.Config{PlatformAdminRole: "ops-root"}.WithDefaults()
+	if !custom.IsPlatformAdmin(&authz.Caller{Roles: []string{"ops-root"}}) || custom.IsPlatformAdmin(platform) {
+		t.Errorf("REGISTRY_PLATFORM_ADMIN_ROLE not honoured")
 	}
 }

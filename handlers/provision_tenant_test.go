@@ -38,7 +38,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 			t.Errorf("reply = %+v", res.Reply)
 		}
 	}
-	otherGroup := createGroup(idAdmin, "tenant-a", "other")
+	otherGroup := createGroup(idPlatform, "tenant-a", "other")
 	otherGroup.Metadata = nil
 	runIdentityCases(t, []identityCase{
 		{name: "provision", when: provision(idDev),
@@ -51,10 +51,10 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 			then:       provisioned},
 		{name: "provisioned already", given: []handlers.Command{provision(idDev)}, when: provision(idDev),
 			wantErr: handlers.ErrConflict, then: provisioned},
-		{name: "policy left by a failed rollback", given: []handlers.Command{createPolicy(idAdmin, policy, rules)}, when: provision(idDev),
+		{name: "policy left by a failed rollback", given: []handlers.Command{createPolicy(idPlatform, policy, rules)}, when: provision(idDev),
 			wantEvents: []string{events.IdentityGroupCreated, events.IdentityTenantProvisioned},
 			wantData:   map[string]any{"policyCreated": false}, then: provisioned},
-		{name: "policy with other rules", given: []handlers.Command{createPolicy(idAdmin, policy, testRules)}, when: provision(idDev),
+		{name: "policy with other rules", given: []handlers.Command{createPolicy(idPlatform, policy, testRules)}, when: provision(idDev),
 			wantErr: handlers.ErrConflict, then: func(t *testing.T, s *identitystore.Store, res handlers.Result) {
 				wantPolicy(policy, testRules)(t, s, res)
 				if _, err := s.GetGroup(context.Background(), "tenant-a"); !errors.Is(err, handlers.ErrNotFound) {
@@ -68,7 +68,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 				wantNoPolicy(policy)(t, s, res)
 				wantGroup(handlers.Group{Name: "tenant-a", Policies: []string{"other"}})(t, s, res)
 			}},
-		{name: "group exists, policy existed: policy kept", given: []handlers.Command{otherGroup, createPolicy(idAdmin, policy, rules)},
+		{name: "group exists, policy existed: policy kept", given: []handlers.Command{otherGroup, createPolicy(idPlatform, policy, rules)},
 			when: provision(idDev), wantErr: handlers.ErrConflict, then: wantPolicy(policy, rules)},
 		{name: "upper-case tenant", when: provision(handlers.Caller{Subject: "x", Tenant: "Tenant-A"}), wantErr: handlers.ErrInvalid, then: wantNoPolicy("tenant-a_policy")},
 		{name: "no tenant", when: provision(handlers.Caller{Subject: "x"}), wantErr: handlers.ErrInvalid},
@@ -79,7 +79,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 func TestProvisionTenantGrantsTheConfiguredMount(t *testing.T) {
 	t.Parallel()
 	store := newIdentityStore(t)
-	h, err := handlers.NewIdentity(store, "admin", "kv/hypo")
+	h, err := handlers.NewIdentity(store, handlers.IdentityRoles{Admin: "admin", Platform: "platform-admin"}, "kv/hypo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,11 +118,16 @@ func TestBadTokensAreRefused(t *testing.T) {
 func TestAdminLogLevel(t *testing.T) {
 	t.Parallel()
 	reg := testkit.StartRegistry(t)
-	admin := reg.OIDC.Token(t, "root", []string{"tenant-a"}, "admin")
+	// The level is the whole process's: a platform admin's, not a tenant admin's.
+	admin := reg.OIDC.Token(t, "root", []string{"tenant-a"}, "platform-admin")
+	tenantAdmin := reg.OIDC.Token(t, "tom", []string{"tenant-a"}, "admin")
 	dev := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
 	url := reg.URL + "/registry-api/admin/logs"
 	if r := testkit.Do(t, http.MethodPut, url, dev, []byte(`{"level":"ERROR"}`)); r.Status != http.StatusForbidden {
 		t.Errorf("developer changing the level: status %d, want 403", r.Status)
+	}
+	if r := testkit.Do(t, http.MethodPut, url, tenantAdmin, []byte(`{"level":"ERROR"}`)); r.Status != http.StatusForbidden {
+		t.Errorf("tenant admin changing the level: status %d, want 403", r.Status)
 	}
 	if r := testkit.Do(t, http.MethodPut, url, admin, []byte(`{"level":"LOUD"}`)); r.Status != http.StatusBadRequest {
 		t.Errorf("unknown level: status %d, want 400", r.Status)

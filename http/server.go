@@ -48,7 +48,8 @@ type Deps struct {
 	Metrics  prometheus.Registerer
 	Gatherer prometheus.Gatherer
 	Ready    []Check
-	// AdminRole is the role that may change the log level. Default "admin".
+	// AdminRole is the default of Authz.AdminRole. Default "admin". The log
+	// level is the platform admin's (Authz.PlatformAdminRole).
 	AdminRole string
 	// Authz holds the authorization options of seed 002 (all off by
 	// default). Its AdminRole defaults to AdminRole.

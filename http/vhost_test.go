@@ -77,7 +77,7 @@ func TestVirtualHostsREST(t *testing.T) {
 	alice := s.oidc.Token(t, "alice", []string{"acme"}, "developer")
 	bob := s.oidc.Token(t, "bob", []string{"acme", "/ops"}, "developer")
 	mallory := s.oidc.Token(t, "mallory", []string{"acme"}, "developer")
-	root := s.oidc.Token(t, "root", []string{"acme"}, "admin")
+	root := s.oidc.Token(t, "root", []string{"acme"}, "platform-admin")
 	do := func(method, path, tok, body string) testkit.Response {
 		t.Helper()
 		var b []byte

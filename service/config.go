@@ -138,11 +138,7 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	az := c.Authz
-	if az.AdminRole == "" {
-		az.AdminRole = c.AdminRole
-	}
-	if err := az.WithDefaults().Validate(); err != nil {
+	if err := c.authzConfig().Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.virtualHostConfig().Validate(); err != nil {
@@ -205,13 +201,23 @@ func (c Config) Validate() error {
 // virtualHostConfig is VirtualHosts with the role names of the rest of the
 // API.
 func (c Config) virtualHostConfig() vhost.Config {
-	v, az := c.VirtualHosts, c.Authz
+	v, az := c.VirtualHosts, c.authzConfig()
+	v.AdminRole, v.DeveloperRole, v.ReadOnlyRole = az.AdminRole, az.DeveloperRole, az.ReadOnlyRole
+	v.PlatformAdminRole = az.PlatformAdminRole
+	return v.WithDefaults()
+}
+
+// authzConfig is Authz with its defaults, its admin role AdminRole unless
+// set: the one place every component takes its role names from.
+func (c Config) authzConfig() authz.Config {
+	az := c.Authz
 	if az.AdminRole == "" {
 		az.AdminRole = c.AdminRole
 	}
-	az = az.WithDefaults()
-	v.AdminRole, v.DeveloperRole, v.ReadOnlyRole = az.AdminRole, az.DeveloperRole, az.ReadOnlyRole
-	return v.WithDefaults()
+	if az.AdminRole == "" {
+		az.AdminRole = "admin"
+	}
+	return az.WithDefaults()
 }
 
 // HeartbeatAuditFromEnv reads REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS and

@@ -123,7 +123,7 @@ func runSchemaFlows(t *testing.T, reg *testkit.Registry) {
 	api := reg.URL + "/registry-api"
 	tenant := reg.Tenant(t)
 	tok := reg.Token(t, "alice", tenant, "developer")
-	admin := reg.Token(t, "root", testkit.RandomTenant(t), "admin")
+	admin := reg.Token(t, "root", testkit.RandomTenant(t), "platform-admin")
 	do := func(want int, method, path, token, body string) {
 		t.Helper()
 		var b []byte

@@ -167,7 +167,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: s.readyChecks(), Authz: cfg.Authz, Basic: restBasic(basic), Roles: s.roleMappings(),
+		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
 		Owners: owners, Sync: s.WaitProjections,
 	})
 	if err != nil {
@@ -331,11 +331,7 @@ func (s *Service) close() {
 // roleMappings answers the role mappings of /registry-api/admin/roleMappings
 // with the role names of the authorization configuration.
 func (s *Service) roleMappings() authz.RoleMappings {
-	az := s.cfg.Authz
-	if az.AdminRole == "" {
-		az.AdminRole = s.cfg.AdminRole
-	}
-	az = az.WithDefaults()
+	az := s.cfg.authzConfig()
 	return rolemap.Roles{View: s.roles, Admin: az.AdminRole, Developer: az.DeveloperRole, ReadOnlyAs: az.ReadOnlyRole}
 }
 

@@ -93,11 +93,7 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View
 	if err != nil {
 		return err
 	}
-	azCfg := s.cfg.Authz
-	if azCfg.AdminRole == "" {
-		azCfg.AdminRole = s.cfg.AdminRole
-	}
-	az, err := authz.NewAuthorizer(azCfg, s.roleMappings())
+	az, err := authz.NewAuthorizer(s.cfg.authzConfig(), s.roleMappings())
 	if err != nil {
 		return err
 	}

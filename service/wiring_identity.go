@@ -19,7 +19,8 @@ func registerIdentityHandlers(b *bus.Bus, admin handlers.IdentityAdmin, cfg Conf
 	if mount == "" {
 		mount = defaultMount
 	}
-	id, err := handlers.NewIdentity(admin, cfg.AdminRole, mount)
+	az := cfg.authzConfig()
+	id, err := handlers.NewIdentity(admin, handlers.IdentityRoles{Admin: az.AdminRole, Platform: az.PlatformAdminRole}, mount)
 	if err != nil {
 		return err
 	}

@@ -60,9 +60,10 @@ func virtualHostProjections(h *redact.Hasher, cfg vhost.AuditConfig) ([]projecti
 }
 
 // compactionCaller is whom the compaction job acts as: the service itself,
-// with the admin role the command requires, in no tenant.
+// with the platform admin role the command requires (it compacts every
+// tenant's hosts), in no tenant.
 func compactionCaller(cfg vhost.Config) vhost.Auth {
-	return vhost.Auth{Auth: handlers.Auth{Caller: handlers.Caller{Subject: "system:vhost-compaction", Roles: []string{cfg.AdminRole}}}}
+	return vhost.Auth{Auth: handlers.Auth{Caller: handlers.Caller{Subject: "system:vhost-compaction", Roles: []string{cfg.PlatformAdminRole}}}}
 }
 
 // runVirtualHostCompaction sends vhost.CompactServers every

@@ -22,7 +22,8 @@ import (
 
 // groupPolicy translates create-group-policy-incoming-channel →
 // ProvisionTenant, the REST policy-group-flow: the group is the token's
-// tenant; a groupName naming another group is refused.
+// tenant; a groupName naming another tenant is refused unless the caller
+// is a platform admin.
 func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kafkaingress.Request, error) {
 	caller, err := s.caller(ctx, msg, authz.Write)
 	if err != nil {
@@ -32,11 +33,17 @@ func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kaf
 	if err != nil {
 		return kafkaingress.Request{}, err
 	}
-	if m.GroupName != "" && !strings.EqualFold(strings.TrimPrefix(m.GroupName, "/"), caller.Tenant) {
-		return kafkaingress.Request{}, fmt.Errorf("groupName is not the token's group: a tenant provisions only its own group")
+	// groupName, if given, names the tenant to provision; the handler lets
+	// only a platform admin name another tenant than the token's.
+	tenant := caller.Tenant
+	if g := strings.TrimPrefix(m.GroupName, "/"); g != "" && !strings.EqualFold(g, caller.Tenant) {
+		if err := secretpath.CheckTenant(g); err != nil {
+			return kafkaingress.Request{}, fmt.Errorf("groupName: %w", err)
+		}
+		tenant = g
 	}
 	return kafkaingress.Request{
-		Command:  handlers.ProvisionTenant{Auth: handlers.Auth{Caller: caller}},
+		Command:  handlers.ProvisionTenant{Auth: handlers.Auth{Caller: caller}, Tenant: tenant},
 		Envelope: bus.Envelope{Tenant: caller.Tenant},
 	}, nil
 }

@@ -29,8 +29,8 @@ type CompactReply struct {
 // again in between.
 func (h *Handlers) Compact(ctx context.Context, cmd CompactServers) (handlers.Result, error) {
 	const op = "compact servers"
-	if !h.roles.isAdmin(cmd.Auth) {
-		return handlers.Result{}, fmt.Errorf("%s: %w: admin only", op, handlers.ErrForbidden)
+	if !h.roles.isPlatform(cmd.Auth) {
+		return handlers.Result{}, fmt.Errorf("%s: %w: platform admin only", op, handlers.ErrForbidden)
 	}
 	dead, err := h.hosts.Dead(ctx, h.now(), h.cfg.CompactAfter, MaxCompaction)
 	if err != nil {

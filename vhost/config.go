@@ -28,6 +28,11 @@ type Config struct {
 	// AdminRole, DeveloperRole and ReadOnlyRole name the roles of seed 002.
 	// Defaults "admin", "developer", "read-only".
 	AdminRole, DeveloperRole, ReadOnlyRole string
+	// PlatformAdminRole is seed 004's "administrator": it may change and
+	// delete secure hosts it does not own, create a secure host without
+	// owning it, compact and recrypt. A tenant's admin role does not.
+	// Default "platform-admin".
+	PlatformAdminRole string
 	// Scope is where private material is stored. Default
 	// secretpath.VirtualHost; it must be one of secretpath.Scopes.
 	Scope secretpath.Scope
@@ -57,6 +62,7 @@ func (c Config) WithDefaults() Config {
 	str(&c.AdminRole, "admin")
 	str(&c.DeveloperRole, "developer")
 	str(&c.ReadOnlyRole, "read-only")
+	str(&c.PlatformAdminRole, "platform-admin")
 	str(&c.KeyAlgorithm, KeyRSA2048)
 	if c.Scope == "" {
 		c.Scope = secretpath.VirtualHost

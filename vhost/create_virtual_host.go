@@ -33,7 +33,7 @@ type CreateVirtualHost struct {
 const leftoverAge = time.Minute
 
 // Create handles CreateVirtualHost. The reply is the host as its creator
-// sees it: the private view for an owner or admin of a secure host.
+// sees it: the private view for an owner or platform admin of a secure host.
 func (h *Handlers) Create(ctx context.Context, cmd CreateVirtualHost) (handlers.Result, error) {
 	const op = "create virtual host"
 	host, ssl, err := h.newHost(cmd)
@@ -43,8 +43,8 @@ func (h *Handlers) Create(ctx context.Context, cmd CreateVirtualHost) (handlers.
 	if err := h.roles.mayWrite(cmd.Auth, op); err != nil {
 		return handlers.Result{}, err
 	}
-	if ssl != nil && !h.roles.isAdmin(cmd.Auth) && !cmd.ownedBy(host.Owners) {
-		return handlers.Result{}, fmt.Errorf("%s: %w: a secure virtual host must list its creator among its owners, unless an admin creates it", op, handlers.ErrForbidden)
+	if ssl != nil && !h.roles.isPlatform(cmd.Auth) && !cmd.ownedBy(host.Owners) {
+		return handlers.Result{}, fmt.Errorf("%s: %w: a secure virtual host must list its creator among its owners, unless a platform admin creates it", op, handlers.ErrForbidden)
 	}
 	if _, err := h.pending.begin(ctx, host.Name, false); err != nil {
 		return handlers.Result{}, fmt.Errorf("%s: %w", op, err)

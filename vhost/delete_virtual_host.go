@@ -10,7 +10,8 @@ import (
 )
 
 // DeleteVirtualHost removes a host, its servers and its private material
-// (seed 004, DELETE virtualHost/{vh}): an owner or admin on a secure host.
+// (seed 004, DELETE virtualHost/{vh}): an owner or a platform admin on a
+// secure host.
 type DeleteVirtualHost struct {
 	Auth
 	Name string `json:"name"`
@@ -49,14 +50,15 @@ func (h *Handlers) delete(ctx context.Context, a Auth, host Host, op string) err
 	if !host.Secure() {
 		return nil
 	}
-	if a.Caller.Tenant != host.Tenant {
-		return fmt.Errorf("%s: %w: the private material of %s belongs to another tenant; delete it as an owner or admin of that tenant", op, handlers.ErrForbidden, host.Name)
+	caller, ok := h.roles.materialCaller(a, host)
+	if !ok {
+		return fmt.Errorf("%s: %w: the private material of %s is in another tenant's store; delete it as a member of that tenant (an owner, or a platform admin in its group)", op, handlers.ErrForbidden, host.Name)
 	}
 	p, err := h.path(host)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := h.store.Destroy(ctx, a.Caller, p); err != nil && !errors.Is(err, handlers.ErrNotFound) {
+	if err := h.store.Destroy(ctx, caller, p); err != nil && !errors.Is(err, handlers.ErrNotFound) {
 		return fmt.Errorf("%s: private material: %w", op, err)
 	}
 	return nil

@@ -32,7 +32,7 @@ func New(cfg Config, store handlers.SecretStore, hosts HostReader) (*Handlers, e
 		return nil, errors.New("vhost: nil secret store or host reader")
 	}
 	return &Handlers{
-		cfg: cfg, roles: roles{admin: cfg.AdminRole, readOnly: cfg.ReadOnlyRole, developer: cfg.DeveloperRole},
+		cfg: cfg, roles: roles{admin: cfg.AdminRole, platform: cfg.PlatformAdminRole, readOnly: cfg.ReadOnlyRole, developer: cfg.DeveloperRole},
 		store: store, hosts: hosts, pending: newPending(hosts, cfg.Now),
 	}, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // HeartbeatServer adds a server to a host or renews it (seed 004, PUT
 // virtualHost/{vh}/server/{server}): its hb becomes now. Host is required,
-// Port optional; on a secure host only an owner or admin may call it.
+// Port optional; on a secure host only an owner or a platform admin may call it.
 type HeartbeatServer struct {
 	Auth
 	Name     string `json:"name"`

@@ -13,12 +13,16 @@ import (
 )
 
 // Callers of the tests: alice and bob in tenant acme (bob also in group
-// ops), root an admin of acme, mallory a developer of acme owning nothing,
-// eve of tenant other, reader read-only.
+// ops), root a platform admin in acme, tom acme's (tenant) admin, mallory a
+// developer of acme owning nothing, eve of tenant other, olga other's
+// admin, pia a platform admin of other, reader read-only.
 var (
 	alice   = vhosttest.Caller("alice", "acme", nil, "developer")
 	bob     = vhosttest.Caller("bob", "acme", []string{"/ops"}, "developer")
-	root    = vhosttest.Caller("root", "acme", nil, "admin")
+	root    = vhosttest.Caller("root", "acme", nil, "platform-admin")
+	tom     = vhosttest.Caller("tom", "acme", nil, "admin")
+	pia     = vhosttest.Caller("pia", "other", nil, "platform-admin")
+	piaAcme = vhosttest.Caller("pia", "other", []string{"/acme"}, "platform-admin")
 	mallory = vhosttest.Caller("mallory", "acme", nil, "developer")
 	eve     = vhosttest.Caller("eve", "other", nil, "developer")
 	evAdmin = vhosttest.Caller("olga", "other", nil, "admin")

@@ -101,36 +101,59 @@ func (a Auth) ownedBy(owners []string) bool {
 }
 
 // roles are the role names the rules check, from Config.
-type roles struct{ admin, readOnly, developer string }
+type roles struct{ admin, platform, readOnly, developer string }
 
-func (r roles) isAdmin(a Auth) bool { return a.Caller.HasRole(r.admin) }
+// isPlatform: seed 004's "administrator" is the platform admin. A tenant
+// admin is not one: another tenant's secure host is not its to change.
+func (r roles) isPlatform(a Auth) bool { return a.Caller.HasRole(r.platform) }
 
 // mayWrite refuses a caller whose roles say read-only and nothing more.
 func (r roles) mayWrite(a Auth, op string) error {
 	c := a.Caller
-	if c.HasRole(r.readOnly) && !c.HasRole(r.admin) && !c.HasRole(r.developer) {
+	if c.HasRole(r.readOnly) && !c.HasRole(r.admin) && !c.HasRole(r.developer) && !r.isPlatform(a) {
 		return fmt.Errorf("%s: %w: the read-only role may not change virtual hosts", op, handlers.ErrForbidden)
 	}
 	return nil
 }
 
-// mayChange is the owner check on writes: a secure host's owners or an
-// admin; an insecure host, any caller that may write.
+// mayChange is the owner check on writes (server PUT and DELETE, host
+// DELETE): a secure host's owners or a platform admin; an insecure host,
+// any caller that may write.
 func (r roles) mayChange(a Auth, h Host, op string) error {
 	if err := r.mayWrite(a, op); err != nil {
 		return err
 	}
-	if h.Secure() && !r.isAdmin(a) && !a.ownedBy(h.Owners) {
-		return fmt.Errorf("%s: %w: only an owner of %s or an admin may do this", op, handlers.ErrForbidden, h.Name)
+	if h.Secure() && !r.isPlatform(a) && !a.ownedBy(h.Owners) {
+		return fmt.Errorf("%s: %w: only an owner of %s or a platform admin may do this", op, handlers.ErrForbidden, h.Name)
 	}
 	return nil
 }
 
 // seesPrivate reports whether the caller gets a secure host's private view:
-// an owner or admin of the tenant holding the material (the secret store
-// lets no one else read it).
+// an owner or platform admin of the tenant holding the material (the
+// secret store lets no one else read it).
 func (r roles) seesPrivate(a Auth, h Host) bool {
-	return h.Secure() && a.Caller.Tenant == h.Tenant && (r.isAdmin(a) || a.ownedBy(h.Owners))
+	return h.Secure() && a.Caller.Tenant == h.Tenant && (r.isPlatform(a) || a.ownedBy(h.Owners))
+}
+
+// materialCaller is whom the secret store sees when the caller reaches a
+// secure host's private material, which lives in the host tenant's folder:
+// the caller itself in that tenant, or a platform admin that is a member of
+// that tenant's group (its token lists the group), acting for that tenant.
+// The store, not this rule, then has the last word: with Vault, the
+// caller's own token must carry that tenant's policy. ok is false for
+// anyone else.
+func (r roles) materialCaller(a Auth, h Host) (c handlers.Caller, ok bool) {
+	c = a.Caller
+	if c.Tenant == h.Tenant {
+		return c, true
+	}
+	member := slices.ContainsFunc(a.Groups, func(g string) bool { return strings.TrimPrefix(g, "/") == h.Tenant })
+	if !r.isPlatform(a) || !member {
+		return handlers.Caller{}, false
+	}
+	c.Tenant = h.Tenant
+	return c, true
 }
 
 // printable returns s if it is short and printable, else a placeholder, so

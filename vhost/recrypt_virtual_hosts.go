@@ -10,7 +10,8 @@ import (
 
 // RecryptVirtualHosts re-seals every secure host's private material under
 // the secret store's newest at-rest key (seed 004, admin/virtualHostRecrypt):
-// the step between rotating the key and retiring the old one. Admin only.
+// the step between rotating the key and retiring the old one. Platform
+// admin only.
 type RecryptVirtualHosts struct {
 	Auth
 }
@@ -25,11 +26,11 @@ type RecryptReply struct {
 // the store seals under its current key; the check-and-set makes a host
 // changed meanwhile an error rather than a lost update. The store confines
 // the caller to its tenant, so hosts of other tenants are reported as
-// errors: an admin of each tenant recrypts that tenant's hosts.
+// errors unless the platform admin's token lists that tenant's group.
 func (h *Handlers) Recrypt(ctx context.Context, cmd RecryptVirtualHosts) (handlers.Result, error) {
 	const op = "recrypt virtual hosts"
-	if !h.roles.isAdmin(cmd.Auth) {
-		return handlers.Result{}, fmt.Errorf("%s: %w: admin only", op, handlers.ErrForbidden)
+	if !h.roles.isPlatform(cmd.Auth) {
+		return handlers.Result{}, fmt.Errorf("%s: %w: platform admin only", op, handlers.ErrForbidden)
 	}
 	hosts, err := h.hosts.Hosts(ctx)
 	if err != nil {
@@ -60,19 +61,20 @@ func (h *Handlers) Recrypt(ctx context.Context, cmd RecryptVirtualHosts) (handle
 }
 
 func (h *Handlers) recrypt(ctx context.Context, a Auth, host Host) error {
-	if a.Caller.Tenant != host.Tenant {
-		return fmt.Errorf("private material belongs to another tenant: recrypt as an admin of that tenant")
+	caller, ok := h.roles.materialCaller(a, host)
+	if !ok {
+		return fmt.Errorf("private material is in another tenant's store: recrypt as a platform admin in that tenant's group")
 	}
 	p, err := h.path(host)
 	if err != nil {
 		return err
 	}
-	sec, err := h.store.Read(ctx, a.Caller, p, 0)
+	sec, err := h.store.Read(ctx, caller, p, 0)
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
 	cas := sec.Version
-	if _, err := h.store.Write(ctx, a.Caller, p, sec.Data, &cas); err != nil {
+	if _, err := h.store.Write(ctx, caller, p, sec.Data, &cas); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil

@@ -33,7 +33,8 @@ func TestCreateRules(t *testing.T) {
 		{"secure, bare owner is a user", secure(alice, "s2.example", "alice"), nil},
 		{"secure, creator in an owner group", secure(bob, "s3.example", "group:ops"), nil},
 		{"secure, keycloak group path", secure(bob, "s4.example", "group:/ops"), nil},
-		{"secure by an admin owning nothing", secure(root, "s5.example", "user:alice"), nil},
+		{"secure by a platform admin owning nothing", secure(root, "s5.example", "user:alice"), nil},
+		{"secure by a tenant admin owning nothing", secure(tom, "s5b.example", "user:alice"), errForbidden},
 		{"secure without owners", secure(alice, "s6.example"), errInvalid},
 		{"owners on an insecure host", &vhost.CreateVirtualHost{Auth: alice, Name: "s7.example", Owners: []string{"alice"}}, errInvalid},
 		{"secure, creator not an owner", secure(mallory, "s8.example", "user:alice"), errForbidden},
@@ -96,8 +97,12 @@ func TestWriteRules(t *testing.T) {
 	}{
 		{"owner heartbeats", heartbeat(alice, "sec.example", "s2", "a.example"), alice, nil},
 		{"group owner heartbeats", heartbeat(bob, "sec.example", "s3", "a.example"), bob, nil},
-		{"admin heartbeats", heartbeat(root, "sec.example", "s4", "a.example"), root, nil},
-		{"other tenant's admin heartbeats", heartbeat(evAdmin, "sec.example", "s5", "a.example"), evAdmin, nil},
+		{"platform admin heartbeats", heartbeat(root, "sec.example", "s4", "a.example"), root, nil},
+		{"another tenant's platform admin heartbeats", heartbeat(pia, "sec.example", "s5", "a.example"), pia, nil},
+		{"the tenant's admin heartbeats a secure host it does not own", heartbeat(tom, "sec.example", "s10", "a.example"), tom, errForbidden},
+		{"other tenant's admin heartbeats", heartbeat(evAdmin, "sec.example", "s11", "a.example"), evAdmin, errForbidden},
+		{"other tenant's admin deletes a secure host's server", &vhost.DeleteServer{Auth: evAdmin, Name: "sec.example", ServerID: "s2"}, evAdmin, errForbidden},
+		{"the tenant's admin deletes a secure host's server", &vhost.DeleteServer{Auth: tom, Name: "sec.example", ServerID: "s2"}, tom, errForbidden},
 		{"non-owner heartbeats a secure host", heartbeat(mallory, "sec.example", "s6", "a.example"), mallory, errForbidden},
 		{"anyone heartbeats an insecure host", heartbeat(eve, "open.example", "s7", "a.example"), eve, nil},
 		{"read-only heartbeats", heartbeat(reader, "open.example", "s8", "a.example"), reader, errForbidden},
@@ -112,6 +117,10 @@ func TestWriteRules(t *testing.T) {
 		{"anyone deletes an insecure host's server", &vhost.DeleteServer{Auth: eve, Name: "open.example", ServerID: "s1"}, eve, nil},
 		{"non-owner deletes a secure host", &vhost.DeleteVirtualHost{Auth: mallory, Name: "sec.example"}, mallory, errForbidden},
 		{"other tenant's admin deletes a secure host", &vhost.DeleteVirtualHost{Auth: evAdmin, Name: "sec.example"}, evAdmin, errForbidden},
+		{"the tenant's admin deletes a secure host it does not own", &vhost.DeleteVirtualHost{Auth: tom, Name: "sec.example"}, tom, errForbidden},
+		{"another tenant's platform admin outside its group deletes a secure host", &vhost.DeleteVirtualHost{Auth: pia, Name: "sec.example"}, pia, errForbidden},
+		{"compact as a tenant admin", &vhost.CompactServers{Auth: tom}, tom, errForbidden},
+		{"recrypt as a tenant admin", &vhost.RecryptVirtualHosts{Auth: tom}, tom, errForbidden},
 		{"delete unknown host", &vhost.DeleteVirtualHost{Auth: alice, Name: "nope.example"}, alice, errNotFound},
 		{"compact as non-admin", &vhost.CompactServers{Auth: alice}, alice, errForbidden},
 		{"recrypt as non-admin", &vhost.RecryptVirtualHosts{Auth: alice}, alice, errForbidden},
@@ -135,4 +144,9 @@ func TestWriteRules(t *testing.T) {
 	_, err = send(t, h, &vhost.DeleteVirtualHost{Auth: bob, Name: "sec.example"}, bob)
 	wantErr(t, "delete again", err, errNotFound)
 	mustSend(t, h, secure(alice, "sec.example", "alice"), alice) // the name is free again, its material too
+	sync(t, h)
+	// A platform admin of another tenant that is in the host tenant's group
+	// reaches its material, so it may delete the host.
+	_, err = send(t, h, &vhost.DeleteVirtualHost{Auth: piaAcme, Name: "sec.example"}, piaAcme)
+	wantErr(t, "platform admin in the host tenant's group deletes the secure host", err, nil)
 }

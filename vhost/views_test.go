@@ -11,8 +11,9 @@ import (
 	"github.com/hypo-registry/registry/vhost/vhosttest"
 )
 
-// TestViewsByCaller: owners and admins of the host's tenant get the private
-// view; everyone else, owners of another tenant included, the public one.
+// TestViewsByCaller: owners and platform admins of the host's tenant get
+// the private view; everyone else, a tenant admin not owning the host and
+// owners of another tenant included, the public one.
 func TestViewsByCaller(t *testing.T) {
 	t.Parallel()
 	h := vhosttest.Start(t, vhosttest.Options{})
@@ -27,11 +28,13 @@ func TestViewsByCaller(t *testing.T) {
 	}{
 		{"user owner", alice, true},
 		{"group owner", bob, true},
-		{"admin of the tenant", root, true},
+		{"platform admin in the tenant", root, true},
+		{"tenant admin, not an owner", tom, false},
 		{"non-owner of the tenant", mallory, false},
 		{"read-only of the tenant", reader, false},
 		{"owner of another tenant", eve, false},
 		{"admin of another tenant", evAdmin, false},
+		{"platform admin of another tenant", pia, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,7 +94,7 @@ func TestViewsByCaller(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := []bool{true, true, true, false, false, false, false}
+	want := []bool{true, true, true, false, false, false, false, false, false}
 	if len(reads) != len(want) {
 		t.Fatalf("read events %v, want %v", reads, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/keyfile"
 	"github.com/hypo-registry/registry/service"
@@ -105,6 +106,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.BoolVar(&az.RoleBased, "authz-role-based", envBool("REGISTRY_AUTHZ_ROLE_BASED"), "role-based authorization: reads need a role, writes developer or admin")
 	fs.StringVar(&az.RoleSource, "authz-role-source", env("REGISTRY_AUTHZ_ROLE_SOURCE", "token"), "where roles come from: token or application (/registry-api/admin/roleMappings)")
 	fs.StringVar(&az.DeveloperRole, "authz-role-developer", env("REGISTRY_AUTHZ_ROLE_DEVELOPER", "developer"), "name of the developer role in tokens")
+	fs.StringVar(&az.PlatformAdminRole, "platform-admin-role", env("REGISTRY_PLATFORM_ADMIN_ROLE", authz.RolePlatformAdmin), "role that administers every tenant (groups, policies, others' virtual hosts, recrypt, log level)")
 	fs.StringVar(&az.ReadOnlyRole, "authz-role-read-only", env("REGISTRY_AUTHZ_ROLE_READ_ONLY", "read-only"), "name of the read-only role in tokens")
 	fs.BoolVar(&az.AdminOverride.Enabled, "authz-admin-override", envBool("REGISTRY_AUTHZ_ADMIN_OVERRIDE"), "make callers admin by a token role or claim")
 	fs.StringVar(&az.AdminOverride.Type, "authz-admin-override-type", env("REGISTRY_AUTHZ_ADMIN_OVERRIDE_TYPE", "role"), "role or claim")
