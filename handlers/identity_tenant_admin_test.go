@@ -31,7 +31,9 @@ var tenantB = []handlers.Command{
 	handlers.CreateGroup{Auth: idAuth(idPlatform), Name: "tenant-b", Policies: []string{"tenant-b_policy"}},
 }
 
-func withB(cmds ...handlers.Command) []handlers.Command { return append(append([]handlers.Command{}, tenantB...), cmds...) }
+func withB(cmds ...handlers.Command) []handlers.Command {
+	return append(append([]handlers.Command{}, tenantB...), cmds...)
+}
 
 // bUnchanged checks tenant-b's group and policy are as the platform admin made them.
 func bUnchanged(t *testing.T, s *identitystore.Store, _ handlers.Result) {
