@@ -168,7 +168,7 @@ func testBadRecords(t *testing.T, h *hypo) {
 		{"fabric expired token", topics.FabricCredsPersist, `{"controllerId":"ctrl-x","username":"u","password":"ziti-pw-x"}`, bearer(mint(expired)), "expired"},
 		{"fabric without password", topics.FabricCredsPersist, `{"controllerId":"ctrl-x","username":"u"}`, bearer(good), "password"},
 		{"fabric delete of nothing", topics.FabricCredsDelete, `{"controllerId":"ctrl-none"}`, bearer(good), "not_found"},
-		{"group policy for another group", topics.GroupPolicyCreate, `{"groupName":"` + stranger + `"}`, bearer(good), "not the token's group"},
+		{"group policy for another group", topics.GroupPolicyCreate, `{"groupName":"` + stranger + `"}`, bearer(good), "provisions only its own group"},
 		{"group policy not JSON", topics.GroupPolicyCreate, `groupName=x`, bearer(good), "group-policy-message"},
 	} {
 		rec := h.pm.Send(t, c.topic, "", []byte(c.value), c.headers...)

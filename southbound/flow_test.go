@@ -403,10 +403,25 @@ func TestIdentityAndFabricTopics(t *testing.T) {
 				g, err := h.reg.IdentityAdmin().GetGroup(t.Context(), tenant)
 				return err == nil && len(g.Policies) == 1 && g.Policies[0] == tenant+"_policy"
 			})
+			// A platform admin provisions another tenant by its groupName.
+			other := testkit.RandomTenant(t)
+			root := h.reg.OIDC.Token(t, "root@"+tenant, []string{tenant}, "platform-admin")
+			rec := h.pm.Send(t, topics.GroupPolicyCreate, "", []byte(`{"groupName":"`+other+`"}`), "Authorization", "Bearer "+root)
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("poison reason: %s", h.poisoned(t, rec))
+				}
+			})
+			waitFor(t, "other tenant provisioned by the platform admin", func() bool {
+				g, err := h.reg.IdentityAdmin().GetGroup(t.Context(), other)
+				return err == nil && len(g.Policies) == 1 && g.Policies[0] == other+"_policy"
+			})
 			if h.reg.Vault != nil {
 				t.Cleanup(func() {
-					_ = h.reg.IdentityAdmin().DeleteGroup(t.Context(), tenant)
-					_ = h.reg.IdentityAdmin().DeletePolicy(t.Context(), tenant+"_policy")
+					for _, tn := range []string{tenant, other} {
+						_ = h.reg.IdentityAdmin().DeleteGroup(t.Context(), tn)
+						_ = h.reg.IdentityAdmin().DeletePolicy(t.Context(), tn+"_policy")
+					}
 				})
 			}
 		})
