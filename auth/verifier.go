@@ -96,7 +96,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	// meanwhile, the result is not cached (it was checked against old keys).
 	gen := v.cache.generation()
 	claims := jwt.MapClaims{}
-	tok, err := v.parser.ParseWithClaims(raw, claims, v.keys.KeyfuncCtx(ctx))
+	tok, err := v.parser.ParseWithClaims(raw, claims, v.keyfunc(ctx))
 	if err != nil {
 		return Principal{}, refuse(op, v.reason(tok, err))
 	}
@@ -109,6 +109,20 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	return p, nil
 }
 
+// keyfunc finds the key of tok in the JWKS, after refusing a "crit" header:
+// RFC 7515 §4.1.11 requires rejecting a JWS whose critical extensions the
+// recipient does not understand, and this service understands none. The
+// check comes first so such a token never triggers an unknown-kid refresh.
+func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
+	find := v.keys.KeyfuncCtx(ctx)
+	return func(tok *jwt.Token) (any, error) {
+		if _, ok := tok.Header["crit"]; ok {
+			return nil, ErrCritical
+		}
+		return find(tok)
+	}
+}
+
 // reason refines reasonOf: jwt reports a disallowed alg as a bad signature,
 // but "alg: none" or HS256 is an algorithm problem, and saying so helps the
 // operator reading the log.
@@ -118,6 +132,9 @@ func (v *Verifier) reason(tok *jwt.Token, err error) error {
 		if !slices.Contains(v.cfg.Algorithms, alg) {
 			return ErrAlgorithm
 		}
+	}
+	if errors.Is(err, ErrCritical) {
+		return ErrCritical
 	}
 	return reasonOf(err)
 }
