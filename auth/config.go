@@ -7,6 +7,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -57,6 +58,8 @@ type Config struct {
 	// fetch, at most 10s). A failed refresh keeps the last fetched set.
 	// Zero means DefaultJWKSRefresh; otherwise at least MinJWKSRefresh.
 	JWKSRefresh time.Duration
+	// Logger receives failed JWKS refreshes. Default slog.Default().
+	Logger *slog.Logger
 	// Algorithms are the accepted "alg" values, a subset of
 	// DefaultAlgorithms (the default). "none" and HS* are refused.
 	Algorithms []string

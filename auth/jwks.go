@@ -26,12 +26,21 @@ const unknownKIDEvery = 5 * time.Minute
 // the refresh early, for a caller that discards the key set.
 func newKeySet(ctx context.Context, cfg Config, onReplace func()) (_ keyfunc.Keyfunc, stop func(), err error) {
 	ctx, cancel := context.WithCancel(ctx)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	store, err := jwkset.NewStorageFromHTTP(cfg.JWKSURL, jwkset.HTTPClientStorageOptions{
 		Ctx:             ctx,
 		HTTPTimeout:     fetchTimeout,
 		RefreshInterval: cfg.JWKSRefresh,
-		RefreshErrorHandler: func(ctx context.Context, err error) {
-			slog.Default().WarnContext(ctx, "JWKS refresh failed; the last fetched key set stays in use",
+		// Logged, not fatal: the bound on a removed key's trust holds only
+		// while refreshes succeed, so the operator must see them fail.
+		RefreshErrorHandler: func(_ context.Context, err error) {
+			if ctx.Err() != nil {
+				return // shutting down: the refresh was cancelled
+			}
+			logger.WarnContext(ctx, "JWKS refresh failed; the last fetched key set stays in use",
 				"url", cfg.JWKSURL, "error", err)
 		},
 		Storage: observedStorage{Storage: jwkset.NewMemoryStorage(), onReplace: onReplace},

@@ -1,7 +1,13 @@
 package auth_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,5 +128,44 @@ func TestAddedKeyUnknownUntilRefresh(t *testing.T) {
 	time.Sleep(5 * refreshEvery)
 	if _, err := verify(t, v, newTok); !errors.Is(err, auth.ErrUnknownKey) {
 		t.Errorf("new key with the unknown-kid refresh spent and no refresh due: %v, want ErrUnknownKey", err)
+	}
+}
+
+// A refresh that fails keeps the last fetched key set (an issuer outage is
+// not an outage of every caller) and is logged as a warning naming the URL.
+func TestFailedRefreshKeepsKeysAndIsLogged(t *testing.T) {
+	t.Parallel()
+	o := testkit.StartOIDC(t, audience)
+	jwksPath := strings.TrimPrefix(o.JWKSURL, o.URL)
+	var failing atomic.Bool
+	issuer := o.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		issuer.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	logs := &testkit.SyncBuffer{}
+	v := newVerifier(t, o, func(c *auth.Config) {
+		c.JWKSURL = srv.URL + jwksPath
+		c.JWKSRefresh = refreshEvery
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	tok := o.Token(t, "alice", []string{"tenant-a"})
+	failing.Store(true)
+	deadline := time.Now().Add(waitDeadline)
+	for !bytes.Contains(logs.Bytes(), []byte("JWKS refresh failed")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed refresh logged within %s: %s", waitDeadline, logs.Bytes())
+		}
+		time.Sleep(refreshEvery / 4)
+	}
+	if !bytes.Contains(logs.Bytes(), []byte(srv.URL+jwksPath)) || !bytes.Contains(logs.Bytes(), []byte("level=WARN")) {
+		t.Errorf("log does not name the URL at WARN: %s", logs.Bytes())
+	}
+	if _, err := verify(t, v, tok); err != nil {
+		t.Errorf("after failed refreshes: %v, want the last fetched key still trusted", err)
 	}
 }
