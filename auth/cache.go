@@ -9,8 +9,9 @@ import (
 // Verified tokens are remembered for at most cacheAge and never past their
 // exp: a client sending the same token on every request pays one signature
 // check per cacheAge instead of one per request (an RS256 verification is
-// ~60µs of CPU, the largest single cost of a request). The age is short so a
-// key retired from the JWKS stops being honoured soon after.
+// ~60µs of CPU, the largest single cost of a request). Every JWKS refresh
+// empties the cache (invalidate), so a key removed from the JWKS is not
+// honoured from here once the refresh has seen it gone.
 const (
 	cacheAge     = 30 * time.Second
 	cacheEntries = 10_000
@@ -20,6 +21,7 @@ type verifiedCache struct {
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]cachedPrincipal
 	hits    uint64
+	gen     uint64 // key set generation: bumped by every invalidate
 }
 
 type cachedPrincipal struct {
@@ -49,7 +51,25 @@ func (c *verifiedCache) get(raw string, now time.Time) (Principal, bool) {
 	return e.p, true
 }
 
-func (c *verifiedCache) put(raw string, p Principal, now time.Time) {
+// generation is the key set generation to pass to put.
+func (c *verifiedCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// invalidate forgets every entry: the key set they were verified against
+// has just been replaced.
+func (c *verifiedCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+	c.gen++
+}
+
+// put remembers p for raw, unless the key set changed since gen was read:
+// then raw was verified against keys that may no longer be trusted.
+func (c *verifiedCache) put(raw string, p Principal, now time.Time, gen uint64) {
 	until := now.Add(cacheAge)
 	if !p.Expiry.IsZero() && p.Expiry.Before(until) {
 		until = p.Expiry
@@ -60,6 +80,9 @@ func (c *verifiedCache) put(raw string, p Principal, now time.Time) {
 	key := sha256.Sum256([]byte(raw))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.entries) >= cacheEntries {
 		c.evict(now)
 	}

@@ -7,6 +7,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,6 +17,16 @@ import (
 // MaxLeeway bounds clock skew tolerance: a larger leeway would let expired
 // tokens live on noticeably past their exp.
 const MaxLeeway = 2 * time.Minute
+
+// DefaultJWKSRefresh is how often the JWKS is fetched again by default: a
+// key removed from the issuer's JWKS is refused at most this long (plus one
+// fetch) after its removal.
+const DefaultJWKSRefresh = 5 * time.Minute
+
+// MinJWKSRefresh is the shortest refresh interval accepted, a floor against
+// a misconfiguration that would fetch the JWKS in a busy loop. registryd
+// asks operators for at least a second; tests go lower.
+const MinJWKSRefresh = 100 * time.Millisecond
 
 // DefaultAlgorithms are the asymmetric JWS algorithms accepted by default.
 // HMAC is never accepted: with a JWKS of public keys it only enables
@@ -42,6 +53,13 @@ type Config struct {
 	// walks nested objects, as Keycloak nests realm roles; a top-level claim
 	// whose name contains dots is matched first. Default "roles".
 	RolesClaim string
+	// JWKSRefresh is how often the key set is fetched again, so a key the
+	// issuer removed stops being trusted within one interval (plus one
+	// fetch, at most 10s). A failed refresh keeps the last fetched set.
+	// Zero means DefaultJWKSRefresh; otherwise at least MinJWKSRefresh.
+	JWKSRefresh time.Duration
+	// Logger receives failed JWKS refreshes. Default slog.Default().
+	Logger *slog.Logger
 	// Algorithms are the accepted "alg" values, a subset of
 	// DefaultAlgorithms (the default). "none" and HS* are refused.
 	Algorithms []string
@@ -51,6 +69,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.Leeway == 0 {
 		c.Leeway = 30 * time.Second
+	}
+	if c.JWKSRefresh == 0 {
+		c.JWKSRefresh = DefaultJWKSRefresh
 	}
 	if c.GroupsClaim == "" {
 		c.GroupsClaim = "groups"
@@ -83,6 +104,9 @@ func (c Config) Validate() error {
 	}
 	if c.Leeway < 0 || c.Leeway > MaxLeeway {
 		errs = append(errs, fmt.Errorf("Leeway %s: must be between 0 and %s", c.Leeway, MaxLeeway))
+	}
+	if c.JWKSRefresh != 0 && c.JWKSRefresh < MinJWKSRefresh {
+		errs = append(errs, fmt.Errorf("JWKSRefresh %s: must be at least %s", c.JWKSRefresh, MinJWKSRefresh))
 	}
 	for _, alg := range c.Algorithms {
 		switch {

@@ -17,6 +17,7 @@ import (
 var (
 	ErrMalformed     = errors.New("token is malformed")
 	ErrAlgorithm     = errors.New("token algorithm is not accepted")
+	ErrCritical      = errors.New("token header names critical extensions (crit), none of which are understood")
 	ErrBadSignature  = errors.New("token signature is invalid")
 	ErrUnknownKey    = errors.New("token is signed by an unknown key")
 	ErrExpired       = errors.New("token is expired")

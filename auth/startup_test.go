@@ -76,11 +76,14 @@ func TestConfigValidate(t *testing.T) {
 		{"defaults", func(*auth.Config) {}, nil},
 		{"explicit", func(c *auth.Config) {
 			c.JWKSURL, c.Leeway, c.Algorithms = "http://id.example/jwks", 2*time.Minute, []string{"RS256", "EdDSA"}
+			c.JWKSRefresh = auth.MinJWKSRefresh
 		}, nil},
 		{"empty", func(c *auth.Config) { *c = auth.Config{} }, []string{"Issuer is required", "Audience is required"}},
 		{"bad URLs", func(c *auth.Config) { c.Issuer, c.JWKSURL = "ftp://x", "/jwks" }, []string{"Issuer", "JWKSURL"}},
 		{"leeway too large", func(c *auth.Config) { c.Leeway = 3 * time.Minute }, []string{"Leeway"}},
 		{"leeway negative", func(c *auth.Config) { c.Leeway = -time.Second }, []string{"Leeway"}},
+		{"refresh too short", func(c *auth.Config) { c.JWKSRefresh = time.Millisecond }, []string{"JWKSRefresh"}},
+		{"refresh negative", func(c *auth.Config) { c.JWKSRefresh = -time.Minute }, []string{"JWKSRefresh"}},
 		{"none", func(c *auth.Config) { c.Algorithms = []string{"none"} }, []string{`"none"`}},
 		{"HMAC", func(c *auth.Config) { c.Algorithms = []string{"RS256", "HS256"} }, []string{`"HS256" is symmetric`}},
 		{"unknown", func(c *auth.Config) { c.Algorithms = []string{"RS1"} }, []string{`"RS1"`}},

@@ -16,8 +16,14 @@ func (v *Verifier) DecodeUnverified(raw string) (Principal, error) {
 		return Principal{}, refuse(op, ErrMalformed)
 	}
 	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(raw, claims); err != nil {
+	tok, _, err := jwt.NewParser().ParseUnverified(raw, claims)
+	if err != nil {
 		return Principal{}, refuse(op, ErrMalformed)
+	}
+	// Refused here too, as Verify does: an extension this service does not
+	// understand may change what the token means (RFC 7515 §4.1.11).
+	if _, ok := tok.Header["crit"]; ok {
+		return Principal{}, refuse(op, ErrCritical)
 	}
 	p, err := principalFrom(claims, v.cfg)
 	if err != nil {

@@ -19,9 +19,11 @@ const fetchTimeout = 10 * time.Second
 const maxTokenBytes = 32 << 10
 
 // Verifier checks bearer JWTs against one issuer's JWKS. The key set is
-// fetched once at start, refreshed hourly and on an unknown kid (rate-limited
-// by keyfunc to one refresh per 5 minutes, so a flood of forged kids cannot
-// hammer the issuer). Safe for concurrent use.
+// fetched at start, again every Config.JWKSRefresh, and on an unknown kid
+// (at most once per unknownKIDEvery, so a flood of forged kids cannot hammer
+// the issuer). A key removed from the JWKS is therefore refused at most one
+// refresh interval plus one fetch after its removal: the verified-token
+// cache is emptied by every refresh. Safe for concurrent use.
 type Verifier struct {
 	cfg    Config
 	keys   keyfunc.Keyfunc
@@ -45,28 +47,24 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		}
 		cfg.JWKSURL = u
 	}
-	// NewDefaultCtx would log and carry on when the first fetch fails; the
-	// override keeps its defaults (hourly refresh, unknown-kid refresh every
-	// 5 minutes) but makes that failure an error: fail closed.
-	failFirst := false
-	k, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
-		HTTPTimeout:               fetchTimeout,
-		NoErrorReturnFirstHTTPReq: &failFirst,
-	})
+	cache := newVerifiedCache()
+	k, stop, err := newKeySet(ctx, cfg, cache.invalidate)
 	if err != nil {
 		return nil, fmt.Errorf("new verifier: fetch JWKS %s: %w", cfg.JWKSURL, err)
 	}
 	all, err := k.Storage().KeyReadAll(ctx)
 	if err != nil {
+		stop()
 		return nil, fmt.Errorf("new verifier: read JWKS %s: %w", cfg.JWKSURL, err)
 	}
 	if len(all) == 0 {
+		stop()
 		return nil, fmt.Errorf("new verifier: JWKS %s holds no usable key", cfg.JWKSURL)
 	}
 	return &Verifier{
 		cfg:   cfg,
 		keys:  k,
-		cache: newVerifiedCache(),
+		cache: cache,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods(cfg.Algorithms),
 			jwt.WithIssuer(cfg.Issuer),
@@ -94,8 +92,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if p, ok := v.cache.get(raw, now); ok {
 		return p, nil
 	}
+	// Read before the key is looked up: if a refresh replaces the key set
+	// meanwhile, the result is not cached (it was checked against old keys).
+	gen := v.cache.generation()
 	claims := jwt.MapClaims{}
-	tok, err := v.parser.ParseWithClaims(raw, claims, v.keys.KeyfuncCtx(ctx))
+	tok, err := v.parser.ParseWithClaims(raw, claims, v.keyfunc(ctx))
 	if err != nil {
 		return Principal{}, refuse(op, v.reason(tok, err))
 	}
@@ -104,8 +105,22 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		return Principal{}, refuse(op, err)
 	}
 	p.Token = raw
-	v.cache.put(raw, p, now)
+	v.cache.put(raw, p, now, gen)
 	return p, nil
+}
+
+// keyfunc finds the key of tok in the JWKS, after refusing a "crit" header:
+// RFC 7515 §4.1.11 requires rejecting a JWS whose critical extensions the
+// recipient does not understand, and this service understands none. The
+// check comes first so such a token never triggers an unknown-kid refresh.
+func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
+	find := v.keys.KeyfuncCtx(ctx)
+	return func(tok *jwt.Token) (any, error) {
+		if _, ok := tok.Header["crit"]; ok {
+			return nil, ErrCritical
+		}
+		return find(tok)
+	}
 }
 
 // reason refines reasonOf: jwt reports a disallowed alg as a bad signature,
@@ -117,6 +132,9 @@ func (v *Verifier) reason(tok *jwt.Token, err error) error {
 		if !slices.Contains(v.cfg.Algorithms, alg) {
 			return ErrAlgorithm
 		}
+	}
+	if errors.Is(err, ErrCritical) {
+		return ErrCritical
 	}
 	return reasonOf(err)
 }

@@ -111,6 +111,11 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		{"root group", mint(oidcissuer.Claims{Groups: []string{"/"}}), auth.ErrBadTenant},
 		{"no subject", mint(oidcissuer.Claims{Extra: map[string]any{"sub": nil}}), auth.ErrNoSubject},
 		{"roles not strings", mint(oidcissuer.Claims{Extra: map[string]any{"roles": 42}}), auth.ErrBadRoles},
+		// RFC 7515 §4.1.11: validly signed, but naming extensions this
+		// service does not understand (it understands none).
+		{"crit header", mint(oidcissuer.Claims{Header: map[string]any{"crit": []string{"exp"}}}), auth.ErrCritical},
+		{"empty crit header", mint(oidcissuer.Claims{Header: map[string]any{"crit": []string{}}}), auth.ErrCritical},
+		{"crit header naming an extension", mint(oidcissuer.Claims{Header: map[string]any{"crit": []string{"http://example.com/ext"}, "http://example.com/ext": true}}), auth.ErrCritical},
 		{"two segments", func(*testing.T) string { return "abc.def" }, auth.ErrMalformed},
 		{"garbage header", func(*testing.T) string { return "!!!.e30.sig" }, auth.ErrMalformed},
 		{"empty", func(*testing.T) string { return "" }, auth.ErrMalformed},

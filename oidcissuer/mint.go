@@ -20,6 +20,10 @@ type Claims struct {
 	// Extra claims are set last and may override any claim, so tests can
 	// build bad tokens; a nil value removes the claim (e.g. "exp").
 	Extra map[string]any
+	// Header parameters are set after alg and kid and may override them, so
+	// tests can build tokens with headers no verifier should accept (e.g.
+	// "crit") yet a valid signature.
+	Header map[string]any
 }
 
 // Mint signs c with the current signing key, RS256, kid in the header.
@@ -62,6 +66,9 @@ func (i *Issuer) Mint(c Claims) (string, error) {
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, m)
 	tok.Header["kid"] = kid
+	for k, v := range c.Header {
+		tok.Header[k] = v
+	}
 	s, err := tok.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("mint: %w", err)

@@ -100,6 +100,11 @@ type BasicAuthConfig struct {
 	CacheTTL time.Duration
 }
 
+// MinJWKSRefresh is the shortest REGISTRY_OIDC_JWKS_REFRESH accepted: more
+// often would load the issuer for no gain (auth's floor is lower, for tests).
+// Zero means auth.DefaultJWKSRefresh.
+const MinJWKSRefresh = time.Second
+
 // DevAudience is the audience of dev tokens.
 const DevAudience = "registry-api"
 
@@ -191,6 +196,9 @@ func (c Config) Validate() error {
 	}
 	if c.OIDC.Leeway < 0 || c.OIDC.Leeway > auth.MaxLeeway {
 		errs = append(errs, fmt.Errorf("REGISTRY_OIDC_LEEWAY %s: must be between 0 and %s", c.OIDC.Leeway, auth.MaxLeeway))
+	}
+	if r := c.OIDC.JWKSRefresh; r < 0 || (r > 0 && r < MinJWKSRefresh) {
+		errs = append(errs, fmt.Errorf("REGISTRY_OIDC_JWKS_REFRESH %s: must be at least %s", r, MinJWKSRefresh))
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("REGISTRY_SHUTDOWN_TIMEOUT must not be negative"))

@@ -110,7 +110,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		cfg.OIDC.Issuer = s.dev.issuer.IssuerURL()
 		s.cfg = cfg
 	}
-	verifier, err := auth.NewVerifier(ctx, cfg.OIDC)
+	oidc := cfg.OIDC
+	oidc.Logger = logger
+	verifier, err := auth.NewVerifier(ctx, oidc)
 	if err != nil {
 		return nil, fmt.Errorf("REGISTRY_OIDC_ISSUER: %w", err)
 	}

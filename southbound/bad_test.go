@@ -69,6 +69,8 @@ func testBadRecords(t *testing.T, h *hypo) {
 	wrongAud := claims
 	wrongAud.Audience = []string{"someone-else"}
 	good := mint(claims)
+	crit := claims
+	crit.Header = map[string]any{"crit": []string{"exp"}} // RFC 7515 §4.1.11, validly signed
 	forged := good[:len(good)-6] + strings.Repeat("A", 6)
 	other := h.reg.Tenant(t)
 	stranger := testkit.RandomTenant(t) // never provisioned
@@ -92,6 +94,7 @@ func testBadRecords(t *testing.T, h *hypo) {
 		{"forged signature", withID(seedDeployment, "bad-forged"), bearer(forged), "bad-forged", "signature"},
 		{"expired token", withID(seedDeployment, "bad-expired"), bearer(mint(expired)), "bad-expired", "expired"},
 		{"wrong audience", withID(seedDeployment, "bad-aud"), bearer(mint(wrongAud)), "bad-aud", "audience"},
+		{"crit header", withID(seedDeployment, "bad-crit"), bearer(mint(crit)), "bad-crit", "crit"},
 		{"other tenant's serviceId", withID(seedDeployment, "bad-other"), bearer(otherTok), "bad-other", "no kubeconfig stored for service " + seedClusterID},
 		{"missing image-pull secret", withID(strings.Replace(seedDeployment, "my-app-pull-secret", "nope", 1), "bad-pull"), bearer(good), "bad-pull", "no image-pull secret nope"},
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/keyfile"
@@ -97,6 +98,9 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", env("REGISTRY_OIDC_JWKS_URL", ""), "JWKS URL (default: from discovery)")
 	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", env("REGISTRY_OIDC_AUDIENCE", ""), "expected token audience")
 	fs.DurationVar(&cfg.OIDC.Leeway, "oidc-leeway", envDuration("REGISTRY_OIDC_LEEWAY", 30*time.Second), "clock-skew leeway (max 2m)")
+	errsBefore := len(errs)
+	fs.DurationVar(&cfg.OIDC.JWKSRefresh, "oidc-jwks-refresh", envDuration("REGISTRY_OIDC_JWKS_REFRESH", auth.DefaultJWKSRefresh), "how often the JWKS is fetched again: a key removed from it is refused within one interval (min 1s)")
+	refreshMalformed := len(errs) > errsBefore
 	fs.StringVar(&cfg.OIDC.RolesClaim, "oidc-roles-claim", env("REGISTRY_OIDC_ROLES_CLAIM", "roles"), "claim holding roles (dotted path allowed)")
 	fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", env("REGISTRY_OIDC_GROUPS_CLAIM", "groups"), "claim holding groups")
 	fs.BoolVar(&cfg.Dev, "dev", envBool("REGISTRY_DEV"), "start the built-in dev issuer and trust it")
@@ -138,6 +142,9 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		return cfg, 0, err
 	}
 	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
+	if cfg.OIDC.JWKSRefresh == 0 && !refreshMalformed { // zero would silently mean the default
+		errs = append(errs, errors.New("REGISTRY_OIDC_JWKS_REFRESH 0s: must be positive"))
+	}
 	if fs.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments: %v", fs.Args()))
 	}
