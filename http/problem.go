@@ -34,6 +34,7 @@ var problems = []struct {
 	{errTooLarge, http.StatusBadRequest, "body-too-large", "Request body too large"},
 	{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
+	{errHeadersTooLarge, http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request header fields too large"},
 }
 
 var (

@@ -114,7 +114,10 @@ func (s *Server) ownerOf(r *http.Request, p auth.Principal, scope secretpath.Sco
 // authenticate verifies a bearer token, or HTTP basic client credentials
 // exchanged for one when that option is on.
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
-	header := r.Header.Get("Authorization")
+	header, err := authorization(r)
+	if err != nil {
+		return auth.Principal{}, err
+	}
 	var raw string
 	if scheme, _, _ := strings.Cut(strings.TrimSpace(header), " "); strings.EqualFold(scheme, "Basic") {
 		if s.deps.Basic == nil {
