@@ -227,3 +227,53 @@ func TestHeadersTooLarge(t *testing.T) {
 		t.Errorf("headers under the limit: status %d, body %s", r.Status, r.Body)
 	}
 }
+
+// An Idempotency-Key reused for another request is 422 problem details and
+// changes nothing; the same request again is the first reply.
+func TestIdempotencyKeyReusedForAnotherRequest(t *testing.T) {
+	t.Parallel()
+	onEveryBackend(t, func(t *testing.T, reg *testkit.Registry) {
+		tenant := reg.Tenant(t)
+		tok := reg.Token(t, "alice", tenant, "developer")
+		ip := reg.URL + "/registry-api/image-pull/secret/"
+		bodyA := `{"username":"u","password":"first-password"}`
+		key := []string{"Authorization", "Bearer " + tok, "Idempotency-Key", "key-1"}
+		first := send(t, http.MethodPost, ip+"idem", bodyA, key...)
+		if first.Status != http.StatusCreated {
+			t.Fatalf("first: %d %s", first.Status, first.Body)
+		}
+		for _, tc := range []struct{ name, method, path, body, probe string }{
+			{"other body", http.MethodPost, "idem", `{"username":"u","password":"second-password"}`, "idem"},
+			{"other username", http.MethodPost, "idem", `{"password":"first-password","username":"v"}`, "idem"},
+			{"other name", http.MethodPost, "idem-2", bodyA, "idem-2"},
+			{"other method", http.MethodPatch, "idem", `{"password":"second-password"}`, "idem"},
+			{"delete", http.MethodDelete, "idem", "", "idem"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := testkit.Do(t, http.MethodGet, ip+tc.probe, tok, nil)
+				assertProblem(t, send(t, tc.method, ip+tc.path, tc.body, key...), http.StatusUnprocessableEntity)
+				after := testkit.Do(t, http.MethodGet, ip+tc.probe, tok, nil)
+				if before.Status != after.Status || !bytes.Equal(before.Body, after.Body) {
+					t.Errorf("a refused request changed %s:\nbefore %d %s\nafter  %d %s", tc.probe, before.Status, before.Body, after.Status, after.Body)
+				}
+			})
+		}
+		// An honest retry, with another token of the same caller, is
+		// answered with the first reply.
+		renewed := reg.Token(t, "alice", tenant, "developer", "read-only")
+		retry := send(t, http.MethodPost, ip+"idem", bodyA, "Authorization", "Bearer "+renewed, "Idempotency-Key", "key-1")
+		if retry.Status != http.StatusCreated || !bytes.Equal(retry.Body, first.Body) {
+			t.Errorf("retry: %d %s, want the first reply %s", retry.Status, retry.Body, first.Body)
+		}
+		// So is the same body with its keys in another order: the same command.
+		reordered := send(t, http.MethodPost, ip+"idem", `{"password":"first-password","username":"u"}`, key...)
+		if reordered.Status != http.StatusCreated || !bytes.Equal(reordered.Body, first.Body) {
+			t.Errorf("reordered retry: %d %s, want the first reply %s", reordered.Status, reordered.Body, first.Body)
+		}
+		var got credential
+		testkit.Do(t, http.MethodGet, ip+"idem", tok, nil).JSON(t, &got)
+		if got.Password != "first-password" || got.Version != 1 {
+			t.Errorf("stored %+v, want the first request's password at version 1", got)
+		}
+	})
+}
