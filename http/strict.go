@@ -29,7 +29,6 @@ var errHeadersTooLarge = fmt.Errorf("request header fields too large: more than 
 func LimitHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if headerBytes(r) > MaxHeaderBytes {
-			w.Header().Set("Connection", "close")
 			writeProblem(w, r, errHeadersTooLarge)
 			return
 		}
