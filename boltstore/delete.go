@@ -17,12 +17,12 @@ import (
 // destroyed are left alone.
 func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path, versions ...int) error {
 	if err := guard(ctx, c, p); err != nil {
-		return fmt.Errorf("boltstore delete: %w", err)
+		return opErr("boltstore delete", err)
 	}
 	op := "boltstore delete " + p.String()
 	for _, v := range versions {
 		if v <= 0 {
-			return fmt.Errorf("%s: %w: version %d is not positive", op, handlers.ErrInvalid, v)
+			return opErr(op, fmt.Errorf("%w: version %d is not positive", handlers.ErrInvalid, v))
 		}
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -48,7 +48,7 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 		return putMeta(tx, p, meta)
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, dbErr(err))
+		return opErr(op, dbErr(err))
 	}
 	return nil
 }
@@ -56,7 +56,7 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 // Destroy removes p's metadata and every stored version for good.
 func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
 	if err := guard(ctx, c, p); err != nil {
-		return fmt.Errorf("boltstore destroy: %w", err)
+		return opErr("boltstore destroy", err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if _, ok, err := loadMeta(tx, p); err != nil {
@@ -84,7 +84,7 @@ func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Pat
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("boltstore destroy %s: %w", p, dbErr(err))
+		return opErr("boltstore destroy "+p.String(), dbErr(err))
 	}
 	return nil
 }

@@ -15,14 +15,14 @@ import (
 // Versions beyond MaxVersions are dropped, oldest first.
 func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path, data handlers.SecretData, cas *int) (handlers.SecretMetadata, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.SecretMetadata{}, fmt.Errorf("boltstore write: %w", err)
+		return handlers.SecretMetadata{}, opErr("boltstore write", err)
 	}
 	op := "boltstore write " + p.String()
 	if err := checkData(data); err != nil {
-		return handlers.SecretMetadata{}, fmt.Errorf("%s: %w", op, err)
+		return handlers.SecretMetadata{}, opErr(op, err)
 	}
 	if cas != nil && *cas < 0 {
-		return handlers.SecretMetadata{}, fmt.Errorf("%s: %w: cas %d is negative", op, handlers.ErrInvalid, *cas)
+		return handlers.SecretMetadata{}, opErr(op, fmt.Errorf("%w: cas %d is negative", handlers.ErrInvalid, *cas))
 	}
 	var out handlers.SecretMetadata
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -51,7 +51,7 @@ func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path,
 		return putMeta(tx, p, meta)
 	})
 	if err != nil {
-		return handlers.SecretMetadata{}, fmt.Errorf("%s: %w", op, dbErr(err))
+		return handlers.SecretMetadata{}, opErr(op, dbErr(err))
 	}
 	return out, nil
 }

@@ -61,7 +61,7 @@ func (b *Bus) complete(ctx context.Context, msg *message.Message, name string, w
 		return err
 	}
 	commandID := msg.Metadata.Get(MetaCommandID)
-	sealed, err := b.dedup.seal(commandID, reply)
+	sealed, err := b.dedup.seal(msg, reply)
 	if err != nil {
 		return err
 	}

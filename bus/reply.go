@@ -22,9 +22,10 @@ type ReplyError struct {
 	Message string `json:"message"`
 }
 
-// Error kinds, one per handlers sentinel.
+// Error kinds, one per handlers sentinel, and the bus's own ErrKeyReused.
 const (
 	KindInvalid         = "invalid"
+	KindKeyReused       = "key_reused"
 	KindNotFound        = "not_found"
 	KindConflict        = "conflict"
 	KindForbidden       = "forbidden"
@@ -38,6 +39,7 @@ var kinds = []struct {
 	err  error
 }{
 	{KindInvalid, handlers.ErrInvalid},
+	{KindKeyReused, ErrKeyReused}, // before KindConflict: it wraps ErrConflict
 	{KindNotFound, handlers.ErrNotFound},
 	{KindConflict, handlers.ErrConflict},
 	{KindForbidden, handlers.ErrForbidden},

@@ -21,7 +21,17 @@ const (
 	// MetaTenant is the caller's tenant, for events about commands that
 	// failed before their handler could name it.
 	MetaTenant = "tenant"
+	// MetaCheckRequest marks a command whose id is a client's key (an
+	// Idempotency-Key), which a client may reuse by mistake: its reply is
+	// stored with a digest of the command, and the same id with another
+	// command is ErrKeyReused instead of a replay.
+	MetaCheckRequest = "check_request"
 )
+
+// ErrKeyReused answers a command whose id was first used for another
+// request (Envelope.CheckRequest). It is a conflict to transports that do
+// not know it.
+var ErrKeyReused = fmt.Errorf("%w: idempotency key reused", handlers.ErrConflict)
 
 // Envelope is what an ingress adapter knows about a command besides its
 // content.
@@ -29,6 +39,9 @@ type Envelope struct {
 	CommandID     string
 	CorrelationID string
 	Tenant        string
+	// CheckRequest says CommandID is a client's key, not the command's own
+	// identity: a stored reply is replayed only to the same command.
+	CheckRequest bool
 }
 
 // Send dispatches cmd and waits for its reply. A reply carrying a handler
@@ -63,6 +76,9 @@ func (s envelopeSender) SendWithModifiedMessage(ctx context.Context, cmd any, mo
 		}
 		if s.env.Tenant != "" {
 			m.Metadata.Set(MetaTenant, s.env.Tenant)
+		}
+		if s.env.CheckRequest && s.env.CommandID != "" {
+			m.Metadata.Set(MetaCheckRequest, "true")
 		}
 		correlation := s.env.CorrelationID
 		if correlation == "" {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
@@ -48,7 +49,16 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *reject
 		req  tokenRequest
 		form url.Values
 	)
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		// Which of two a proxy or a library reads differs: refuse both.
+		return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "send one Authorization header, not %d", n)
+	}
 	if r.Method == http.MethodPost {
+		if r.URL.RawQuery != "" {
+			// RFC 6749 §2.3.1: credentials and grant parameters travel in
+			// the body only; a URL ends up in logs and histories.
+			return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "POST /token takes its parameters in the form body, never in the URL")
+		}
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if mt != "application/x-www-form-urlencoded" {
 			return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "POST /token takes an application/x-www-form-urlencoded body")
@@ -57,13 +67,16 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *reject
 		if err := r.ParseForm(); err != nil {
 			return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "the form cannot be read")
 		}
-		form = r.Form
+		form = r.PostForm
 	} else {
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "the query cannot be read")
 		}
 		form = q
+	}
+	if !validUTF8(form) {
+		return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "the parameters are not valid UTF-8 once percent-decoded")
 	}
 	one := func(key string) (string, *rejection) {
 		if v := form[key]; len(v) > 1 {
@@ -102,6 +115,22 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *reject
 		req.offline = b
 	}
 	return req, nil
+}
+
+// validUTF8 reports whether every name and value of form is valid UTF-8:
+// a lenient reader downstream would turn each bad byte into U+FFFD.
+func validUTF8(form url.Values) bool {
+	for k, vs := range form {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func parseGrant(req tokenRequest, form url.Values) (tokenRequest, *rejection) {

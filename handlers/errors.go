@@ -27,3 +27,17 @@ var (
 
 // Transient reports whether err is worth retrying.
 func Transient(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// ReachesCaller reports whether err wraps one of the sentinels above: its
+// text then reaches the client (a problem detail, a Kafka reply, a rejected
+// event), so it names resources as the client named them and never a
+// storage path or a backend. Adapters keep such detail for errors that do
+// not reach the caller: those are answered "internal error".
+func ReachesCaller(err error) bool {
+	for _, s := range []error{ErrInvalid, ErrNotFound, ErrConflict, ErrForbidden, ErrUnauthenticated, ErrUnavailable} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}

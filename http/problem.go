@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
 )
 
@@ -29,11 +30,14 @@ var problems = []struct {
 	{handlers.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
 	{handlers.ErrForbidden, http.StatusForbidden, "forbidden", "Forbidden"},
 	{handlers.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+	// Before ErrConflict, which it wraps.
+	{bus.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused"},
 	{handlers.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
 	{handlers.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	{errTooLarge, http.StatusBadRequest, "body-too-large", "Request body too large"},
 	{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
+	{errHeadersTooLarge, http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request header fields too large"},
 }
 
 var (

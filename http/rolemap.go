@@ -95,7 +95,7 @@ func (rm *roleMappingRoutes) delete(w http.ResponseWriter, r *http.Request, p au
 // synced is dispatch that waits for the projections before answering a
 // write that succeeded.
 func (rm *roleMappingRoutes) synced(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
-	env, err := envelope(w, r, p, op)
+	env, err := envelope(w, r, p)
 	if err != nil {
 		writeProblem(w, r, err)
 		return

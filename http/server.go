@@ -150,8 +150,15 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 	return allow
 }
 
-// ServeHTTP serves the REST API and the operational endpoints.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// ServeHTTP serves the REST API and the operational endpoints. A URL that
+// does not decode to valid UTF-8 is refused before any route sees it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkURL(r); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
 
 // Router exposes the route table (for the OpenAPI coverage test).
 func (s *Server) Router() *mux.Router { return s.router }

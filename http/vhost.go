@@ -98,7 +98,7 @@ func (v *vhostRoutes) write(h vhostHandler) http.HandlerFunc { return v.authed(h
 // rules of seed 004.
 func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" && anonymous {
+		if len(r.Header.Values("Authorization")) == 0 && anonymous {
 			h(w, r, nil)
 			return
 		}

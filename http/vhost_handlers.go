@@ -19,7 +19,7 @@ func vhostAuth(p *auth.Principal) vhost.Auth {
 // Writes wait for the projections before answering (Sync), so the caller's
 // next read sees them.
 func (v *vhostRoutes) send(w http.ResponseWriter, r *http.Request, p *auth.Principal, op string, cmd any, write bool) (json.RawMessage, bool) {
-	env, err := envelope(w, r, *p, op)
+	env, err := envelope(w, r, *p)
 	if err != nil {
 		writeVHError(w, err)
 		return nil, false

@@ -74,6 +74,7 @@ func TestRegistryKey(t *testing.T) {
 		{`h\x`, ""},
 		{"h/zero\u200bwidth", ""},
 		{"bad\xffutf8", ""},
+		{"h/a\ufffdb", ""},
 		{"h/" + strings.Repeat("x", secretpath.MaxRegistryName), ""},
 	} {
 		got, err := secretpath.RegistryKey(tc.name)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -46,8 +45,8 @@ func NormalizeRegistryName(name string) (string, error) {
 		return bad("is not valid UTF-8")
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) || !unicode.IsPrint(r) || unicode.IsSpace(r) || r == '\\' {
-			return bad("contains a space, '\\', control or invisible character (U+%04X)", r)
+		if unfit(r) || r == '\\' {
+			return bad("contains a space, '\\', control, invisible or replacement character (U+%04X)", r)
 		}
 	}
 	scheme, rest := "", name

@@ -118,8 +118,8 @@ func CheckSegment(what, value string) error {
 		return fmt.Errorf("%w: %s must be a single path segment (no '/' or '\\')", ErrInvalid, what)
 	}
 	for _, r := range value {
-		if unicode.IsControl(r) || !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return fmt.Errorf("%w: %s contains a control, space or invisible character (U+%04X)", ErrInvalid, what, r)
+		if unfit(r) {
+			return fmt.Errorf("%w: %s contains a control, space, invisible or replacement character (U+%04X)", ErrInvalid, what, r)
 		}
 		// '+' and '*' are wildcards in Vault policy paths: a tenant named
 		// "+" would be granted every tenant's folder.
@@ -128,4 +128,13 @@ func CheckSegment(what, value string) error {
 		}
 	}
 	return nil
+}
+
+// unfit reports a rune no name may hold: control, space and invisible
+// characters, and U+FFFD. The replacement character is what lenient
+// decoders (encoding/json among them) turn every invalid byte into, so
+// "ab\xffcd", "ab\xfecd" and "ab\ufffdcd" would all name one secret; refusing
+// it keeps one name one spelling whatever decoded it.
+func unfit(r rune) bool {
+	return r == utf8.RuneError || unicode.IsControl(r) || !unicode.IsPrint(r) || unicode.IsSpace(r)
 }

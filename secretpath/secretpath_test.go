@@ -46,6 +46,9 @@ func TestNew(t *testing.T) {
 		{secretpath.ImagePull, "t", "h#x", ""},
 		{secretpath.ImagePull, "t", "pct%2F", ""},
 		{secretpath.ImagePull, "t", "bad\xffutf8", ""},
+		{secretpath.ImagePull, "t", "ab\ufffdcd", ""},
+		{secretpath.ImagePull, "t\ufffd", "n", ""},
+		{secretpath.ImagePull, "t", "caf\u00e9", "image-pull/t/caf\u00e9"},
 		{secretpath.ImagePull, "t", strings.Repeat("x", 256), ""},
 		{secretpath.ImagePull, "t", strings.Repeat("x", 255), "image-pull/t/" + strings.Repeat("x", 255)},
 	} {

@@ -188,6 +188,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.token != nil {
 		handler = s.token.mount(handler)
 	}
+	handler = rest.LimitHeaders(handler)
 	var tlsCfg *tls.Config
 	if cfg.TLS.Enabled() {
 		if tlsCfg, err = cfg.TLS.serverTLS(logger); err != nil {
@@ -202,7 +203,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    rest.HeaderReadLimit, // rest.LimitHeaders enforces rest.MaxHeaderBytes
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil

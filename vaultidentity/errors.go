@@ -39,7 +39,14 @@ func vaultErr(err error) error {
 	if re.RawError {
 		msg = "unparsable error body"
 	}
-	return fmt.Errorf("%w: vault answered %d %s: %s", sentinel, re.StatusCode, re.HTTPMethod, msg)
+	// The text reaches the caller: it names no backend. A 400 keeps Vault's
+	// message (it is about the request: rules that do not parse); a 404 or
+	// 403 does not, as it can quote the route ("identity/group/name/…").
+	switch sentinel {
+	case handlers.ErrInvalid, handlers.ErrUnavailable:
+		return fmt.Errorf("%w: the identity store answered %d: %s", sentinel, re.StatusCode, msg)
+	}
+	return fmt.Errorf("%w: the identity store refused the request (status %d)", sentinel, re.StatusCode)
 }
 
 // wrapVault is vaultErr that keeps nil.
@@ -51,3 +58,14 @@ func wrapVault(err error) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, handlers.ErrNotFound) }
+
+// opErr wraps the error of op ("vaultidentity create group \"x\""). An
+// error that reaches the caller names no backend (handlers.ReachesCaller):
+// the handler names the group or policy as its client named it. Any other
+// keeps op, for the log.
+func opErr(op string, err error) error {
+	if handlers.ReachesCaller(err) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

@@ -14,23 +14,23 @@ import (
 // report ErrNotFound. Versions unknown or already deleted are left alone.
 func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path, versions ...int) error {
 	if err := guard(ctx, c, p); err != nil {
-		return fmt.Errorf("vaultstore delete: %w", err)
+		return opErr("vaultstore delete", err)
 	}
 	op := "vaultstore delete " + p.String()
 	for _, v := range versions {
 		if v <= 0 {
-			return fmt.Errorf("%s: %w: version %d is not positive", op, handlers.ErrInvalid, v)
+			return opErr(op, fmt.Errorf("%w: version %d is not positive", handlers.ErrInvalid, v))
 		}
 	}
 	if _, err := s.metadata(ctx, c, p); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return opErr(op, err)
 	}
 	cl := call{method: http.MethodDelete, path: s.kvPath("data", p), idempotent: true}
 	if len(versions) > 0 {
 		cl = call{method: http.MethodPut, path: s.kvPath("delete", p), body: map[string][]int{"versions": versions}, idempotent: true}
 	}
 	if _, err := s.do(ctx, c, cl); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return opErr(op, err)
 	}
 	return nil
 }
@@ -38,14 +38,14 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 // Destroy removes p's metadata and every version for good.
 func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
 	if err := guard(ctx, c, p); err != nil {
-		return fmt.Errorf("vaultstore destroy: %w", err)
+		return opErr("vaultstore destroy", err)
 	}
 	op := "vaultstore destroy " + p.String()
 	if _, err := s.metadata(ctx, c, p); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return opErr(op, err)
 	}
 	if _, err := s.do(ctx, c, call{method: http.MethodDelete, path: s.kvPath("metadata", p), idempotent: true}); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return opErr(op, err)
 	}
 	return nil
 }

@@ -20,8 +20,18 @@ type vaultError struct {
 	kind   error
 }
 
+// Error names no backend, and for a refusal the caller is told about
+// (not found, conflict, invalid, forbidden) not Vault's own message
+// either: it can quote the mount and path ("no handler for route
+// 'hypo/data/…'"). A failed check-and-set says so in the caller's terms.
 func (e *vaultError) Error() string {
-	return fmt.Sprintf("%v: vault answered %d: %s", e.kind, e.status, e.msg)
+	switch {
+	case errors.Is(e.kind, handlers.ErrConflict) && strings.Contains(e.msg, casMismatch):
+		return fmt.Sprintf("%v: the secret exists or changed since it was read (check-and-set)", e.kind)
+	case errors.Is(e.kind, handlers.ErrUnavailable):
+		return fmt.Sprintf("%v: the secret store answered %d: %s", e.kind, e.status, e.msg)
+	}
+	return fmt.Sprintf("%v: the secret store refused the request (status %d)", e.kind, e.status)
 }
 
 func (e *vaultError) Unwrap() error { return e.kind }
@@ -58,4 +68,15 @@ func statusKind(status int, msg string) error {
 		return handlers.ErrInvalid
 	}
 	return handlers.ErrUnavailable
+}
+
+// opErr wraps the error of op ("vaultstore write image-pull/t/x"). An error
+// that reaches the caller carries neither the backend's name nor the
+// storage path (handlers.ReachesCaller): the handler names the resource as
+// its client named it. Any other keeps op, for the log.
+func opErr(op string, err error) error {
+	if handlers.ReachesCaller(err) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }
