@@ -65,8 +65,8 @@ func TestRoleBasedFromToken(t *testing.T) {
 			{"nobody", http.MethodGet, "/registry-api/image-pull/secrets", "", nobodyRead},
 			{"nobody", http.MethodDelete, s + "a", "", http.StatusForbidden},
 			{"reader", http.MethodGet, "/registry-api/kube-conf/token/svc/term", "", http.StatusForbidden}, // a grant, not a read
-			{"reader", http.MethodGet, "/registry-api/admin/logs", "", http.StatusForbidden},
-			{"admin", http.MethodGet, "/registry-api/admin/logs", "", http.StatusOK},
+			{"reader", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusForbidden},
+			{"admin", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusOK},
 			{"admin", http.MethodDelete, s + "a", "", http.StatusNoContent},
 		})
 		if r := testkit.Do(t, http.MethodPost, reg.URL+s+"b", tokens["reader"], []byte(pullBody)); !strings.Contains(string(r.Body), "developer") {
@@ -163,8 +163,8 @@ func TestAdminOverrideByClaim(t *testing.T) {
 		"almost": mint("almost", map[string]any{"org": map[string]any{"superuser": "no"}}),
 	}
 	runSteps(t, reg, tokens, []step{
-		{"super", http.MethodGet, "/registry-api/admin/logs", "", http.StatusOK},
-		{"almost", http.MethodGet, "/registry-api/admin/logs", "", http.StatusForbidden},
+		{"super", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusOK},
+		{"almost", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusForbidden},
 		// The override reaches the handlers' own admin checks too.
 		{"super", http.MethodGet, "/registry-api/policy/" + tenant + "_policy", "", http.StatusNotFound},
 		{"almost", http.MethodGet, "/registry-api/policy/" + tenant + "_policy", "", http.StatusForbidden},
