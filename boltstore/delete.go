@@ -53,12 +53,21 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 	return nil
 }
 
-// Destroy removes p's metadata and every stored version for good.
+// Destroy removes p's metadata and every stored version for good. Like
+// Write, it is recorded with its command: the same command destroying p
+// again succeeds without a second effect rather than finding p gone.
 func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
 	if err := guard(ctx, c, p); err != nil {
 		return opErr("boltstore destroy", err)
 	}
+	key := appliedKey(ctx, opDestroy, p)
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if _, ok := applied(tx, key); ok {
+			return nil
+		}
+		if err := s.recordApplied(tx, key, nil); err != nil {
+			return err
+		}
 		if _, ok, err := loadMeta(tx, p); err != nil {
 			return err
 		} else if !ok {

@@ -92,7 +92,7 @@ func Open(path string, ring *seal.Keyring, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("boltstore open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{metaBucket, versionsBucket} {
+		for _, name := range [][]byte{metaBucket, versionsBucket, appliedBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,7 +13,11 @@ import (
 
 // Write stores data as the next version of p, honouring cas as KV v2 does:
 // nil writes unconditionally, 0 only creates, n only replaces version n.
-// Versions beyond MaxVersions are dropped, oldest first.
+// Versions beyond MaxVersions are dropped, oldest first. Within a command
+// (handlers.CommandID), the write is recorded with it, atomically: the same
+// command writing p again gets the first write's metadata and writes
+// nothing, whatever cas says, so a command redelivered after a crash has
+// its effect once.
 func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path, data handlers.SecretData, cas *int) (handlers.SecretMetadata, error) {
 	if err := guard(ctx, c, p); err != nil {
 		return handlers.SecretMetadata{}, opErr("boltstore write", err)
@@ -25,7 +30,12 @@ func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path,
 		return handlers.SecretMetadata{}, opErr(op, fmt.Errorf("%w: cas %d is negative", handlers.ErrInvalid, *cas))
 	}
 	var out handlers.SecretMetadata
+	key := appliedKey(ctx, opWrite, p)
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if done, ok, err := appliedWrite(tx, key); err != nil || ok {
+			out = done
+			return err
+		}
 		meta, exists, err := loadMeta(tx, p)
 		if err != nil {
 			return err
@@ -48,10 +58,20 @@ func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path,
 			return err
 		}
 		out = meta
-		return putMeta(tx, p, meta)
+		if err := putMeta(tx, p, meta); err != nil {
+			return err
+		}
+		result, err := json.Marshal(meta)
+		if err != nil {
+			return fmt.Errorf("encode applied write: %w", err)
+		}
+		return s.recordApplied(tx, key, result)
 	})
 	if err != nil {
 		return handlers.SecretMetadata{}, opErr(op, dbErr(err))
+	}
+	if err := handlers.Step(ctx, handlers.StepStoreWritten); err != nil {
+		return handlers.SecretMetadata{}, opErr(op, err)
 	}
 	return out, nil
 }

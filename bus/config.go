@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers"
 )
 
 // Config tunes the command bus. The zero value is usable: every field has a
@@ -31,6 +32,10 @@ type Config struct {
 	// PoisonTopic receives commands that failed for good. Default
 	// events.TopicPoison.
 	PoisonTopic string
+	// Failpoint, for tests only, is called at every step of a command
+	// (handlers.Step*); an error makes the process "die" there. Nil in
+	// production.
+	Failpoint handlers.Failpoint `json:"-"`
 }
 
 func (c *Config) setDefaults() {

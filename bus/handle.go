@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -24,12 +25,32 @@ func Handle[C handlers.Command](b *Bus, name string, h func(context.Context, C) 
 	}
 	return b.processor.AddHandlers(cqrs.NewCommandHandler(name, func(ctx context.Context, cmd *C) error {
 		msg := cqrs.OriginalMessageFromCtx(ctx)
+		ctx = b.commandContext(ctx, msg)
 		res, err := h(ctx, *cmd)
-		if handlers.Transient(err) {
+		if handlers.Transient(err) || errors.Is(err, handlers.ErrFailpoint) {
 			return err // retried by middleware; answered by finalFailure after the last try
+		}
+		if err := handlers.Step(ctx, handlers.StepHandled); err != nil {
+			return err
 		}
 		return b.complete(ctx, msg, name, (*cmd).Who(), res, err)
 	}))
+}
+
+// commandContext gives the handler the command's id, so a store can tie
+// its write to it (handlers.CommandID), and the test failpoint if any. A
+// command without a stable id (REST without Idempotency-Key) is named by
+// its message, which stays the same across the bus's own retries.
+func (b *Bus) commandContext(ctx context.Context, msg *message.Message) context.Context {
+	id := msg.Metadata.Get(MetaCommandID)
+	if id == "" {
+		id = "msg:" + msg.UUID
+	}
+	ctx = handlers.WithCommandID(ctx, id)
+	if b.cfg.Failpoint != nil {
+		ctx = handlers.WithFailpoint(ctx, b.cfg.Failpoint)
+	}
+	return ctx
 }
 
 // errCommit marks a failure to make an outcome durable. It is answered as
@@ -68,7 +89,13 @@ func (b *Bus) complete(ctx context.Context, msg *message.Message, name string, w
 	if _, err := b.deps.Log.Commit(ctx, commandID, evs, sealed); err != nil {
 		return errCommit{err}
 	}
-	return b.reply(ctx, msg, reply)
+	if err := handlers.Step(ctx, handlers.StepCommitted); err != nil {
+		return err
+	}
+	if err := b.reply(ctx, msg, reply); err != nil {
+		return err
+	}
+	return handlers.Step(ctx, handlers.StepReplied)
 }
 
 func (b *Bus) reply(ctx context.Context, msg *message.Message, r Reply) error {

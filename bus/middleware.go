@@ -61,6 +61,17 @@ func (b *Bus) finalFailure(h message.HandlerFunc) message.HandlerFunc {
 			return out, nil
 		}
 		name := msg.Metadata.Get("name")
+		if errors.Is(err, handlers.ErrFailpoint) {
+			// A simulated crash: nothing more happens to the command. The
+			// sender is answered only so a test need not wait for its
+			// timeout; a real crash would leave it to time out.
+			b.deps.Logger.Warn("command stopped at a failpoint", "command", name, "error", err)
+			unavailable := Reply{Error: &ReplyError{Kind: KindUnavailable, Message: "stopped at a failpoint"}}
+			if rErr := b.reply(context.WithoutCancel(msg.Context()), msg, unavailable); rErr != nil {
+				b.deps.Logger.Error("answering a stopped command", "command", name, "error", rErr)
+			}
+			return out, err
+		}
 		b.deps.Logger.Error("command failed", "command", name, "message_uuid", msg.UUID,
 			"command_id", msg.Metadata.Get(MetaCommandID), "error", err)
 		reply := errorReply(err)

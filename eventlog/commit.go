@@ -23,8 +23,10 @@ type commitReq struct {
 	commandID string
 	encoded   [][]byte
 	reply     []byte
-	at        time.Time
-	done      chan commitRes
+	// intent, when set, is an intent record (see Intend) and nothing else.
+	intent *intentRec
+	at     time.Time
+	done   chan commitRes
 }
 
 type commitRes struct {
@@ -132,6 +134,9 @@ func (l *Log) writer(maxBatch int) {
 }
 
 func apply(tx *bbolt.Tx, req commitReq) (commitRes, error) {
+	if req.intent != nil {
+		return commitRes{}, tx.Bucket(bucketIntents).Put([]byte(req.intent.key), encodeIntent(req.at, req.intent.version))
+	}
 	replies, events := tx.Bucket(bucketReplies), tx.Bucket(bucketEvents)
 	if req.commandID != "" && replies.Get([]byte(req.commandID)) != nil {
 		return commitRes{dup: true}, nil

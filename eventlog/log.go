@@ -18,6 +18,7 @@ import (
 var (
 	bucketEvents  = []byte("events")
 	bucketReplies = []byte("replies")
+	bucketIntents = []byte("intents")
 )
 
 // ErrClosed is returned by Wait once the log is closed.
@@ -79,7 +80,7 @@ func (l *Log) init(readOnly bool) error {
 		return l.db.View(load)
 	}
 	return l.db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketEvents, bucketReplies} {
+		for _, name := range [][]byte{bucketEvents, bucketReplies, bucketIntents} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -41,36 +41,51 @@ func (l *Log) Reply(ctx context.Context, commandID string) ([]byte, bool, error)
 	return reply, found, nil
 }
 
-// PruneReplies deletes replies committed before olderThan and returns how
-// many it deleted. Deduplication only needs replies for as long as a command
-// can be redelivered; the events themselves are never pruned.
+// PruneReplies deletes replies and intents (see Intend) committed before
+// olderThan and returns how many it deleted. Deduplication only needs them
+// for as long as a command can be redelivered; the events themselves are
+// never pruned.
 func (l *Log) PruneReplies(olderThan time.Time) (int, error) {
-	cutoff := olderThan.UnixNano()
 	var n int
 	err := l.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketReplies)
 		n = 0
-		var stale [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			if len(v) < 8 || int64(binary.BigEndian.Uint64(v)) < cutoff {
-				stale = append(stale, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		// Deleting while iterating would make the cursor skip keys.
-		for _, k := range stale {
-			if err := b.Delete(k); err != nil {
+		for _, name := range [][]byte{bucketReplies, bucketIntents} {
+			pruned, err := pruneBucket(tx.Bucket(name), olderThan)
+			if err != nil {
 				return err
 			}
+			n += pruned
 		}
-		n = len(stale)
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("eventlog: prune replies: %w", err)
 	}
 	return n, nil
+}
+
+// pruneBucket deletes the values of b stamped (first 8 bytes) before
+// olderThan.
+func pruneBucket(b *bbolt.Bucket, olderThan time.Time) (int, error) {
+	if b == nil {
+		return 0, nil
+	}
+	cutoff := olderThan.UnixNano()
+	var stale [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) < 8 || int64(binary.BigEndian.Uint64(v)) < cutoff {
+			stale = append(stale, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	// Deleting while iterating would make the cursor skip keys.
+	for _, k := range stale {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
 }

@@ -23,9 +23,11 @@ import (
 	"github.com/hypo-registry/registry/vaultstore"
 )
 
-// outcomeLog is the event log as the service uses it.
+// outcomeLog is the event log as the service uses it. It keeps the Vault
+// store's write-ahead intents too, beside the replies they guard.
 type outcomeLog interface {
 	bus.OutcomeLog
+	vaultstore.Intents
 	PruneReplies(olderThan time.Time) (int, error)
 	Close() error
 }

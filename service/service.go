@@ -18,6 +18,7 @@ import (
 
 	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/authz"
+	"github.com/hypo-registry/registry/boltstore"
 	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/datadir"
 	"github.com/hypo-registry/registry/eventlog"
@@ -101,6 +102,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	if err := s.openEventLog(ctx, hasher); err != nil {
 		return nil, err
+	}
+	if s.vault != nil {
+		s.vault.UseIntents(s.log)
 	}
 	if cfg.Dev {
 		if s.dev, err = startDevIssuer(cfg, logger); err != nil {
@@ -317,6 +321,13 @@ func (s *Service) pruneReplies(ctx context.Context) error {
 				s.logger.Warn("pruning stored replies", "error", err)
 			} else if n > 0 {
 				s.logger.Debug("pruned stored replies", "count", n)
+			}
+			// The embedded store's record of each command's writes is kept
+			// as long as the replies, for the same redeliveries.
+			if bs, ok := s.store.(*boltstore.Store); ok {
+				if _, err := bs.PruneApplied(time.Now().Add(-retention)); err != nil {
+					s.logger.Warn("pruning applied-write records", "error", err)
+				}
 			}
 		}
 	}

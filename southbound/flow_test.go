@@ -207,14 +207,14 @@ func (h *hypo) storeResult(t *testing.T, eventID string) (hypowire.KubeconfigSto
 }
 
 // storeBinary sends a binary-mode store CloudEvent with JSON data.
-func (h *hypo) storeBinary(t *testing.T, eventID, serviceID, scope, yaml string) {
+func (h *hypo) storeBinary(t *testing.T, eventID, serviceID, scope, yaml string) *kgo.Record {
 	t.Helper()
 	data := map[string]string{"serviceId": serviceID, "kubeConfig": yaml}
 	if scope != "" {
 		data["scope"] = scope
 	}
 	body, _ := json.Marshal(data)
-	h.send(t, topics.KubeconfigStore, string(body),
+	return h.send(t, topics.KubeconfigStore, string(body),
 		"ce_specversion", "1.0", "ce_id", eventID, "ce_source", "/sonata/cluster-registry",
 		"ce_type", hypowire.EventKubeconfigStore, "content-type", "application/json")
 }

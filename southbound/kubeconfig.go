@@ -3,6 +3,8 @@ package southbound
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,7 +125,7 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 		}
 		out, err := s.storeResult(e, structured, hypowire.KubeconfigStoreResult{
 			ServiceID: id, Scope: validScope(data.Scope), Status: hypowire.StatusError, Reason: reason,
-		})
+		}, time.Time{})
 		if err != nil {
 			return err
 		}
@@ -142,7 +144,7 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 			Auth: handlers.Auth{Caller: caller}, ServiceID: data.ServiceID, Scope: scope,
 			KubeconfigYAML: []byte(data.KubeConfig),
 		},
-		Envelope: bus.Envelope{Tenant: caller.Tenant, CorrelationID: e.ID()},
+		Envelope: bus.Envelope{Tenant: caller.Tenant, CorrelationID: e.ID(), CommandID: cloudEventCommandID(s.cfg.Topics.KubeconfigStore, caller.Tenant, e)},
 		Reply: func(r bus.Reply, err error) ([]kafkaingress.Outgoing, error) {
 			res := hypowire.KubeconfigStoreResult{ServiceID: data.ServiceID, Scope: scope, Status: hypowire.StatusSuccess}
 			switch {
@@ -151,9 +153,33 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 			case r.Error != nil:
 				res.Status, res.Reason = hypowire.StatusError, r.Error.Message
 			}
-			return s.storeResult(e, structured, res)
+			return s.storeResult(e, structured, res, storedAt(r))
 		},
 	}, nil
+}
+
+// cloudEventCommandID names a store event by its CloudEvents identity,
+// source + id, which its producer keeps unique (CloudEvents 1.0, "id"): a
+// producer's retry of the same event, at a new offset, is then the same
+// command, answered from its stored reply with no second effect. The topic
+// and the caller's tenant are part of the name, so another tenant reusing
+// a source and id names a command of its own and never sees this one's
+// reply. Hashed: source and id are producer-chosen and unbounded.
+func cloudEventCommandID(topic, tenant string, e cloudevents.Event) string {
+	h := sha256.New()
+	for _, part := range []string{topic, tenant, e.Source(), e.ID()} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return "ce:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// resultID is the id of the result answering e: the same for every answer
+// to one event, so a duplicate store event gets an identical result, which
+// consumers can recognise as a duplicate too.
+func (s *Southbound) resultID(e cloudevents.Event) string {
+	sum := sha256.Sum256([]byte(s.cfg.Source + "\x00" + e.Source() + "\x00" + e.ID()))
+	return hex.EncodeToString(sum[:16])
 }
 
 // isStructured tells structured mode: the binding's content type, or no
@@ -216,14 +242,27 @@ func validScope(scope string) string {
 	return ""
 }
 
-// storeResult is the result CloudEvent answering e, in e's mode. It never
-// carries the kubeconfig.
-func (s *Southbound) storeResult(e cloudevents.Event, structured bool, res hypowire.KubeconfigStoreResult) ([]kafkaingress.Outgoing, error) {
+// storedAt is when a successful store was written, from its reply; zero
+// otherwise.
+func storedAt(r bus.Reply) time.Time {
+	var stored handlers.KubeconfigStored
+	if r.Error != nil || json.Unmarshal(r.Data, &stored) != nil {
+		return time.Time{}
+	}
+	return stored.UpdatedTime
+}
+
+// storeResult is the result CloudEvent answering e, in e's mode, at time at
+// (zero: now). It never carries the kubeconfig.
+func (s *Southbound) storeResult(e cloudevents.Event, structured bool, res hypowire.KubeconfigStoreResult, at time.Time) ([]kafkaingress.Outgoing, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
 	out := cloudevents.New()
-	out.SetID(watermill.NewUUID())
+	out.SetID(s.resultID(e))
 	out.SetSource(s.cfg.Source)
 	out.SetType(hypowire.EventKubeconfigStoreResult)
-	out.SetTime(time.Now().UTC())
+	out.SetTime(at.UTC())
 	if res.ServiceID != "" {
 		out.SetSubject(res.ServiceID)
 	}

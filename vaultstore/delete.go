@@ -35,14 +35,28 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 	return nil
 }
 
-// Destroy removes p's metadata and every version for good.
+// Destroy removes p's metadata and every version for good. Within a
+// command, with intents in use, the same command destroying p again
+// succeeds without a second effect rather than finding p gone.
 func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
 	if err := guard(ctx, c, p); err != nil {
 		return opErr("vaultstore destroy", err)
 	}
 	op := "vaultstore destroy " + p.String()
+	key := s.intentKey(ctx, opDestroy, p)
+	if done, err := s.destroyedBefore(ctx, c, p, key); err != nil || done {
+		if err != nil {
+			return opErr(op, err)
+		}
+		return nil
+	}
 	if _, err := s.metadata(ctx, c, p); err != nil {
 		return opErr(op, err)
+	}
+	if key != "" {
+		if err := s.intents.Intend(ctx, key, 0); err != nil {
+			return fmt.Errorf("%s: %w: record intent: %w", op, handlers.ErrUnavailable, err)
+		}
 	}
 	if _, err := s.do(ctx, c, call{method: http.MethodDelete, path: s.kvPath("metadata", p), idempotent: true}); err != nil {
 		return opErr(op, err)

@@ -2,8 +2,10 @@ package vaultstore_test
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/hypo-registry/registry/eventlog"
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/secretpath"
 	"github.com/hypo-registry/registry/testkit"
@@ -57,6 +59,20 @@ func TestContract(t *testing.T) {
 	t.Parallel()
 	v := testkit.SharedVault(t)
 	testkit.SecretStoreContract(t, func(t *testing.T) (handlers.SecretStore, func(string) handlers.Caller) {
-		return newStore(t, v), callerFor(t, v)
+		s := newStore(t, v)
+		s.UseIntents(openIntents(t))
+		return s, callerFor(t, v)
 	})
+}
+
+// openIntents is an event log on a fresh file, as the service gives the
+// store its intents.
+func openIntents(t *testing.T) *eventlog.Log {
+	t.Helper()
+	l, err := eventlog.Open(filepath.Join(t.TempDir(), "events.db"), eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
 }

@@ -25,6 +25,8 @@ type Store struct {
 	cfg    Config
 	client *api.Client // holds no token: each request carries its caller's
 	tokens *tokenCache
+	// intents, when set (UseIntents), make a command's writes happen once.
+	intents Intents
 }
 
 // New connects to Vault and checks it is reachable, initialised and
