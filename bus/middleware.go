@@ -15,7 +15,7 @@ import (
 
 // addMiddleware installs, outermost first: correlation id, poison queue,
 // final-failure reply, deduplication, timeout, retry (transient errors
-// only), recoverer.
+// only, timeouts not), recoverer.
 func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
 	var sink message.Publisher = b.pubSub
 	if b.deps.Poison != nil {
@@ -42,7 +42,7 @@ func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
 			Multiplier:      2,
 			ShouldRetry: func(p middleware.RetryParams) bool {
 				var commit errCommit
-				return handlers.Transient(p.Err) && !errors.As(p.Err, &commit)
+				return handlers.Transient(p.Err) && !errors.Is(p.Err, handlers.ErrTimeout) && !errors.As(p.Err, &commit)
 			},
 			Logger: logger,
 		}.Middleware,

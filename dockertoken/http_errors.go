@@ -42,6 +42,9 @@ func writeError(w http.ResponseWriter, status int, reason, msg, realm string) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm=`+quote(realm))
 	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1") // as the REST API's 503s
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -23,6 +23,11 @@ var (
 	// only transient error: the router retries it, with backoff, a bounded
 	// number of times.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrTimeout comes with ErrUnavailable when a backend left a request
+	// unanswered for its whole timeout, or refuses requests for a moment
+	// right after one it left so: the time a caller may wait is spent, so
+	// it is answered at once, not retried.
+	ErrTimeout = errors.New("timed out")
 )
 
 // Transient reports whether err is worth retrying.

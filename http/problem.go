@@ -46,6 +46,11 @@ var (
 	errMethod    = errors.New("method not allowed")
 )
 
+// retryAfterSeconds is the Retry-After of every 503: a backend failed
+// transiently. One second is how long the Vault client holds requests off
+// after Vault left one unanswered (vaultconn.HoldOff).
+const retryAfterSeconds = "1"
+
 // StatusOf is the one place an error becomes an HTTP status.
 func StatusOf(err error) int {
 	for _, p := range problems {
@@ -68,6 +73,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="registry-api"`)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -60,7 +60,7 @@ func (s *Service) openSecretStore(ctx context.Context, ring *seal.Keyring) error
 func (s *Service) openIdentity(ctx context.Context) error {
 	if s.cfg.VaultAdmin.AdminToken != "" {
 		icfg := s.cfg.VaultAdmin
-		icfg.Addr, icfg.CACert = s.cfg.Vault.Addr, s.cfg.Vault.CACert
+		icfg.Addr, icfg.CACert, icfg.Timeout = s.cfg.Vault.Addr, s.cfg.Vault.CACert, s.cfg.Vault.Timeout
 		if icfg.JWTMount == "" {
 			icfg.JWTMount = s.cfg.Vault.AuthMount
 		}

@@ -165,6 +165,11 @@ func (c Config) Validate() error {
 		if err := c.Vault.Validate(); err != nil {
 			errs = append(errs, err)
 		}
+		// The handler's deadline must not cut a Vault request short: then
+		// Vault's timeout is not recognised, and every retry waits again.
+		if h := c.Bus.HandlerTimeout; h > 0 && c.Vault.Timeout >= h {
+			errs = append(errs, fmt.Errorf("REGISTRY_VAULT_TIMEOUT %s must be below REGISTRY_HANDLER_TIMEOUT %s", c.Vault.Timeout, h))
+		}
 	} else if c.VaultAdmin.AdminToken != "" {
 		errs = append(errs, errors.New("REGISTRY_VAULT_ADMIN_TOKEN is set but REGISTRY_VAULT_ADDR is not"))
 	}

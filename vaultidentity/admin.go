@@ -10,17 +10,12 @@ package vaultidentity
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"time"
 
 	"github.com/hashicorp/vault/api"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/vaultconn"
 )
 
 // AdminPolicyHCL is what the admin token needs, and all it needs. Whoever
@@ -72,40 +67,9 @@ func New(ctx context.Context, cfg Config) (*Admin, error) {
 // newClient builds a client that reads no VAULT_* environment variable
 // (only cmd/ reads the environment: a stray VAULT_SKIP_VERIFY or
 // VAULT_TOKEN must not change what this service trusts or who it is), does
-// not retry (retry is router middleware) and does not follow redirects.
+// not retry (retry is router middleware), does not follow redirects, and
+// fails fast for a moment after Vault left a request unanswered (see
+// vaultconn).
 func newClient(cfg Config) (*api.Client, error) {
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.CACert != "" {
-		pem, err := os.ReadFile(cfg.CACert)
-		if err != nil {
-			return nil, fmt.Errorf("%w: read CA certificate: %w", handlers.ErrInvalid, err)
-		}
-		tlsConf.RootCAs = x509.NewCertPool()
-		if !tlsConf.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: no PEM certificate in %s", handlers.ErrInvalid, cfg.CACert)
-		}
-	}
-	transport := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     tlsConf,
-		TLSHandshakeTimeout: cfg.Timeout,
-		ForceAttemptHTTP2:   true,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
-	}
-	httpClient := &http.Client{
-		Transport:     transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	client, err := api.NewClient(&api.Config{
-		Address: cfg.Addr, HttpClient: httpClient, Timeout: cfg.Timeout, MaxRetries: 0,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: vault client: %w", handlers.ErrInvalid, err)
-	}
-	// api.NewClient picks these up from the environment: undo it.
-	client.SetToken(cfg.AdminToken)
-	client.ClearNamespace()
-	client.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
-	return client, nil
+	return vaultconn.NewClient(vaultconn.Options{Addr: cfg.Addr, CACert: cfg.CACert, Timeout: cfg.Timeout, Token: cfg.AdminToken})
 }

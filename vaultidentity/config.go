@@ -28,7 +28,9 @@ type Config struct {
 	// (default) for bare names ("tenant-a"), "/" for Keycloak's full group
 	// paths ("/tenant-a"), "/parent/" for Keycloak subgroups.
 	GroupAliasPrefix string
-	// Timeout bounds each request to Vault. Default 10s.
+	// Timeout bounds each request to Vault; after one goes unanswered this
+	// long, requests fail at once for vaultconn.HoldOff. Default 5s, as
+	// REGISTRY_VAULT_TIMEOUT's.
 	Timeout time.Duration
 	// CACert is a PEM file holding the CA(s) that signed Vault's
 	// certificate; empty trusts the system pool.
@@ -65,7 +67,7 @@ func (c Config) withDefaults() Config {
 		c.JWTMount = "jwt"
 	}
 	if c.Timeout == 0 {
-		c.Timeout = 10 * time.Second
+		c.Timeout = 5 * time.Second
 	}
 	return c
 }

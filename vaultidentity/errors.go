@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/vaultconn"
 )
 
 // vaultErr maps an error of the Vault client to a handlers sentinel. It
@@ -19,7 +20,7 @@ func vaultErr(err error) error {
 	var re *api.ResponseError
 	if !errors.As(err, &re) {
 		// No answer: refused connection, timeout, TLS failure.
-		return fmt.Errorf("%w: %w", handlers.ErrUnavailable, err)
+		return vaultconn.NoAnswer(err)
 	}
 	var sentinel error
 	switch code := re.StatusCode; {

@@ -25,11 +25,14 @@ type Config struct {
 	// default "registry".
 	Role string
 	// Timeout bounds one attempt of one operation: token exchange and
-	// request together. REGISTRY_VAULT_TIMEOUT; default 5s.
+	// request together. A call that times out is ErrUnavailable and
+	// ErrTimeout, not retried, and further requests fail at once for
+	// vaultconn.HoldOff: a hung Vault is answered within Timeout.
+	// REGISTRY_VAULT_TIMEOUT; default 5s.
 	Timeout time.Duration
 	// MaxRetries is how many times an operation is retried after a transient
-	// failure (unreachable, timeout, 5xx, sealed), with a short backoff; no
-	// other error is retried. REGISTRY_VAULT_MAX_RETRIES; 0 means the
+	// failure (unreachable, 5xx, sealed), with a short backoff; no other
+	// error, a timeout included, is retried. REGISTRY_VAULT_MAX_RETRIES; 0 means the
 	// default 2, a negative value disables retries.
 	MaxRetries int
 	// TokenRenewSkew is how long before its Vault token or its JWT expires

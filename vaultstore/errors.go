@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/vaultconn"
 )
 
 // vaultError is Vault's answer to a failed request reduced to what may be
@@ -40,11 +41,11 @@ func (e *vaultError) Unwrap() error { return e.kind }
 const casMismatch = "check-and-set parameter did not match"
 
 // vaultErr maps a failed request: Vault's status when it answered, else
-// (refused, reset, timed out) ErrUnavailable.
+// (refused, reset, timed out, held off) ErrUnavailable.
 func vaultErr(err error) error {
 	var re *api.ResponseError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("%w: %w", handlers.ErrUnavailable, err)
+		return vaultconn.NoAnswer(err)
 	}
 	// Vault's messages can span lines ("1 error occurred:\n\t* …"): keep
 	// one line per error for logs.

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/vaultconn"
 )
 
 // call is one Vault request: a method on a mount-relative logical path.
@@ -28,12 +29,14 @@ type call struct {
 }
 
 // do runs cl for caller c and returns the response's "data" field (nil for
-// 204). Only ErrUnavailable is retried, at most MaxRetries times; each
+// 204). Only ErrUnavailable is retried, at most MaxRetries times, and not
+// after a timeout (ErrTimeout): a retry would wait it out again. Each
 // attempt, token exchange included, is bounded by Timeout.
 func (s *Store) do(ctx context.Context, c handlers.Caller, cl call) (json.RawMessage, error) {
 	for n := 0; ; n++ {
 		data, err := s.attempt(ctx, c.Token, cl)
-		if err == nil || !errors.Is(err, handlers.ErrUnavailable) || n >= s.cfg.MaxRetries || ctx.Err() != nil {
+		if err == nil || !errors.Is(err, handlers.ErrUnavailable) || errors.Is(err, handlers.ErrTimeout) ||
+			n >= s.cfg.MaxRetries || ctx.Err() != nil {
 			return data, err
 		}
 		if !cl.idempotent && !notApplied(err) {
@@ -75,7 +78,7 @@ func (e notSent) Unwrap() error { return e.error }
 // with 403 may be stale (revoked, or Vault lost its token store): drop it and
 // log in again, once.
 func (s *Store) attempt(ctx context.Context, jwt string, cl call) (json.RawMessage, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := vaultconn.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	tok, cached, err := s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login)
 	if err != nil {

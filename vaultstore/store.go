@@ -7,15 +7,13 @@ package vaultstore
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/vault/api"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/vaultconn"
 )
 
 var _ handlers.SecretStore = (*Store)(nil)
@@ -47,32 +45,14 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// newClient builds a client from cfg alone: no VAULT_* environment variable
-// (token, namespace, skip-verify…) reaches it, and it never retries by
-// itself, so retries stay bounded by MaxRetries.
+// newClient builds a client from cfg alone (see vaultconn). It never
+// retries by itself, so retries stay bounded by MaxRetries.
 func newClient(cfg Config) (*api.Client, error) {
-	httpClient := cleanhttp.DefaultPooledClient()
-	transport := httpClient.Transport.(*http.Transport)
-	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	transport.TLSHandshakeTimeout = cfg.Timeout
-	// Many goroutines share one Vault: keep their connections alive rather
-	// than the default GOMAXPROCS+1.
-	transport.MaxIdleConnsPerHost = 64
-	httpClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	apiCfg := &api.Config{Address: cfg.Addr, HttpClient: httpClient, Timeout: cfg.Timeout, MaxRetries: 0}
-	if cfg.CACert != "" {
-		if err := apiCfg.ConfigureTLS(&api.TLSConfig{CACert: cfg.CACert}); err != nil {
-			return nil, fmt.Errorf("REGISTRY_VAULT_CACERT %s: %w: %w", cfg.CACert, handlers.ErrInvalid, err)
-		}
-	}
-	client, err := api.NewClient(apiCfg)
-	if err != nil {
-		return nil, fmt.Errorf("client for %s: %w", cfg.Addr, err)
-	}
-	client.ClearToken()
-	client.ClearNamespace()
-	client.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
-	return client, nil
+	return vaultconn.NewClient(vaultconn.Options{
+		Addr: cfg.Addr, CACert: cfg.CACert, Timeout: cfg.Timeout,
+		// Many goroutines share one Vault: keep their connections alive.
+		MaxIdleConnsPerHost: 64,
+	})
 }
 
 // Healthy reports whether Vault answers, initialised and unsealed: the

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/hypo-registry/registry/vaultconn"
 )
 
 // tokenCache holds the Vault tokens exchanged for callers' JWTs, keyed by
@@ -99,7 +101,7 @@ func (c *tokenCache) token(ctx context.Context, jwt string, skew, timeout time.D
 			return flightResult{token: tok, cached: true}, nil
 		}
 		c.logins.Add(1)
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		lctx, cancel := vaultconn.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		tok, ttl, err := login(lctx, jwt)
 		if err != nil {
@@ -124,6 +126,6 @@ func (c *tokenCache) token(ctx context.Context, jwt string, skew, timeout time.D
 		res := r.Val.(flightResult)
 		return res.token, res.cached, nil
 	case <-ctx.Done():
-		return "", false, ctx.Err()
+		return "", false, context.Cause(ctx) // vaultconn's timeout, when it was that
 	}
 }

@@ -90,7 +90,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.StringVar(&cfg.Vault.Mount, "vault-mount", env("REGISTRY_VAULT_MOUNT", "hypo"), "KV v2 mount")
 	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")
 	fs.StringVar(&cfg.Vault.Role, "vault-role", env("REGISTRY_VAULT_ROLE", "registry"), "JWT auth role")
-	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "bound on one Vault request")
+	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "how long to wait for Vault before answering 503")
 	fs.StringVar(&cfg.Vault.CACert, "vault-cacert", env("REGISTRY_VAULT_CACERT", ""), "PEM file of CAs for Vault's TLS certificate")
 	fs.StringVar(&cfg.VaultAdmin.GroupAliasPrefix, "vault-group-alias-prefix", env("REGISTRY_VAULT_GROUP_ALIAS_PREFIX", ""), `prefix of group aliases ("/" for Keycloak full group paths)`)
 	adminTokenFile := fs.String("vault-admin-token-file", env("REGISTRY_VAULT_ADMIN_TOKEN_FILE", ""), "file holding the Vault admin token for group/policy management")

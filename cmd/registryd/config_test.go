@@ -60,6 +60,8 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_OIDC_AUDIENCE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "vault:8200"}, "REGISTRY_VAULT_ADDR"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_MOUNT": "../x"}, "REGISTRY_VAULT_MOUNT"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TIMEOUT": "-1s"}, "REGISTRY_VAULT_TIMEOUT"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TIMEOUT": "10s"}, "REGISTRY_VAULT_TIMEOUT 10s must be below REGISTRY_HANDLER_TIMEOUT"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADMIN_TOKEN": "t"}, "REGISTRY_VAULT_ADDR"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_ADMIN_TOKEN_FILE": "/nonexistent"}, "REGISTRY_VAULT_ADMIN_TOKEN_FILE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": " , "}, "REGISTRY_KAFKA_BROKERS"},
