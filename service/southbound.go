@@ -137,7 +137,7 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View
 		// balance strategy keeps per-group state, and one configuration
 		// shared by several consumer groups races on it.
 		sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-			Brokers: kcfg.Brokers, Unmarshaler: kafka.DefaultMarshaler{}, ConsumerGroup: c.ConsumerGroup,
+			Brokers: kcfg.Brokers, Unmarshaler: kafkaingress.Unmarshaler{}, ConsumerGroup: c.ConsumerGroup,
 			OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
 		}, wm)
 		if err != nil {

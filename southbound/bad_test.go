@@ -95,6 +95,9 @@ func testBadRecords(t *testing.T, h *hypo) {
 		{"expired token", withID(seedDeployment, "bad-expired"), bearer(mint(expired)), "bad-expired", "expired"},
 		{"wrong audience", withID(seedDeployment, "bad-aud"), bearer(mint(wrongAud)), "bad-aud", "audience"},
 		{"crit header", withID(seedDeployment, "bad-crit"), bearer(mint(crit)), "bad-crit", "crit"},
+		{"two Authorization headers", withID(seedDeployment, "bad-twoauth"), append(bearer(good), bearer(otherTok)...), "bad-twoauth", "more than one Authorization header"},
+		{"the same token twice", withID(seedDeployment, "bad-sameauth"), append(bearer(good), bearer(good)...), "bad-sameauth", "more than one Authorization header"},
+		{"Authorization in two cases", withID(seedDeployment, "bad-caseauth"), append(bearer(good), "authorization", "Bearer "+good), "bad-caseauth", "more than one Authorization header"},
 		{"other tenant's serviceId", withID(seedDeployment, "bad-other"), bearer(otherTok), "bad-other", "no kubeconfig stored for service " + seedClusterID},
 		{"missing image-pull secret", withID(strings.Replace(seedDeployment, "my-app-pull-secret", "nope", 1), "bad-pull"), bearer(good), "bad-pull", "no image-pull secret nope"},
 	}

@@ -154,12 +154,17 @@ func (s *Southbound) ownedCaller(ctx context.Context, p auth.Principal, scope se
 
 // principal verifies the record's token.
 func (s *Southbound) principal(ctx context.Context, msg *message.Message) (auth.Principal, error) {
-	header := ""
+	// One Authorization header, as on REST: two (repeated, or differing
+	// only in case) could each be read by a different party.
+	header, n := "", 0
 	for k, v := range msg.Metadata {
 		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
 			header = v
-			break
+			n++
 		}
+	}
+	if n > 1 || kafkaingress.Repeated(msg, hypowire.HeaderAuthorization) {
+		return auth.Principal{}, errors.New("unauthenticated: the record has more than one Authorization header")
 	}
 	header = strings.TrimSpace(header)
 	if header == "" {
