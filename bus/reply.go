@@ -82,14 +82,25 @@ func (e *replyErr) Error() string { return e.msg }
 func (e *replyErr) Unwrap() error { return e.sentinel }
 
 func errorReply(err error) Reply {
-	kind := KindOf(err)
-	msg := err.Error()
-	if kind == KindInternal {
-		// Internal errors may carry backend detail; callers get a generic
-		// message and the log keeps the rest.
-		msg = "internal error"
+	return Reply{Error: &ReplyError{Kind: KindOf(err), Message: PublicMessage(err)}}
+}
+
+// PublicMessage is what a caller is told of err, on every transport: the
+// error's own text when it is one the caller can act on (invalid, not
+// found, conflict, forbidden, unauthenticated), a fixed sentence when it
+// is unavailable or internal, whose text names backends, addresses or
+// storage paths. The log keeps the rest.
+func PublicMessage(err error) string {
+	switch KindOf(err) {
+	case KindUnavailable:
+		if errors.Is(err, handlers.ErrTimeout) {
+			return "a backend did not answer in time; try again"
+		}
+		return "a backend is unavailable; try again"
+	case KindInternal:
+		return "internal error"
 	}
-	return Reply{Error: &ReplyError{Kind: kind, Message: msg}}
+	return err.Error()
 }
 
 func dataReply(v any) (Reply, error) {

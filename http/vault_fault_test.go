@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,15 @@ func TestVaultFaultsAre503WithRetryAfter(t *testing.T) {
 			if r.Status != http.StatusServiceUnavailable || r.Header.Get("Content-Type") != "application/problem+json" || r.Header.Get("Retry-After") != "1" {
 				t.Errorf("%s with Vault %s: %d %q Retry-After %q: %s; want 503 problem+json, Retry-After 1",
 					rq.name, fault, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Retry-After"), r.Body)
+			}
+			// The detail names no backend and no storage path (the
+			// instance is the client's own path).
+			var p struct{ Detail string }
+			r.JSON(t, &p)
+			for _, leak := range []string{tenant, "127.0.0.1", "vault", "hypo/", "image-pull/"} {
+				if strings.Contains(strings.ToLower(p.Detail), strings.ToLower(leak)) {
+					t.Errorf("%s with Vault %s: the detail names %q: %s", rq.name, fault, leak, r.Body)
+				}
 			}
 			if testing.Verbose() {
 				t.Logf("%s with Vault %s: %d after %s", rq.name, fault, r.Status, took)

@@ -67,7 +67,7 @@ func (s *Southbound) credentialRequest(ctx context.Context, msg *message.Message
 // credentialResponse renders the bus's answer to req as the seed's reply.
 func credentialResponse(req hypowire.Request, r bus.Reply, err error) hypowire.KafkaResponsePayload {
 	if err != nil {
-		return hypowire.Failure(req, "", "registry unavailable, try again: "+err.Error())
+		return hypowire.Failure(req, "", "registry unavailable, try again: "+bus.PublicMessage(err))
 	}
 	if r.Error != nil {
 		return hypowire.Failure(req, "", r.Error.Message)

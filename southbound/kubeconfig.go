@@ -58,7 +58,7 @@ func (s *Southbound) kubeconfigRetrieve(ctx context.Context, msg *message.Messag
 			var kc handlers.Kubeconfig
 			switch {
 			case err != nil:
-				m.Status, m.Message = hypowire.StatusError, "registry unavailable, try again: "+err.Error()
+				m.Status, m.Message = hypowire.StatusError, "registry unavailable, try again: "+bus.PublicMessage(err)
 			case r.Error != nil:
 				m.Status, m.Message = hypowire.StatusError, r.Error.Message
 			case json.Unmarshal(r.Data, &kc) != nil:
@@ -149,7 +149,7 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 			res := hypowire.KubeconfigStoreResult{ServiceID: data.ServiceID, Scope: scope, Status: hypowire.StatusSuccess}
 			switch {
 			case err != nil:
-				res.Status, res.Reason = hypowire.StatusError, "registry unavailable, try again: "+err.Error()
+				res.Status, res.Reason = hypowire.StatusError, "registry unavailable, try again: "+bus.PublicMessage(err)
 			case r.Error != nil:
 				res.Status, res.Reason = hypowire.StatusError, r.Error.Message
 			}
