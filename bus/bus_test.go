@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,15 +34,25 @@ type Touch struct {
 	FailTimes int    `json:"failTimes"` // transient failures before success
 	Refuse    bool   `json:"refuse"`    // a domain error
 	Panic     bool   `json:"panic"`
+	TimedOut  bool   `json:"timedOut"` // a backend timeout: transient, not retried
 }
 
-type touchHandler struct{ calls atomic.Int64 }
+type touchHandler struct {
+	calls atomic.Int64
+	mu    sync.Mutex
+	at    []time.Time // when each call began
+}
 
 func (h *touchHandler) handle(_ context.Context, c Touch) (handlers.Result, error) {
+	h.mu.Lock()
+	h.at = append(h.at, time.Now())
+	h.mu.Unlock()
 	n := h.calls.Add(1)
 	switch {
 	case c.Panic:
 		panic("handler bug")
+	case c.TimedOut:
+		return handlers.Result{}, fmt.Errorf("touch: %w: %w", handlers.ErrUnavailable, handlers.ErrTimeout)
 	case c.Refuse:
 		return handlers.Result{}, fmt.Errorf("touch: %w: no such thing", handlers.ErrNotFound)
 	case int(n) <= c.FailTimes:
@@ -178,6 +189,20 @@ func TestTransientErrorIsRetried(t *testing.T) {
 	}
 }
 
+// A backend that left a request unanswered for its whole timeout is
+// answered unavailable at once: a retry would wait it out again.
+func TestTimeoutIsNotRetried(t *testing.T) {
+	t.Parallel()
+	f := start(t, "", fast())
+	r := f.send(t, Touch{TimedOut: true}, bus.Envelope{})
+	if r.Error == nil || r.Error.Kind != bus.KindUnavailable {
+		t.Fatalf("reply error %+v, want unavailable", r.Error)
+	}
+	if n := f.handler.calls.Load(); n != 1 {
+		t.Errorf("handler ran %d times: a timeout must not be retried", n)
+	}
+}
+
 func TestRetriesExhaustedGoToPoisonRedacted(t *testing.T) {
 	t.Parallel()
 	f := start(t, "", fast())
@@ -211,6 +236,9 @@ func TestPanicIsAnsweredNotCrashed(t *testing.T) {
 	r := f.send(t, Touch{Panic: true}, bus.Envelope{})
 	if r.Error == nil || r.Error.Kind != bus.KindInternal || strings.Contains(r.Error.Message, "handler bug") {
 		t.Fatalf("reply error %+v, want a generic internal error", r.Error)
+	}
+	if n := f.handler.calls.Load(); n != 1 {
+		t.Errorf("handler ran %d times: a panic must not be retried", n)
 	}
 	if r := f.send(t, Touch{}, bus.Envelope{}); r.Error != nil {
 		t.Fatalf("bus unusable after a panic: %+v", r.Error)
@@ -257,6 +285,7 @@ func TestConfigValidate(t *testing.T) {
 	for name, cfg := range map[string]bus.Config{
 		"handler timeout above reply timeout": {ReplyTimeout: time.Second, HandlerTimeout: 2 * time.Second},
 		"too many retries":                    {MaxRetries: 50},
+		"retries waiting over a second":       {MaxRetries: 5, RetryInitialInterval: 100 * time.Millisecond},
 	} {
 		_, err := bus.New(cfg, bus.Deps{})
 		if err == nil {

@@ -23,7 +23,9 @@ type Config struct {
 	// is retried. Default 3. Other errors are never retried.
 	MaxRetries int
 	// RetryInitialInterval is the first backoff. Default 50ms, doubling up
-	// to RetryMaxInterval (default 1s).
+	// to RetryMaxInterval (default 1s), without jitter: with the defaults
+	// the retries wait 50, 100 and 200 ms. Their sum (RetryWait) may not
+	// exceed MaxRetryWait.
 	RetryInitialInterval time.Duration
 	RetryMaxInterval     time.Duration
 	// ReplyRetention is how long a command's reply is kept for
@@ -36,6 +38,12 @@ type Config struct {
 	// (handlers.Step*); an error makes the process "die" there. Nil in
 	// production.
 	Failpoint handlers.Failpoint `json:"-"`
+}
+
+// WithDefaults returns c with every unset field at its default.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
 }
 
 func (c *Config) setDefaults() {
@@ -57,6 +65,25 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// MaxRetryWait bounds the backoffs of one command's retries together: a
+// backend that fails fast (refused, sealed, 5xx) is answered within its
+// attempts plus this, and one that hangs within its own timeout plus this
+// (README, "Failure answers": REGISTRY_VAULT_TIMEOUT plus about a second).
+const MaxRetryWait = time.Second
+
+// RetryWait is how long a command that fails transiently every time waits
+// between its attempts in total: RetryInitialInterval doubled per retry,
+// capped at RetryMaxInterval, summed over MaxRetries.
+func (c Config) RetryWait() time.Duration {
+	var total time.Duration
+	wait := c.RetryInitialInterval
+	for range c.MaxRetries {
+		total += min(wait, c.RetryMaxInterval)
+		wait *= 2
+	}
+	return total
+}
+
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
 	var errs []error
@@ -68,6 +95,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetryInitialInterval < 0 || c.RetryMaxInterval < c.RetryInitialInterval {
 		errs = append(errs, errors.New("bus: retry intervals must be positive and RetryMaxInterval >= RetryInitialInterval"))
+	}
+	if w := c.RetryWait(); w > MaxRetryWait {
+		errs = append(errs, fmt.Errorf("bus: %d retries from %s wait %s in total, more than %s", c.MaxRetries, c.RetryInitialInterval, w, MaxRetryWait))
 	}
 	return errors.Join(errs...)
 }

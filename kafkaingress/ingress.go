@@ -4,8 +4,10 @@
 // same way for every topic: a command id from the record's position (so a
 // redelivered record is the same command, answered from the bus's stored
 // reply), the reply published before the record is acknowledged
-// (at-least-once), and records that cannot be answered sent to the poison
-// topic with the reason, so a partition never blocks.
+// (at-least-once), records that cannot be answered sent to the poison
+// topic with the reason, so a partition never blocks, and records whose
+// handling the consumer's stop cut short left unanswered and
+// unacknowledged, for the next consumer.
 package kafkaingress
 
 import (
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
@@ -72,6 +75,10 @@ type Ingress struct {
 	pub         message.Publisher
 	poisonTopic string
 	logger      *slog.Logger
+
+	mu       sync.Mutex
+	draining bool
+	inFlight sync.WaitGroup
 }
 
 // New refuses nil dependencies.
@@ -95,31 +102,111 @@ const (
 // retry from its stored reply. A command refused on a topic without
 // replies is poisoned with the refusal as the reason: nobody else would
 // learn of it.
+//
+// A record's context ends when its consumer stops: the record can then no
+// longer be acknowledged, so one whose command was not answered by then is
+// not answered at all. It stays uncommitted; its next delivery is the same
+// command, answered from the bus's stored reply if the command completed
+// meanwhile.
 func (in *Ingress) Handler(topic string, t Translator) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
-		ctx := msg.Context()
-		req, err := translate(ctx, t, msg)
-		if err != nil {
-			return in.reject(topic, msg, err)
+		if !in.enter() {
+			// Draining: hold the record unanswered until its consumer
+			// stops, rather than nack it into a redelivery loop.
+			<-msg.Context().Done()
+			return fmt.Errorf("kafkaingress %s: left for the next consumer: %w", topic, context.Cause(msg.Context()))
 		}
-		if req.Envelope.CommandID == "" {
-			req.Envelope.CommandID = CommandID(topic, msg)
+		defer in.inFlight.Done()
+		err := in.handle(topic, t, msg)
+		if err == nil {
+			// Acknowledged here, not by the router after return, so that
+			// the record counts in flight until its offset is marked.
+			msg.Ack()
+			awaitMarked(msg)
 		}
-		reply, sendErr := in.bus.Send(ctx, req.Command, req.Envelope)
-		if req.Reply == nil {
-			if sendErr != nil {
-				return fmt.Errorf("kafkaingress %s: %w", topic, sendErr)
-			}
-			if reply.Error != nil {
-				return in.poison(topic, msg, "command refused ("+reply.Error.Kind+"): "+reply.Error.Message)
-			}
-			return nil
+		return err
+	}
+}
+
+// ackMarkTimeout bounds awaitMarked, should a subscriber keep a record's
+// context open after taking its acknowledgement.
+var ackMarkTimeout = 5 * time.Second
+
+// awaitMarked waits until the Kafka subscriber has taken msg's
+// acknowledgement: it marks the offset, then ends the record's context.
+// Stopping the consumer in between (Drain returned) would end its session
+// first, and the subscriber drops a mark after that: the record, answered,
+// would be delivered and answered again.
+func awaitMarked(msg *message.Message) {
+	if _, fromKafka := kafka.MessagePartitionFromCtx(msg.Context()); !fromKafka {
+		return
+	}
+	select {
+	case <-msg.Context().Done():
+	case <-time.After(ackMarkTimeout):
+	}
+}
+
+func (in *Ingress) handle(topic string, t Translator, msg *message.Message) error {
+	ctx := msg.Context()
+	req, err := translate(ctx, t, msg)
+	if err != nil {
+		return in.reject(topic, msg, err)
+	}
+	if req.Envelope.CommandID == "" {
+		req.Envelope.CommandID = CommandID(topic, msg)
+	}
+	reply, sendErr := in.bus.Send(ctx, req.Command, req.Envelope)
+	if ctx.Err() != nil {
+		in.logger.Info("kafka record left unanswered: its consumer stopped", "topic", topic, "command_id", req.Envelope.CommandID)
+		return fmt.Errorf("kafkaingress %s: left for the next consumer: %w", topic, context.Cause(ctx))
+	}
+	if req.Reply == nil {
+		if sendErr != nil {
+			return fmt.Errorf("kafkaingress %s: %w", topic, sendErr)
 		}
-		out, err := req.Reply(reply, sendErr)
-		if err != nil {
-			return in.poison(topic, msg, "rendering the reply: "+err.Error())
+		if reply.Error != nil {
+			return in.poison(topic, msg, "command refused ("+reply.Error.Kind+"): "+reply.Error.Message)
 		}
-		return in.reply(topic, msg, out)
+		return nil
+	}
+	out, err := req.Reply(reply, sendErr)
+	if err != nil {
+		return in.poison(topic, msg, "rendering the reply: "+err.Error())
+	}
+	return in.reply(topic, msg, out)
+}
+
+// enter counts a record in flight, unless the Ingress is draining.
+func (in *Ingress) enter() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.draining {
+		return false
+	}
+	in.inFlight.Add(1)
+	return true
+}
+
+// Drain stops taking records and waits until those in flight are answered
+// and acknowledged, or ctx ends. Records arriving meanwhile are held
+// unanswered until their consumer stops. Stop the consumer after Drain:
+// records still in flight then end unanswered and unacknowledged (see
+// Handler).
+func (in *Ingress) Drain(ctx context.Context) error {
+	in.mu.Lock()
+	in.draining = true
+	in.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		in.inFlight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("kafkaingress: records still in flight, left for the next consumer: %w", ctx.Err())
 	}
 }
 

@@ -241,13 +241,21 @@ func (s *Service) VaultStore() *vaultstore.Store { return s.vault }
 // ProjectionsDB exposes the projections database (tests read it).
 func (s *Service) ProjectionsDB() *bolt.DB { return s.projDB }
 
-// Run serves until ctx is done, then stops gracefully: the listener first,
-// then the bus (in-flight commands finish), then the projections.
+// Run serves until ctx is done, then stops gracefully within
+// ShutdownTimeout: the REST listener and the Kafka southbound stop taking
+// requests and let those in flight finish (their commands need the bus and
+// the projections), then the bus stops, then the projections. A Kafka
+// record still in flight at the deadline is left unanswered and
+// uncommitted, for the next instance.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.close()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.bus.Run(gctx) })
-	g.Go(func() error { return s.runProjections(gctx) })
+	// The bus and the projections outlive gctx until the ingresses are
+	// drained: a command's context ends with its router's.
+	inner, stopInner := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopInner()
+	g.Go(func() error { return s.bus.Run(inner) })
+	g.Go(func() error { return s.runProjections(inner) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
@@ -273,10 +281,21 @@ func (s *Service) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		<-gctx.Done()
+		defer stopInner()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 		defer cancel()
+		s.logger.Info("stopping: requests in flight may finish", "timeout", s.cfg.ShutdownTimeout)
+		var southErr error
+		southDone := make(chan struct{})
+		go func() {
+			defer close(southDone)
+			if s.southbound != nil {
+				southErr = s.southbound.stop(sctx)
+			}
+		}()
 		err := s.server.Shutdown(sctx)
-		return errors.Join(err, s.bus.Close())
+		<-southDone
+		return errors.Join(err, southErr, s.bus.Close())
 	})
 	return g.Wait()
 }

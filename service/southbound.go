@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
+	"sync"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
@@ -79,7 +81,12 @@ func (c SouthboundConfig) validate(cfg Config) error {
 
 // southboundRunner consumes the incoming topics and publishes replies.
 type southboundRunner struct {
-	router *message.Router
+	router  *message.Router
+	ingress *kafkaingress.Ingress
+	logger  *slog.Logger
+
+	mu               sync.Mutex
+	started, stopped bool // a router closed before it ran would wait out its CloseTimeout
 }
 
 // openSouthbound builds the southbound when Kafka is configured. Its
@@ -146,18 +153,48 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View
 		s.closers = append(s.closers, sub.Close)
 		router.AddConsumerHandler("southbound."+t, t, sub, in.Handler(t, translators[t]))
 	}
-	s.southbound = &southboundRunner{router: router}
+	s.southbound = &southboundRunner{router: router, ingress: in, logger: logger}
 	return nil
 }
 
-// run consumes until ctx ends; it starts once the bus runs.
+// run consumes until stop; it starts once the bus runs, unless ctx ends
+// first. The router's context is not ctx: ending it would end every
+// record's context at once, cutting short the records in flight.
 func (r *southboundRunner) run(ctx context.Context, busRunning <-chan struct{}) error {
 	select {
 	case <-busRunning:
 	case <-ctx.Done():
 		return nil
 	}
-	if err := r.router.Run(ctx); err != nil && ctx.Err() == nil {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return nil
+	}
+	r.started = true
+	r.mu.Unlock()
+	if err := r.router.Run(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("southbound: %w", err)
+	}
+	return nil
+}
+
+// stop stops taking records, lets those in flight be answered and
+// acknowledged until ctx ends, then stops consuming: records still in
+// flight then stay unanswered and uncommitted, for the next instance. That
+// is how a stop is meant to end, not an error.
+func (r *southboundRunner) stop(ctx context.Context) error {
+	if err := r.ingress.Drain(ctx); err != nil {
+		r.logger.Warn("stopping: Kafka records still in flight at the shutdown timeout are left unanswered and uncommitted, for the next instance", "error", err)
+	}
+	r.mu.Lock()
+	r.stopped = true
+	started := r.started
+	r.mu.Unlock()
+	if !started {
+		return nil
+	}
+	if err := r.router.Close(); err != nil {
 		return fmt.Errorf("southbound: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hypo-registry/registry/hypowire"
+	"github.com/hypo-registry/registry/service"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -92,9 +93,9 @@ type hypo struct {
 	wire   *hypowire.Validator
 }
 
-func startHypo(t *testing.T, b testkit.Backend) *hypo {
+func startHypo(t *testing.T, b testkit.Backend, configure ...func(*service.Config)) *hypo {
 	t.Helper()
-	reg := testkit.StartRegistryOn(t, b)
+	reg := testkit.StartRegistryOn(t, b, configure...)
 	wire, err := hypowire.NewValidator()
 	if err != nil {
 		t.Fatal(err)
