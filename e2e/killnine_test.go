@@ -16,12 +16,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hypo-registry/registry/boltstore"
-	"github.com/hypo-registry/registry/datadir"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/hypowire"
-	"github.com/hypo-registry/registry/seal"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/seal"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -119,7 +119,7 @@ func TestKillNineWhileKubeconfigsStreamIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := boltstore.Open(datadir.Path(reg.dataDir, datadir.SecretsDB), ring, boltstore.Options{})
+	store, err := bolt.Open(datadir.Path(reg.dataDir, datadir.SecretsDB), ring, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

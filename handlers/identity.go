@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // Identity handles the group and policy commands of seed 000 ("Vault Group

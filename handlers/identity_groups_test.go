@@ -7,7 +7,7 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
+	"github.com/hypo-registry/registry/internal/adapters/identity/bolt"
 )
 
 func createGroup(c handlers.Caller, name string, policies ...string) handlers.CreateGroup {
@@ -15,8 +15,8 @@ func createGroup(c handlers.Caller, name string, policies ...string) handlers.Cr
 }
 
 // wantGroup checks the stored group after the command.
-func wantGroup(want handlers.Group) func(*testing.T, *identitystore.Store, handlers.Result) {
-	return func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+func wantGroup(want handlers.Group) func(*testing.T, *bolt.Store, handlers.Result) {
+	return func(t *testing.T, s *bolt.Store, res handlers.Result) {
 		t.Helper()
 		got, err := s.GetGroup(context.Background(), want.Name)
 		if err != nil {
@@ -79,7 +79,7 @@ func TestIdentityGroupsGivenWhenThen(t *testing.T) {
 
 		{name: "delete", given: []handlers.Command{createGroup(idPlatform, "g1")}, when: handlers.DeleteGroup{Auth: idAuth(idPlatform), Name: "g1"},
 			wantEvents: []string{events.IdentityGroupDeleted}, wantTenant: "g1", wantData: map[string]any{"name": "g1", "actor": "root"},
-			then: func(t *testing.T, s *identitystore.Store, _ handlers.Result) {
+			then: func(t *testing.T, s *bolt.Store, _ handlers.Result) {
 				if _, err := s.GetGroup(context.Background(), "g1"); err == nil {
 					t.Error("group still stored after delete")
 				}

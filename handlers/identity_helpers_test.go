@@ -12,7 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
+	identitystore "github.com/hypo-registry/registry/internal/adapters/identity/bolt"
 )
 
 var (

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
+	"github.com/hypo-registry/registry/internal/adapters/identity/bolt"
 )
 
 const otherRules = `path "hypo/data/image-pull/tenant-a/*" { capabilities = ["read", "list"] }`
@@ -23,8 +23,8 @@ func sha(s string) string {
 }
 
 // wantPolicy checks the stored policy after the command.
-func wantPolicy(name, rules string) func(*testing.T, *identitystore.Store, handlers.Result) {
-	return func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+func wantPolicy(name, rules string) func(*testing.T, *bolt.Store, handlers.Result) {
+	return func(t *testing.T, s *bolt.Store, res handlers.Result) {
 		t.Helper()
 		got, err := s.GetPolicy(context.Background(), name)
 		if err != nil {
@@ -39,8 +39,8 @@ func wantPolicy(name, rules string) func(*testing.T, *identitystore.Store, handl
 	}
 }
 
-func wantNoPolicy(name string) func(*testing.T, *identitystore.Store, handlers.Result) {
-	return func(t *testing.T, s *identitystore.Store, _ handlers.Result) {
+func wantNoPolicy(name string) func(*testing.T, *bolt.Store, handlers.Result) {
+	return func(t *testing.T, s *bolt.Store, _ handlers.Result) {
 		t.Helper()
 		if p, err := s.GetPolicy(context.Background(), name); err == nil {
 			t.Errorf("policy %s exists: %+v", name, p)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // IdentityRoles names the two administrator roles the identity commands

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
+	"github.com/hypo-registry/registry/internal/adapters/identity/bolt"
 )
 
 // A tenant admin administers its own tenant's group and policy, nothing
@@ -36,7 +36,7 @@ func withB(cmds ...handlers.Command) []handlers.Command {
 }
 
 // bUnchanged checks tenant-b's group and policy are as the platform admin made them.
-func bUnchanged(t *testing.T, s *identitystore.Store, _ handlers.Result) {
+func bUnchanged(t *testing.T, s *bolt.Store, _ handlers.Result) {
 	t.Helper()
 	g, err := s.GetGroup(context.Background(), "tenant-b")
 	if err != nil || len(g.Policies) != 1 || g.Policies[0] != "tenant-b_policy" {
@@ -82,7 +82,7 @@ func TestIdentityTenantAdminReachesItsOwnTenantOnly(t *testing.T) {
 		{name: "give its group another tenant's policy", given: withB(handlers.CreateGroup{Auth: a, Name: "tenant-a", Policies: []string{"tenant-a_policy"}}),
 			when:    handlers.UpdateGroup{Auth: a, Name: "tenant-a", Policies: &[]string{"tenant-a_policy", "tenant-b_policy"}},
 			wantErr: handlers.ErrForbidden,
-			then: func(t *testing.T, s *identitystore.Store, r handlers.Result) {
+			then: func(t *testing.T, s *bolt.Store, r handlers.Result) {
 				wantGroup(handlers.Group{Name: "tenant-a", Policies: []string{"tenant-a_policy"}})(t, s, r)
 				bUnchanged(t, s, r)
 			}},

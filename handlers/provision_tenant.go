@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // ProvisionTenant is the policy-group-flow of seed 000: for the caller's own

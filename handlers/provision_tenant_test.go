@@ -9,8 +9,8 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/adapters/identity/bolt"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 func tenantRules(t *testing.T, mount, tenant string) string {
@@ -30,7 +30,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 	t.Parallel()
 	rules := tenantRules(t, "hypo", "tenant-a")
 	const policy = "tenant-a_policy"
-	provisioned := func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+	provisioned := func(t *testing.T, s *bolt.Store, res handlers.Result) {
 		t.Helper()
 		wantPolicy(policy, rules)(t, s, res)
 		wantGroup(handlers.Group{Name: "tenant-a", Policies: []string{policy}})(t, s, res)
@@ -55,7 +55,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 			wantEvents: []string{events.IdentityGroupCreated, events.IdentityTenantProvisioned},
 			wantData:   map[string]any{"policyCreated": false}, then: provisioned},
 		{name: "policy with other rules", given: []handlers.Command{createPolicy(idPlatform, policy, testRules)}, when: provision(idDev),
-			wantErr: handlers.ErrConflict, then: func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+			wantErr: handlers.ErrConflict, then: func(t *testing.T, s *bolt.Store, res handlers.Result) {
 				wantPolicy(policy, testRules)(t, s, res)
 				if _, err := s.GetGroup(context.Background(), "tenant-a"); !errors.Is(err, handlers.ErrNotFound) {
 					t.Errorf("group made over a foreign policy: %v", err)
@@ -64,7 +64,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 		{name: "group exists: policy rolled back", given: []handlers.Command{otherGroup}, when: provision(idDev),
 			wantErr: handlers.ErrConflict, wantEvents: []string{events.IdentityTenantProvisionRolledBack},
 			wantData: map[string]any{"group": "tenant-a", "policy": policy, "actor": "alice"},
-			then: func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+			then: func(t *testing.T, s *bolt.Store, res handlers.Result) {
 				wantNoPolicy(policy)(t, s, res)
 				wantGroup(handlers.Group{Name: "tenant-a", Policies: []string{"other"}})(t, s, res)
 			}},
@@ -103,7 +103,7 @@ func TestProvisionTenantGrantsTheConfiguredMount(t *testing.T) {
 // failingAdmin is the embedded store with chosen operations failing, for
 // the failures the real store cannot be made to produce on demand.
 type failingAdmin struct {
-	*identitystore.Store
+	*bolt.Store
 	createGroup, deletePolicy error
 }
 

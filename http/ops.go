@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

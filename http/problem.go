@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/bus"
 )
 
 // Problem is an RFC 9457 problem details object.

@@ -13,11 +13,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 var errRouteNotFound = fmt.Errorf("%w: no such resource", handlers.ErrNotFound)

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/rolemap"
+	"github.com/hypo-registry/registry/handlers/rolemap"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // roleMappingBody is the body of POST (principalId, role) and PUT (role)

@@ -15,10 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/bus"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 // Sender sends a command and returns its reply (the bus).

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/adapters/vaultconn"
+	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
-	"github.com/hypo-registry/registry/vaultconn"
 )
 
 // TestVaultFaultsAre503WithRetryAfter takes the registry's Vault through
@@ -20,7 +20,7 @@ func TestVaultFaultsAre503WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	const timeout = time.Second
 	v := testkit.StartVault(t, nil)
-	reg := testkit.StartRegistryOnVault(t, v, func(c *service.Config) { c.Vault.Timeout = timeout })
+	reg := testkit.StartRegistryOnVault(t, v, func(c *app.Config) { c.Vault.Timeout = timeout })
 	tenant := reg.Tenant(t)
 	dev := reg.Token(t, "alice", tenant, "developer")
 	admin := reg.Token(t, "root", tenant, "admin")

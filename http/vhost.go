@@ -7,9 +7,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 // VirtualHostPrefix is where seed 004's registry is served.

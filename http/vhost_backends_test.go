@@ -8,8 +8,8 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/testkit"
-	"github.com/hypo-registry/registry/vhost"
 )
 
 // A secure virtual host on every deployment: its keystore goes through the

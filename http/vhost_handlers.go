@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // vhostAuth is what a virtual-host command needs of the caller: who, and

@@ -12,11 +12,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost/vhosttest"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/testkit"
-	"github.com/hypo-registry/registry/vhost"
-	"github.com/hypo-registry/registry/vhost/vhosttest"
 )
 
 // vhostServer is the REST facade with the virtual-host routes over a real

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // NewSecretStore returns the store under test and a function making a caller

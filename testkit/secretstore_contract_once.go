@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // Within a command (handlers.CommandID) a store's change happens once: the

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/app"
 )
 
 // Pause stops the server's processes with SIGSTOP: connections are accepted
@@ -147,7 +147,7 @@ func (v *Vault) unsealKey() (string, error) {
 
 // StartRegistryOnVaultAndKafka is StartRegistryOnVault with a broker of its
 // own: the Kafka event log and southbound over a Vault the test may stop.
-func StartRegistryOnVaultAndKafka(t testing.TB, v *Vault, configure ...func(*service.Config)) *Registry {
+func StartRegistryOnVaultAndKafka(t testing.TB, v *Vault, configure ...func(*app.Config)) *Registry {
 	t.Helper()
 	return startRegistry(t, VaultKafka, v, configure...)
 }

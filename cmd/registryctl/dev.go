@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // newDevCmd groups helpers for the built-in dev issuer of registryd --dev.
@@ -79,7 +79,7 @@ func newDevTokenCmd() *cobra.Command {
 				return fmt.Errorf("dev token: %w", err)
 			}
 			path := datadir.Path(dir, datadir.DevIssuer)
-			tok, err := oidcissuer.MintFromKeyFile(path, oidcissuer.Claims{Subject: subject, Groups: groups, Roles: roles, TTL: ttl})
+			tok, err := oidcdev.MintFromKeyFile(path, oidcdev.Claims{Subject: subject, Groups: groups, Roles: roles, TTL: ttl})
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("dev token: %s not found: start `registryd --dev` first, or pass --data-dir", path)
 			}

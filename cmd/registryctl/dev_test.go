@@ -11,20 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // startDevIssuer does what registryd --dev does: an issuer whose key file is
 // <dir>/dev-issuer.json, served on loopback.
-func startDevIssuer(t *testing.T, dir string) *oidcissuer.Issuer {
+func startDevIssuer(t *testing.T, dir string) *oidcdev.Issuer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := oidcissuer.New(oidcissuer.Options{
+	iss, err := oidcdev.New(oidcdev.Options{
 		Issuer: "http://" + ln.Addr().String(), Audience: "registry",
 		KeyFile: datadir.Path(dir, datadir.DevIssuer),
 	})

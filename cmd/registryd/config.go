@@ -10,19 +10,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/dockertoken"
-	"github.com/hypo-registry/registry/keyfile"
-	"github.com/hypo-registry/registry/service"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/keyfile"
 )
 
 // parseConfig reads flags, each defaulting to its REGISTRY_* variable.
 // A malformed value names its setting.
-func parseConfig(args []string, lookup func(string) (string, bool)) (service.Config, slog.Level, error) {
+func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config, slog.Level, error) {
 	var (
-		cfg  service.Config
+		cfg  app.Config
 		errs []error
 	)
 	env := func(key, def string) string {
@@ -168,12 +168,12 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		}
 		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
-	heartbeats, err := service.HeartbeatAuditFromEnv(lookup)
+	heartbeats, err := app.HeartbeatAuditFromEnv(lookup)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	cfg.HeartbeatAudit = heartbeats
-	tokenCfg, err := dockertoken.LoadConfig(lookup)
+	tokenCfg, err := registrytoken.LoadConfig(lookup)
 	if err != nil {
 		errs = append(errs, err)
 	}
