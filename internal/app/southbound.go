@@ -133,6 +133,7 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View
 	if err != nil {
 		return err
 	}
+	router.AddMiddleware(in.Middleware()...)
 	translators := sb.Translators()
 	topics := make([]string, 0, len(translators))
 	for t := range translators {

@@ -39,7 +39,7 @@ func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
 		// No ShouldRetry: watermill fills RetryParams.Delay by drawing the
 		// next backoff, so with a ShouldRetry every retry would skip a step
 		// (waits of 100, 400, 1000 ms instead of 50, 100, 200).
-		// permanentUnlessRetryable says what is not retried instead.
+		// PermanentUnless(retryable) says what is not retried instead.
 		middleware.Retry{
 			MaxRetries:      b.cfg.MaxRetries,
 			InitialInterval: b.cfg.RetryInitialInterval,
@@ -47,7 +47,7 @@ func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
 			Multiplier:      2,
 			Logger:          logger,
 		}.Middleware,
-		permanentUnlessRetryable,
+		PermanentUnless(retryable),
 		middleware.Recoverer,
 	)
 	return nil
@@ -61,16 +61,20 @@ func retryable(err error) bool {
 	return handlers.Transient(err) && !errors.Is(err, handlers.ErrTimeout) && !errors.As(err, &commit)
 }
 
-// permanentUnlessRetryable marks every other failure as a
+// PermanentUnless marks every failure retry does not accept as a
 // backoff.PermanentError, which ends watermill's Retry at once and which
-// Retry unwraps again before returning it.
-func permanentUnlessRetryable(h message.HandlerFunc) message.HandlerFunc {
-	return func(msg *message.Message) ([]*message.Message, error) {
-		out, err := h(msg)
-		if err != nil && !retryable(err) {
-			return out, backoff.Permanent(err)
+// Retry unwraps again before returning it. Install it inside Retry, and use
+// it instead of Retry.ShouldRetry: watermill draws the next backoff to fill
+// RetryParams.Delay, so with a ShouldRetry every retry would skip a step.
+func PermanentUnless(retry func(error) bool) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			if err != nil && !retry(err) {
+				return out, backoff.Permanent(err)
+			}
+			return out, err
 		}
-		return out, err
 	}
 }
 

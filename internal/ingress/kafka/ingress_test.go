@@ -96,6 +96,7 @@ func TestIngressRoundTripOverKafka(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	router.AddMiddleware(in.Middleware()...)
 	router.AddConsumerHandler("test-ingress", inTopic, sub, in.Handler(inTopic, translate))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -147,7 +148,7 @@ func TestRedeliveredRecordIsAnsweredOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := in.Handler(inTopic, translate)
+	h := serve(in, translate)
 	rec := message.NewMessage("same-record", []byte(`{"id":"r1","name":"ada"}`))
 	for range 2 {
 		if err := h(rec.Copy()); err != nil {
@@ -159,6 +160,21 @@ func TestRedeliveredRecordIsAnsweredOnce(t *testing.T) {
 	}
 	if len(pub.msgs) != 2 || string(pub.msgs[0].Payload) != string(pub.msgs[1].Payload) {
 		t.Errorf("replies differ or missing: %d", len(pub.msgs))
+	}
+}
+
+// serve is in's handler of inTopic behind in's middleware, composed as the
+// router composes them (the first outermost).
+func serve(in *kafkaingress.Ingress, t kafkaingress.Translator) func(*message.Message) error {
+	handler := in.Handler(inTopic, t)
+	h := func(msg *message.Message) ([]*message.Message, error) { return nil, handler(msg) }
+	mw := in.Middleware()
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return func(msg *message.Message) error {
+		_, err := h(msg)
+		return err
 	}
 }
 
@@ -185,7 +201,7 @@ func TestPanickingTranslatorPoisonsTheRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := in.Handler(inTopic, func(context.Context, *message.Message) (kafkaingress.Request, error) { panic("boom") })
+	h := serve(in, func(context.Context, *message.Message) (kafkaingress.Request, error) { panic("boom") })
 	if err := h(message.NewMessage("r", []byte(`{}`))); err != nil {
 		t.Fatalf("handler returned %v, want nil (poisoned)", err)
 	}
@@ -208,7 +224,7 @@ func TestRefusedCommandWithoutReplyIsPoisoned(t *testing.T) {
 	noReply := func(_ context.Context, msg *message.Message) (kafkaingress.Request, error) {
 		return kafkaingress.Request{Command: &Greet{Auth: handlers.Auth{Caller: handlers.Caller{Subject: "pm", Tenant: "tenant-a"}}, Name: string(msg.Payload)}}, nil
 	}
-	h := in.Handler(inTopic, noReply)
+	h := serve(in, noReply)
 	for _, name := range []string{"ada", "refuse"} {
 		if err := h(message.NewMessage(name, []byte(name))); err != nil {
 			t.Fatal(err)
@@ -238,7 +254,7 @@ func TestOutgoingKeyIsTheRecordKey(t *testing.T) {
 		return kafkaingress.Request{}, &kafkaingress.Rejection{Reason: "r", Reply: []kafkaingress.Outgoing{
 			{Topic: replyTopic, Key: "svc-1", Msg: message.NewMessage("x", []byte(`{}`))}}}
 	}
-	if err := in.Handler(inTopic, keyed)(message.NewMessage("r", nil)); err != nil {
+	if err := serve(in, keyed)(message.NewMessage("r", nil)); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := kafkaingress.Marshaler().Marshal(replyTopic, pub.msgs[0])
@@ -324,7 +340,7 @@ func TestUnpublishableReplyIsPoisoned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Handler(inTopic, translate)(message.NewMessage("r", []byte(`{"id":"r1","name":"ada"}`))); err != nil {
+	if err := serve(in, translate)(message.NewMessage("r", []byte(`{"id":"r1","name":"ada"}`))); err != nil {
 		t.Fatalf("handler returned %v, want nil (poisoned)", err)
 	}
 	if pub.tries < 2 {
