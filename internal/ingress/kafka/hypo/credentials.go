@@ -19,8 +19,9 @@ import (
 // parsing → ResolveRepoCredentials, deployment / activation / termination →
 // ResolveDeploymentCredentials, answered on the credential response topic.
 func (s *Southbound) credentialRequest(ctx context.Context, msg *message.Message) (kafka.Request, error) {
-	id, echo := salvageCredentialRequest(msg.Payload)
 	fail := func(reason string) error {
+		// Read loosely only now: a request that decodes is decoded once.
+		id, echo := hypowire.SalvageRequest(msg.Payload)
 		if !addressable(id) {
 			return errors.New(reason + " (and the record names no serviceId to answer)")
 		}
@@ -114,48 +115,4 @@ func correlationOf(req hypowire.Request) string {
 		return r.ServiceOperationRequest.KogitoProcInstanceID
 	}
 	return ""
-}
-
-// salvageCredentialRequest reads what an ERROR reply needs from a record
-// that may not satisfy the schema: the serviceId to answer, and the echo of
-// type and request part when both are recognisable.
-func salvageCredentialRequest(payload []byte) (string, *hypowire.ResponseData) {
-	var loose struct {
-		Type                string          `json:"type"`
-		ServiceOrderRequest json.RawMessage `json:"serviceOrderRequest"`
-		ServiceOperation    json.RawMessage `json:"serviceOperationRequest"`
-	}
-	if json.Unmarshal(payload, &loose) != nil {
-		return "", nil
-	}
-	var order struct {
-		ServiceOrder struct {
-			ServiceID any `json:"serviceId"`
-		} `json:"serviceOrder"`
-	}
-	var operation struct {
-		ServiceID any `json:"serviceId"`
-	}
-	var id any
-	if json.Unmarshal(loose.ServiceOrderRequest, &order) == nil && order.ServiceOrder.ServiceID != nil {
-		id = order.ServiceOrder.ServiceID
-	} else if json.Unmarshal(loose.ServiceOperation, &operation) == nil {
-		id = operation.ServiceID
-	}
-	sid, _ := id.(string)
-	isObject := func(raw json.RawMessage) bool {
-		var m map[string]any
-		return json.Unmarshal(raw, &m) == nil && m != nil
-	}
-	switch loose.Type {
-	case hypowire.TypeParsing:
-		if isObject(loose.ServiceOrderRequest) {
-			return sid, &hypowire.ResponseData{Type: loose.Type, ServiceOrderRequest: loose.ServiceOrderRequest}
-		}
-	case hypowire.TypeDeployment, hypowire.TypeActivation, hypowire.TypeTermination:
-		if isObject(loose.ServiceOperation) {
-			return sid, &hypowire.ResponseData{Type: loose.Type, ServiceOperationRequest: loose.ServiceOperation}
-		}
-	}
-	return sid, nil
 }

@@ -204,16 +204,14 @@ func (s *Southbound) storeData(e cloudevents.Event, structured bool, payload []b
 	mt, _, _ := mime.ParseMediaType(e.DataContentType())
 	switch mt {
 	case "", "application/json":
-		var loose hypowire.KubeconfigStoreData
-		_ = json.Unmarshal(e.Data(), &loose)
 		if structured {
 			if err := s.wire.Validate(hypowire.SchemaKubeconfigStoreEvent, payload); err != nil {
-				return loose, err
+				return looseStoreData(e.Data()), err
 			}
 		}
 		d, err := s.wire.DecodeKubeconfigStoreData(e.Data())
 		if err != nil {
-			return loose, err
+			return looseStoreData(e.Data()), err
 		}
 		return d, nil
 	case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
@@ -229,6 +227,14 @@ func (s *Southbound) storeData(e cloudevents.Event, structured bool, payload []b
 		return d, nil
 	}
 	return hypowire.KubeconfigStoreData{}, fmt.Errorf("unsupported datacontenttype %q (want application/json or application/yaml)", mt)
+}
+
+// looseStoreData reads what a failure result can name (the service, the
+// scope) from data that failed its schema; only then is it read loosely.
+func looseStoreData(data []byte) hypowire.KubeconfigStoreData {
+	var d hypowire.KubeconfigStoreData
+	_ = json.Unmarshal(data, &d)
+	return d
 }
 
 // validScope is scope when it is one the result may carry, else "".
