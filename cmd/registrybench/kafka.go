@@ -67,7 +67,8 @@ func benchKafka(ctx context.Context, dir string, logger *slog.Logger, inFlight i
 		if err != nil {
 			return nil, err
 		}
-		return ingress.Handler(in, echoTranslator(reply)), nil
+		// The router's middleware too, as registryd installs it.
+		return withMiddleware(ingress.Handler(in, echoTranslator(reply)), ingress.Middleware()), nil
 	}); err != nil {
 		return nil, fmt.Errorf("command round trip: %w", err)
 	}
@@ -211,4 +212,13 @@ func startBenchBus(ctx context.Context, path string, logger *slog.Logger) (*bus.
 	<-b.Running()
 	stop := func() { cancel(); <-done; b.Close(); l.Close() }
 	return b, sync.OnceFunc(stop), nil
+}
+
+// withMiddleware wraps h in mw, outermost first, as a router would.
+func withMiddleware(h message.NoPublishHandlerFunc, mw []message.HandlerMiddleware) message.NoPublishHandlerFunc {
+	f := message.HandlerFunc(func(msg *message.Message) ([]*message.Message, error) { return nil, h(msg) })
+	for i := len(mw) - 1; i >= 0; i-- {
+		f = mw[i](f)
+	}
+	return func(msg *message.Message) error { _, err := f(msg); return err }
 }
