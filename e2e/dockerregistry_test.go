@@ -28,9 +28,9 @@ import (
 	_ "github.com/distribution/distribution/v3/registry/auth/token"
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory"
 
-	"github.com/hypo-registry/registry/dockertoken"
-	"github.com/hypo-registry/registry/oidcissuer"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	service "github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -59,16 +59,16 @@ type stack struct {
 func startStack(t *testing.T, alg string) *stack {
 	t.Helper()
 	reg := testkit.StartRegistry(t, func(c *service.Config) {
-		c.RegistryToken = dockertoken.Config{
+		c.RegistryToken = registrytoken.Config{
 			Enabled:         true,
 			AllowedServices: []string{registryService},
 			Lifetime:        time.Minute,
-			Plans: []dockertoken.Plan{
-				{Name: planPush, Repositories: []dockertoken.Rule{{Pattern: "tenant-a/*", Actions: []string{"pull", "push"}}}},
-				{Name: planPull, Repositories: []dockertoken.Rule{{Pattern: "tenant-a/*", Actions: []string{"pull"}}}},
+			Plans: []registrytoken.Plan{
+				{Name: planPush, Repositories: []registrytoken.Rule{{Pattern: "tenant-a/*", Actions: []string{"pull", "push"}}}},
+				{Name: planPull, Repositories: []registrytoken.Rule{{Pattern: "tenant-a/*", Actions: []string{"pull"}}}},
 			},
 			RevokedLicenses: []string{revokedLicense},
-			Signing:         dockertoken.SigningConfig{Algorithm: alg},
+			Signing:         registrytoken.SigningConfig{Algorithm: alg},
 		}
 	})
 	u, err := url.Parse(reg.URL)
@@ -96,7 +96,7 @@ func startDistribution(t *testing.T, realm, jwks, alg string) string {
 		Auth: configuration.Auth{"token": configuration.Parameters{
 			"realm":             realm,
 			"service":           registryService,
-			"issuer":            dockertoken.DefaultIssuer,
+			"issuer":            registrytoken.DefaultIssuer,
 			"jwks":              jwks,
 			"signingalgorithms": []any{alg},
 		}},
@@ -141,12 +141,12 @@ func (s *stack) login(t *testing.T, plan, license string) authn.Authenticator {
 	t.Helper()
 	extra := map[string]any{}
 	if plan != "" {
-		extra[dockertoken.DefaultPlanClaim] = plan
+		extra[registrytoken.DefaultPlanClaim] = plan
 	}
 	if license != "" {
-		extra[dockertoken.DefaultLicenseClaim] = license
+		extra[registrytoken.DefaultLicenseClaim] = license
 	}
-	jwt, err := s.reg.OIDC.Mint(oidcissuer.Claims{Subject: "ci@tenant-a", Groups: []string{"tenant-a"}, Extra: extra})
+	jwt, err := s.reg.OIDC.Mint(oidcdev.Claims{Subject: "ci@tenant-a", Groups: []string{"tenant-a"}, Extra: extra})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func refusedBy(t *testing.T, what string, err error, host string, statuses ...in
 // with token auth pointing at registryd, and a real client pushing and
 // pulling through it, for each signing algorithm.
 func TestDockerRegistryTokenAuth(t *testing.T) {
-	for _, alg := range []string{dockertoken.AlgRS256, dockertoken.AlgES256} {
+	for _, alg := range []string{registrytoken.AlgRS256, registrytoken.AlgES256} {
 		t.Run(alg, func(t *testing.T) { testDockerRegistryTokenAuth(t, alg) })
 	}
 }
@@ -351,8 +351,8 @@ func testDockerRegistryTokenAuth(t *testing.T, alg string) {
 
 	t.Run("expired JWT", func(t *testing.T) {
 		old := time.Now().Add(-2 * time.Hour)
-		jwt, err := s.reg.OIDC.Mint(oidcissuer.Claims{Subject: "ci@tenant-a", Groups: []string{"tenant-a"}, IssuedAt: old, NotBefore: old,
-			TTL: time.Hour, Extra: map[string]any{dockertoken.DefaultPlanClaim: planPush}})
+		jwt, err := s.reg.OIDC.Mint(oidcdev.Claims{Subject: "ci@tenant-a", Groups: []string{"tenant-a"}, IssuedAt: old, NotBefore: old,
+			TTL: time.Hour, Extra: map[string]any{registrytoken.DefaultPlanClaim: planPush}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -373,7 +373,7 @@ func testDockerRegistryTokenAuth(t *testing.T, alg string) {
 	t.Run("OIDC JWT sent to the registry as its bearer token", func(t *testing.T) {
 		// The registry trusts only the token service's key: a valid OIDC
 		// JWT used directly as the registry token is refused.
-		jwt, err := s.reg.OIDC.Mint(oidcissuer.Claims{Subject: "ci@tenant-a", Groups: []string{"tenant-a"}})
+		jwt, err := s.reg.OIDC.Mint(oidcdev.Claims{Subject: "ci@tenant-a", Groups: []string{"tenant-a"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 )
 
 // CreateGroup makes an identity group holding the given policies (which need
-// not exist yet, as in Vault); an existing name is ErrConflict. Admin only.
+// not exist yet, as in Vault); an existing name is ErrConflict. Tenant admin (own tenant) or platform admin.
 type CreateGroup struct {
 	Auth
 	Name     string            `json:"name"`
@@ -25,6 +25,12 @@ func (h *Identity) CreateGroup(ctx context.Context, cmd CreateGroup) (Result, er
 	}
 	if err := CheckGroupName(cmd.Name); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := h.groupAccess(cmd.Caller, op, cmd.Name, true); err != nil {
+		return Result{}, err
+	}
+	if err := h.policiesAccess(cmd.Caller, op, cmd.Policies); err != nil {
+		return Result{}, err
 	}
 	g, err := h.admin.CreateGroup(ctx, Group{Name: cmd.Name, Policies: cmd.Policies, Metadata: cmd.Metadata})
 	if err != nil {

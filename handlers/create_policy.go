@@ -10,7 +10,7 @@ import (
 // CreatePolicy makes an ACL policy from HCL rules; an existing name is
 // ErrConflict, rules that do not parse are ErrInvalid. The name is stored
 // lower case, as Vault does; Vault's built-in policies cannot be named.
-// Admin only.
+// Tenant admin (own tenant) or platform admin.
 type CreatePolicy struct {
 	Auth
 	Name  string `json:"name"`
@@ -20,7 +20,7 @@ type CreatePolicy struct {
 // CreatePolicy handles CreatePolicy. The reply is the policy as stored.
 func (h *Identity) CreatePolicy(ctx context.Context, cmd CreatePolicy) (Result, error) {
 	const op = "create policy"
-	p, err := h.policyWrite(cmd.Caller, op, cmd.Name, cmd.Rules)
+	p, err := h.policyWrite(cmd.Caller, op, cmd.Name, cmd.Rules, true)
 	if err != nil {
 		return Result{}, err
 	}

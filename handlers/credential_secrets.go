@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // credentialSecrets is the one implementation of the username/password

@@ -9,7 +9,7 @@ import (
 	"slices"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // get reads a secret, values included. Every read is an event, so the audit

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hypo-registry/registry/boltstore"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/seal"
+	"github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
+	"github.com/hypo-registry/registry/internal/security/seal"
 )
 
 func newCredentialStore(t *testing.T) handlers.SecretStore {
@@ -17,7 +17,7 @@ func newCredentialStore(t *testing.T) handlers.SecretStore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "secrets.db"), ring, boltstore.Options{})
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "secrets.db"), ring, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

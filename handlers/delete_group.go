@@ -8,7 +8,7 @@ import (
 )
 
 // DeleteGroup deletes an identity group (in Vault with its alias, so tokens
-// of that group no longer get its policies). The policies stay. Admin only.
+// of that group no longer get its policies). The policies stay. Tenant admin (own tenant) or platform admin.
 type DeleteGroup struct {
 	Auth
 	Name string `json:"name"`
@@ -23,11 +23,14 @@ func (h *Identity) DeleteGroup(ctx context.Context, cmd DeleteGroup) (Result, er
 	if err := CheckGroupName(cmd.Name); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}
+	if err := h.groupAccess(cmd.Caller, op, cmd.Name, false); err != nil {
+		return Result{}, err
+	}
 	if err := h.admin.DeleteGroup(ctx, cmd.Name); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return Result{Events: []events.Outcome{{
-		Type: events.IdentityGroupDeleted, Tenant: cmd.Caller.Tenant, Subject: "group/" + cmd.Name,
+		Type: events.IdentityGroupDeleted, Tenant: resourceTenant(cmd.Caller, "group", cmd.Name), Subject: "group/" + cmd.Name,
 		Data: map[string]any{"name": cmd.Name, "actor": cmd.Caller.Subject},
 	}}}, nil
 }

@@ -18,10 +18,7 @@ type DeletePolicy struct {
 // DeletePolicy handles DeletePolicy.
 func (h *Identity) DeletePolicy(ctx context.Context, cmd DeletePolicy) (Result, error) {
 	const op = "delete policy"
-	if err := h.requireAdmin(cmd.Caller, op); err != nil {
-		return Result{}, err
-	}
-	name, err := policyName(op, cmd.Name)
+	name, err := h.policyAccess(cmd.Caller, op, cmd.Name, false)
 	if err != nil {
 		return Result{}, err
 	}

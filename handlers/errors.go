@@ -23,7 +23,26 @@ var (
 	// only transient error: the router retries it, with backoff, a bounded
 	// number of times.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrTimeout comes with ErrUnavailable when a backend left a request
+	// unanswered for its whole timeout, or refuses requests for a moment
+	// right after one it left so: the time a caller may wait is spent, so
+	// it is answered at once, not retried.
+	ErrTimeout = errors.New("timed out")
 )
 
 // Transient reports whether err is worth retrying.
 func Transient(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// ReachesCaller reports whether err wraps one of the sentinels above: its
+// text then reaches the client (a problem detail, a Kafka reply, a rejected
+// event), so it names resources as the client named them and never a
+// storage path or a backend. Adapters keep such detail for errors that do
+// not reach the caller: those are answered "internal error".
+func ReachesCaller(err error) bool {
+	for _, s := range []error{ErrInvalid, ErrNotFound, ErrConflict, ErrForbidden, ErrUnauthenticated, ErrUnavailable} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/hypo-registry/registry/events"
 )
 
-// GetGroup reads an identity group: its policies and metadata. Admin only;
+// GetGroup reads an identity group: its policies and metadata. Tenant admin (own tenant) or platform admin;
 // every read is an event.
 type GetGroup struct {
 	Auth
@@ -22,6 +22,9 @@ func (h *Identity) GetGroup(ctx context.Context, cmd GetGroup) (Result, error) {
 	}
 	if err := CheckGroupName(cmd.Name); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := h.groupAccess(cmd.Caller, op, cmd.Name, false); err != nil {
+		return Result{}, err
 	}
 	g, err := h.admin.GetGroup(ctx, cmd.Name)
 	if err != nil {

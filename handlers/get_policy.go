@@ -7,7 +7,7 @@ import (
 	"github.com/hypo-registry/registry/events"
 )
 
-// GetPolicy reads an ACL policy with its rules. Admin only; every read is
+// GetPolicy reads an ACL policy with its rules. Tenant admin (own tenant) or platform admin; every read is
 // an event.
 type GetPolicy struct {
 	Auth
@@ -17,10 +17,7 @@ type GetPolicy struct {
 // GetPolicy handles GetPolicy.
 func (h *Identity) GetPolicy(ctx context.Context, cmd GetPolicy) (Result, error) {
 	const op = "read policy"
-	if err := h.requireAdmin(cmd.Caller, op); err != nil {
-		return Result{}, err
-	}
-	name, err := policyName(op, cmd.Name)
+	name, err := h.policyAccess(cmd.Caller, op, cmd.Name, false)
 	if err != nil {
 		return Result{}, err
 	}

@@ -7,43 +7,35 @@ import (
 	"fmt"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // Identity handles the group and policy commands of seed 000 ("Vault Group
 // and Policy Management") and the policy-group-flow that provisions the
-// caller's own tenant. Group and policy management needs the admin role;
-// the flow needs none: it only ever provisions the tenant the caller's token
-// names.
+// caller's own tenant. Group and policy management needs the admin role
+// and reaches the caller's own tenant only, or the platform admin role and
+// reaches every tenant (identity_scope.go); the flow needs no role: it only
+// ever provisions the tenant the caller's token names.
 type Identity struct {
-	admin     IdentityAdmin
-	adminRole string
-	mount     string
+	admin IdentityAdmin
+	roles IdentityRoles
+	mount string
 }
 
-// NewIdentity refuses a nil admin, an empty admin role and a mount that
-// cannot be named in a policy. mount is the KV v2 mount the tenant policies
-// grant ("hypo").
-func NewIdentity(admin IdentityAdmin, adminRole, mount string) (*Identity, error) {
+// NewIdentity refuses a nil admin, empty or equal role names and a mount
+// that cannot be named in a policy. mount is the KV v2 mount the tenant
+// policies grant ("hypo").
+func NewIdentity(admin IdentityAdmin, roles IdentityRoles, mount string) (*Identity, error) {
 	if admin == nil {
 		return nil, errors.New("identity: nil identity admin")
 	}
-	if adminRole == "" {
-		return nil, errors.New("identity: empty admin role")
+	if roles.Admin == "" || roles.Platform == "" || roles.Admin == roles.Platform {
+		return nil, errors.New("identity: the admin and platform admin roles must be two non-empty, different names")
 	}
 	if _, err := secretpath.TenantPolicyHCL(mount, "probe"); err != nil {
 		return nil, fmt.Errorf("identity: mount %q: %w", mount, err)
 	}
-	return &Identity{admin: admin, adminRole: adminRole, mount: mount}, nil
-}
-
-// requireAdmin refuses a caller without the admin role. Group and policy
-// names are global, not a tenant's: only an admin may see or change them.
-func (h *Identity) requireAdmin(c Caller, op string) error {
-	if !c.HasRole(h.adminRole) {
-		return fmt.Errorf("%s: %w: role %q required", op, ErrForbidden, h.adminRole)
-	}
-	return nil
+	return &Identity{admin: admin, roles: roles, mount: mount}, nil
 }
 
 // policyName checks name and returns it as stored (lower case).
@@ -57,16 +49,16 @@ func policyName(op, name string) (string, error) {
 
 // policyWrite checks what CreatePolicy and UpdatePolicy both need: an admin
 // caller, a valid name and non-empty rules. It returns the policy to store.
-func (h *Identity) policyWrite(c Caller, op, name, rules string) (Policy, error) {
-	if err := h.requireAdmin(c, op); err != nil {
-		return Policy{}, err
-	}
-	n, err := policyName(op, name)
+func (h *Identity) policyWrite(c Caller, op, name, rules string, create bool) (Policy, error) {
+	n, err := h.policyAccess(c, op, name, create)
 	if err != nil {
 		return Policy{}, err
 	}
 	if rules == "" {
 		return Policy{}, fmt.Errorf("%w: %s %s: rules are required", ErrInvalid, op, n)
+	}
+	if err := h.rulesAccess(c, op, rules); err != nil {
+		return Policy{}, err
 	}
 	return Policy{Name: n, Rules: rules}, nil
 }
@@ -85,7 +77,7 @@ func groupEvent(typ string, c Caller, g Group) events.Outcome {
 	if len(g.Metadata) > 0 {
 		data["metadata"] = g.Metadata
 	}
-	return events.Outcome{Type: typ, Tenant: c.Tenant, Subject: "group/" + g.Name, Data: data}
+	return events.Outcome{Type: typ, Tenant: resourceTenant(c, "group", g.Name), Subject: "group/" + g.Name, Data: data}
 }
 
 // policyEvent is an event about policy p: its name and the SHA-256 of its
@@ -95,5 +87,5 @@ func policyEvent(typ string, c Caller, p Policy) events.Outcome {
 	if p.Rules != "" {
 		data["rulesSha256"] = rulesSHA256(p.Rules)
 	}
-	return events.Outcome{Type: typ, Tenant: c.Tenant, Subject: "policy/" + p.Name, Data: data}
+	return events.Outcome{Type: typ, Tenant: resourceTenant(c, "policy", p.Name), Subject: "policy/" + p.Name, Data: data}
 }

@@ -12,15 +12,19 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
+	identitystore "github.com/hypo-registry/registry/internal/adapters/identity/bolt"
 )
 
 var (
-	idAdmin  = handlers.Caller{Subject: "root", Tenant: "tenant-a", Roles: []string{"developer", "admin"}}
-	idDev    = handlers.Caller{Subject: "alice", Tenant: "tenant-a", Roles: []string{"developer"}}
-	idReader = handlers.Caller{Subject: "carol", Tenant: "tenant-a", Roles: []string{"read-only"}}
-	idNobody = handlers.Caller{Subject: "dave", Tenant: "tenant-a"}
+	// idPlatform is a platform admin (of tenant "platform"), idAdmin tenant-a's admin.
+	idPlatform = handlers.Caller{Subject: "root", Tenant: "platform", Roles: []string{"platform-admin"}}
+	idAdmin    = handlers.Caller{Subject: "ann", Tenant: "tenant-a", Roles: []string{"developer", "admin"}}
+	idDev      = handlers.Caller{Subject: "alice", Tenant: "tenant-a", Roles: []string{"developer"}}
+	idReader   = handlers.Caller{Subject: "carol", Tenant: "tenant-a", Roles: []string{"read-only"}}
+	idNobody   = handlers.Caller{Subject: "dave", Tenant: "tenant-a"}
 )
+
+var idRoles = handlers.IdentityRoles{Admin: "admin", Platform: "platform-admin"}
 
 const testRules = `path "hypo/data/image-pull/tenant-a/*" { capabilities = ["read"] }`
 
@@ -43,7 +47,7 @@ func newIdentityStore(t *testing.T) *identitystore.Store {
 
 func newIdentityOn(t *testing.T, admin handlers.IdentityAdmin) *handlers.Identity {
 	t.Helper()
-	h, err := handlers.NewIdentity(admin, "admin", "hypo")
+	h, err := handlers.NewIdentity(admin, idRoles, "hypo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +90,9 @@ type identityCase struct {
 	wantEvents []string
 	wantData   map[string]any
 	wantErr    error
+	// wantTenant is the events' tenant: the tenant the group or policy
+	// belongs to by its name; default the caller's.
+	wantTenant string
 	then       func(t *testing.T, s *identitystore.Store, res handlers.Result)
 }
 
@@ -124,8 +131,12 @@ func checkIdentityEvents(t *testing.T, tc identityCase, res handlers.Result) {
 	}
 	for i, typ := range tc.wantEvents {
 		e := res.Events[i]
-		if e.Type != typ || e.Tenant != tc.when.Who().Tenant || e.Subject == "" {
-			t.Errorf("event %d = %s for %q (subject %q), want %s for %q", i, e.Type, e.Tenant, e.Subject, typ, tc.when.Who().Tenant)
+		tenant := tc.wantTenant
+		if tenant == "" {
+			tenant = tc.when.Who().Tenant
+		}
+		if e.Type != typ || e.Tenant != tenant || e.Subject == "" {
+			t.Errorf("event %d = %s for %q (subject %q), want %s for %q", i, e.Type, e.Tenant, e.Subject, typ, tenant)
 		}
 		for k, v := range e.Data {
 			if s, ok := v.(string); ok && strings.Contains(s, "capabilities") {
@@ -148,19 +159,22 @@ func TestNewIdentityRefuses(t *testing.T) {
 	t.Parallel()
 	store := newIdentityStore(t)
 	for _, tc := range []struct {
-		name        string
-		admin       handlers.IdentityAdmin
-		role, mount string
+		name  string
+		admin handlers.IdentityAdmin
+		roles handlers.IdentityRoles
+		mount string
 	}{
-		{"nil admin", nil, "admin", "hypo"},
-		{"empty role", store, "", "hypo"},
-		{"empty mount", store, "admin", ""},
-		{"mount with dot-dot", store, "admin", "hypo/.."},
-		{"mount with wildcard", store, "admin", "hy+po"},
+		{"nil admin", nil, idRoles, "hypo"},
+		{"empty role", store, handlers.IdentityRoles{Platform: "platform-admin"}, "hypo"},
+		{"empty platform role", store, handlers.IdentityRoles{Admin: "admin"}, "hypo"},
+		{"one role for both", store, handlers.IdentityRoles{Admin: "admin", Platform: "admin"}, "hypo"},
+		{"empty mount", store, idRoles, ""},
+		{"mount with dot-dot", store, idRoles, "hypo/.."},
+		{"mount with wildcard", store, idRoles, "hy+po"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if h, err := handlers.NewIdentity(tc.admin, tc.role, tc.mount); err == nil {
+			if h, err := handlers.NewIdentity(tc.admin, tc.roles, tc.mount); err == nil {
 				t.Fatalf("NewIdentity accepted it: %v", h)
 			}
 		})

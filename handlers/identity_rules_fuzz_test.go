@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 var identityNameSeeds = []string{

@@ -2,7 +2,7 @@ package handlers
 
 import (
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // ImagePullSecrets handles the image-pull secret commands of seed 000:

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // IssueTerminalToken issues a short-lived terminal access token bound to

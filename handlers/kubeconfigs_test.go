@@ -10,7 +10,7 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/terminaltoken"
+	"github.com/hypo-registry/registry/internal/security/terminaltoken"
 )
 
 // kubeconfigYAML is a kubeconfig whose token is distinctive, so a test can

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // ListKubeconfigs lists the caller's kubeconfigs of both scopes: which

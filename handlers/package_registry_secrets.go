@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // PackageRegistrySecrets handles the package-registry secret commands of

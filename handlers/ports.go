@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // Caller is whom a command acts for. Token is the caller's verified bearer

@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // ProvisionTenant is the policy-group-flow of seed 000: for the caller's own
@@ -29,8 +29,12 @@ import (
 //     policy is kept, as this command did not make it.
 //   - the policy exists with other rules, or the group exists without the
 //     policy: ErrConflict, nothing is changed.
+//
+// Tenant, when set, names the tenant to provision: the caller's own, or,
+// for a platform admin only, any other (the Kafka flow's groupName).
 type ProvisionTenant struct {
 	Auth
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // TenantProvisioned is the reply of ProvisionTenant.
@@ -42,6 +46,12 @@ type TenantProvisioned struct {
 // ProvisionTenant handles ProvisionTenant.
 func (h *Identity) ProvisionTenant(ctx context.Context, cmd ProvisionTenant) (Result, error) {
 	c := cmd.Caller
+	if cmd.Tenant != "" && cmd.Tenant != c.Tenant {
+		if !h.isPlatform(c) {
+			return Result{}, fmt.Errorf("provision tenant: %w: a tenant provisions only its own group; another tenant's needs the %q role", ErrForbidden, h.roles.Platform)
+		}
+		c.Tenant = cmd.Tenant // the platform admin acts for that tenant: its events are that tenant's
+	}
 	op := "provision tenant " + c.Tenant
 	p, err := h.tenantPolicy(c.Tenant)
 	if err != nil {

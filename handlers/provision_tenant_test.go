@@ -9,8 +9,8 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/identitystore"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/adapters/identity/bolt"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 func tenantRules(t *testing.T, mount, tenant string) string {
@@ -30,7 +30,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 	t.Parallel()
 	rules := tenantRules(t, "hypo", "tenant-a")
 	const policy = "tenant-a_policy"
-	provisioned := func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+	provisioned := func(t *testing.T, s *bolt.Store, res handlers.Result) {
 		t.Helper()
 		wantPolicy(policy, rules)(t, s, res)
 		wantGroup(handlers.Group{Name: "tenant-a", Policies: []string{policy}})(t, s, res)
@@ -38,7 +38,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 			t.Errorf("reply = %+v", res.Reply)
 		}
 	}
-	otherGroup := createGroup(idAdmin, "tenant-a", "other")
+	otherGroup := createGroup(idPlatform, "tenant-a", "other")
 	otherGroup.Metadata = nil
 	runIdentityCases(t, []identityCase{
 		{name: "provision", when: provision(idDev),
@@ -51,11 +51,11 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 			then:       provisioned},
 		{name: "provisioned already", given: []handlers.Command{provision(idDev)}, when: provision(idDev),
 			wantErr: handlers.ErrConflict, then: provisioned},
-		{name: "policy left by a failed rollback", given: []handlers.Command{createPolicy(idAdmin, policy, rules)}, when: provision(idDev),
+		{name: "policy left by a failed rollback", given: []handlers.Command{createPolicy(idPlatform, policy, rules)}, when: provision(idDev),
 			wantEvents: []string{events.IdentityGroupCreated, events.IdentityTenantProvisioned},
 			wantData:   map[string]any{"policyCreated": false}, then: provisioned},
-		{name: "policy with other rules", given: []handlers.Command{createPolicy(idAdmin, policy, testRules)}, when: provision(idDev),
-			wantErr: handlers.ErrConflict, then: func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+		{name: "policy with other rules", given: []handlers.Command{createPolicy(idPlatform, policy, testRules)}, when: provision(idDev),
+			wantErr: handlers.ErrConflict, then: func(t *testing.T, s *bolt.Store, res handlers.Result) {
 				wantPolicy(policy, testRules)(t, s, res)
 				if _, err := s.GetGroup(context.Background(), "tenant-a"); !errors.Is(err, handlers.ErrNotFound) {
 					t.Errorf("group made over a foreign policy: %v", err)
@@ -64,11 +64,11 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 		{name: "group exists: policy rolled back", given: []handlers.Command{otherGroup}, when: provision(idDev),
 			wantErr: handlers.ErrConflict, wantEvents: []string{events.IdentityTenantProvisionRolledBack},
 			wantData: map[string]any{"group": "tenant-a", "policy": policy, "actor": "alice"},
-			then: func(t *testing.T, s *identitystore.Store, res handlers.Result) {
+			then: func(t *testing.T, s *bolt.Store, res handlers.Result) {
 				wantNoPolicy(policy)(t, s, res)
 				wantGroup(handlers.Group{Name: "tenant-a", Policies: []string{"other"}})(t, s, res)
 			}},
-		{name: "group exists, policy existed: policy kept", given: []handlers.Command{otherGroup, createPolicy(idAdmin, policy, rules)},
+		{name: "group exists, policy existed: policy kept", given: []handlers.Command{otherGroup, createPolicy(idPlatform, policy, rules)},
 			when: provision(idDev), wantErr: handlers.ErrConflict, then: wantPolicy(policy, rules)},
 		{name: "upper-case tenant", when: provision(handlers.Caller{Subject: "x", Tenant: "Tenant-A"}), wantErr: handlers.ErrInvalid, then: wantNoPolicy("tenant-a_policy")},
 		{name: "no tenant", when: provision(handlers.Caller{Subject: "x"}), wantErr: handlers.ErrInvalid},
@@ -79,7 +79,7 @@ func TestProvisionTenantGivenWhenThen(t *testing.T) {
 func TestProvisionTenantGrantsTheConfiguredMount(t *testing.T) {
 	t.Parallel()
 	store := newIdentityStore(t)
-	h, err := handlers.NewIdentity(store, "admin", "kv/hypo")
+	h, err := handlers.NewIdentity(store, handlers.IdentityRoles{Admin: "admin", Platform: "platform-admin"}, "kv/hypo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestProvisionTenantGrantsTheConfiguredMount(t *testing.T) {
 // failingAdmin is the embedded store with chosen operations failing, for
 // the failures the real store cannot be made to produce on demand.
 type failingAdmin struct {
-	*identitystore.Store
+	*bolt.Store
 	createGroup, deletePolicy error
 }
 

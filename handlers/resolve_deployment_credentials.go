@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // ResolveDeploymentCredentials gathers what the Package Manager needs before

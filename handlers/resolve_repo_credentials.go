@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hypo-registry/registry/events"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // ResolveRepoCredentials finds the credentials of a chart repository (the

@@ -11,7 +11,7 @@ import (
 
 // UpdateGroup changes a group's policies, metadata or both (PATCH
 // semantics: a nil field keeps its value; a given one replaces it whole, so
-// an empty list or map clears it). Admin only.
+// an empty list or map clears it). Tenant admin (own tenant) or platform admin.
 //
 // The identity admin has no check-and-set: an update made between this
 // command's read and write is overwritten in the field this command sets.
@@ -31,6 +31,9 @@ func (h *Identity) UpdateGroup(ctx context.Context, cmd UpdateGroup) (Result, er
 	if err := CheckGroupName(cmd.Name); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}
+	if err := h.groupAccess(cmd.Caller, op, cmd.Name, false); err != nil {
+		return Result{}, err
+	}
 	var fields []string
 	if cmd.Policies != nil {
 		fields = append(fields, "policies")
@@ -40,6 +43,11 @@ func (h *Identity) UpdateGroup(ctx context.Context, cmd UpdateGroup) (Result, er
 	}
 	if len(fields) == 0 {
 		return Result{}, fmt.Errorf("%w: %s %s: no field to change (policies, metadata)", ErrInvalid, op, cmd.Name)
+	}
+	if cmd.Policies != nil {
+		if err := h.policiesAccess(cmd.Caller, op, *cmd.Policies); err != nil {
+			return Result{}, err
+		}
 	}
 	g, err := h.admin.GetGroup(ctx, cmd.Name)
 	if err != nil {

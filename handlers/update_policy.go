@@ -8,7 +8,7 @@ import (
 )
 
 // UpdatePolicy replaces the rules of an existing ACL policy; an unknown
-// name is ErrNotFound (POST creates). Admin only.
+// name is ErrNotFound (POST creates). Tenant admin (own tenant) or platform admin.
 //
 // The identity admin has no check-and-set: a policy deleted between this
 // command's check and its write is made again by the write.
@@ -21,7 +21,7 @@ type UpdatePolicy struct {
 // UpdatePolicy handles UpdatePolicy. The reply is the policy as stored.
 func (h *Identity) UpdatePolicy(ctx context.Context, cmd UpdatePolicy) (Result, error) {
 	const op = "update policy"
-	p, err := h.policyWrite(cmd.Caller, op, cmd.Name, cmd.Rules)
+	p, err := h.policyWrite(cmd.Caller, op, cmd.Name, cmd.Rules, false)
 	if err != nil {
 		return Result{}, err
 	}

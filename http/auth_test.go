@@ -14,7 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -24,7 +24,7 @@ func TestBadTokensAreRefused(t *testing.T) {
 	t.Parallel()
 	reg := testkit.StartRegistry(t)
 	good := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
-	mint := func(c oidcissuer.Claims) string {
+	mint := func(c oidcdev.Claims) string {
 		tok, err := reg.OIDC.Mint(c)
 		if err != nil {
 			t.Fatal(err)
@@ -67,15 +67,15 @@ func TestBadTokensAreRefused(t *testing.T) {
 	cases := map[string]string{
 		"alg none":                  none,
 		"HS256 with the public key": hs256,
-		"expired":                   mint(oidcissuer.Claims{Subject: "alice", Groups: []string{"tenant-a"}, IssuedAt: time.Now().Add(-2 * time.Hour), NotBefore: time.Now().Add(-2 * time.Hour), TTL: time.Hour}),
-		"not yet valid":             mint(oidcissuer.Claims{Subject: "alice", Groups: []string{"tenant-a"}, NotBefore: time.Now().Add(time.Hour)}),
-		"wrong iss":                 mint(oidcissuer.Claims{Subject: "alice", Groups: []string{"tenant-a"}, Extra: map[string]any{"iss": "https://evil.example"}}),
-		"wrong aud":                 mint(oidcissuer.Claims{Subject: "alice", Groups: []string{"tenant-a"}, Audience: []string{"another-api"}}),
+		"expired":                   mint(oidcdev.Claims{Subject: "alice", Groups: []string{"tenant-a"}, IssuedAt: time.Now().Add(-2 * time.Hour), NotBefore: time.Now().Add(-2 * time.Hour), TTL: time.Hour}),
+		"not yet valid":             mint(oidcdev.Claims{Subject: "alice", Groups: []string{"tenant-a"}, NotBefore: time.Now().Add(time.Hour)}),
+		"wrong iss":                 mint(oidcdev.Claims{Subject: "alice", Groups: []string{"tenant-a"}, Extra: map[string]any{"iss": "https://evil.example"}}),
+		"wrong aud":                 mint(oidcdev.Claims{Subject: "alice", Groups: []string{"tenant-a"}, Audience: []string{"another-api"}}),
 		"unknown kid":               unknownKid,
 		"known kid other key":       forged,
 		"tampered payload":          tamper(t, good),
-		"no groups":                 mint(oidcissuer.Claims{Subject: "alice"}),
-		"no exp":                    mint(oidcissuer.Claims{Subject: "alice", Groups: []string{"tenant-a"}, Extra: map[string]any{"exp": nil}}),
+		"no groups":                 mint(oidcdev.Claims{Subject: "alice"}),
+		"no exp":                    mint(oidcdev.Claims{Subject: "alice", Groups: []string{"tenant-a"}, Extra: map[string]any{"exp": nil}}),
 		"garbage":                   "not.a.jwt",
 	}
 	url := reg.URL + "/registry-api/image-pull/secret/should-not-exist"
@@ -118,11 +118,16 @@ func TestBadTokensAreRefused(t *testing.T) {
 func TestAdminLogLevel(t *testing.T) {
 	t.Parallel()
 	reg := testkit.StartRegistry(t)
-	admin := reg.OIDC.Token(t, "root", []string{"tenant-a"}, "admin")
+	// The level is the whole process's: a platform admin's, not a tenant admin's.
+	admin := reg.OIDC.Token(t, "root", []string{"tenant-a"}, "platform-admin")
+	tenantAdmin := reg.OIDC.Token(t, "tom", []string{"tenant-a"}, "admin")
 	dev := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
 	url := reg.URL + "/registry-api/admin/logs"
 	if r := testkit.Do(t, http.MethodPut, url, dev, []byte(`{"level":"ERROR"}`)); r.Status != http.StatusForbidden {
 		t.Errorf("developer changing the level: status %d, want 403", r.Status)
+	}
+	if r := testkit.Do(t, http.MethodPut, url, tenantAdmin, []byte(`{"level":"ERROR"}`)); r.Status != http.StatusForbidden {
+		t.Errorf("tenant admin changing the level: status %d, want 403", r.Status)
 	}
 	if r := testkit.Do(t, http.MethodPut, url, admin, []byte(`{"level":"LOUD"}`)); r.Status != http.StatusBadRequest {
 		t.Errorf("unknown level: status %d, want 400", r.Status)

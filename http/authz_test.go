@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/dockertoken"
-	"github.com/hypo-registry/registry/oidcissuer"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -41,7 +41,7 @@ const pullBody = `{"username":"u","password":"p","url":"https://registry.example
 func TestRoleBasedFromToken(t *testing.T) {
 	t.Parallel()
 	for _, authRead := range []bool{false, true} {
-		reg := testkit.StartRegistry(t, func(c *service.Config) {
+		reg := testkit.StartRegistry(t, func(c *app.Config) {
 			c.Authz.RoleBased, c.Authz.AuthenticatedRead = true, authRead
 		})
 		tenant := reg.Tenant(t)
@@ -65,8 +65,8 @@ func TestRoleBasedFromToken(t *testing.T) {
 			{"nobody", http.MethodGet, "/registry-api/image-pull/secrets", "", nobodyRead},
 			{"nobody", http.MethodDelete, s + "a", "", http.StatusForbidden},
 			{"reader", http.MethodGet, "/registry-api/kube-conf/token/svc/term", "", http.StatusForbidden}, // a grant, not a read
-			{"reader", http.MethodGet, "/registry-api/admin/logs", "", http.StatusForbidden},
-			{"admin", http.MethodGet, "/registry-api/admin/logs", "", http.StatusOK},
+			{"reader", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusForbidden},
+			{"admin", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusOK},
 			{"admin", http.MethodDelete, s + "a", "", http.StatusNoContent},
 		})
 		if r := testkit.Do(t, http.MethodPost, reg.URL+s+"b", tokens["reader"], []byte(pullBody)); !strings.Contains(string(r.Body), "developer") {
@@ -79,7 +79,7 @@ func TestRoleBasedFromToken(t *testing.T) {
 // by the admin override on a token role.
 func TestRoleMappingsFromApplication(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *service.Config) {
+	reg := testkit.StartRegistry(t, func(c *app.Config) {
 		c.Authz.RoleBased, c.Authz.RoleSource = true, "application"
 		c.Authz.AdminOverride.Enabled, c.Authz.AdminOverride.Role = true, "sr-admin"
 	})
@@ -117,7 +117,7 @@ func TestRoleMappingsFromApplication(t *testing.T) {
 // Owner-only: a secret's creator or an admin changes it, no other member.
 func TestOwnerOnlyWrites(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *service.Config) { c.Authz.OwnerOnly = true })
+	reg := testkit.StartRegistry(t, func(c *app.Config) { c.Authz.OwnerOnly = true })
 	tenant := reg.Tenant(t)
 	tokens := map[string]string{
 		"alice": reg.Token(t, "alice", tenant, "developer"),
@@ -147,12 +147,12 @@ func TestOwnerOnlyWrites(t *testing.T) {
 // Admin override by a claim value: its holder is admin, others are not.
 func TestAdminOverrideByClaim(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *service.Config) {
+	reg := testkit.StartRegistry(t, func(c *app.Config) {
 		c.Authz.AdminOverride = authzClaim("org.superuser", "yes")
 	})
 	tenant := reg.Tenant(t)
 	mint := func(sub string, extra map[string]any) string {
-		tok, err := reg.OIDC.Issuer.Mint(oidcissuer.Claims{Subject: sub, Groups: []string{tenant}, Extra: extra})
+		tok, err := reg.OIDC.Issuer.Mint(oidcdev.Claims{Subject: sub, Groups: []string{tenant}, Extra: extra})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,8 +163,8 @@ func TestAdminOverrideByClaim(t *testing.T) {
 		"almost": mint("almost", map[string]any{"org": map[string]any{"superuser": "no"}}),
 	}
 	runSteps(t, reg, tokens, []step{
-		{"super", http.MethodGet, "/registry-api/admin/logs", "", http.StatusOK},
-		{"almost", http.MethodGet, "/registry-api/admin/logs", "", http.StatusForbidden},
+		{"super", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusOK},
+		{"almost", http.MethodGet, "/registry-api/admin/roleMappings", "", http.StatusForbidden},
 		// The override reaches the handlers' own admin checks too.
 		{"super", http.MethodGet, "/registry-api/policy/" + tenant + "_policy", "", http.StatusNotFound},
 		{"almost", http.MethodGet, "/registry-api/policy/" + tenant + "_policy", "", http.StatusForbidden},
@@ -175,13 +175,13 @@ func TestAdminOverrideByClaim(t *testing.T) {
 func TestBasicClientCredentials(t *testing.T) {
 	t.Parallel()
 	tenant := testkit.RandomTenant(t)
-	iss := testkit.StartOIDCWith(t, oidcissuer.Options{Audience: testkit.Audience, Clients: map[string]oidcissuer.ClientSpec{
+	iss := testkit.StartOIDCWith(t, oidcdev.Options{Audience: testkit.Audience, Clients: map[string]oidcdev.ClientSpec{
 		"ci-bot": {Secret: "ci-secret-8d1f", Groups: []string{tenant}, Roles: []string{"developer"}},
 	}})
-	reg := testkit.StartRegistry(t, func(c *service.Config) {
+	reg := testkit.StartRegistry(t, func(c *app.Config) {
 		c.OIDC = auth.Config{Issuer: iss.URL, Audience: testkit.Audience}
 		c.BasicAuth.Enabled = true
-		c.RegistryToken = dockertoken.DevDefaults(dockertoken.Config{})
+		c.RegistryToken = registrytoken.DevDefaults(registrytoken.Config{})
 	})
 	do := func(user, pass, method, path string, body []byte) testkit.Response {
 		req, _ := http.NewRequest(method, reg.URL+path, strings.NewReader(string(body)))
@@ -236,7 +236,7 @@ func TestBasicClientCredentials(t *testing.T) {
 func TestAnonymousRead(t *testing.T) {
 	t.Parallel()
 	for _, on := range []bool{false, true} {
-		reg := testkit.StartRegistry(t, func(c *service.Config) { c.Authz.AnonymousRead = on })
+		reg := testkit.StartRegistry(t, func(c *app.Config) { c.Authz.AnonymousRead = on })
 		want := http.StatusUnauthorized
 		if on {
 			want = http.StatusOK

@@ -1,12 +1,14 @@
 package rest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/hypo-registry/registry/handlers"
@@ -17,7 +19,10 @@ const MaxBodyBytes = 64 << 10
 
 // decodeJSON reads exactly one JSON object into v: unknown fields, wrong
 // types, trailing data, bodies over MaxBodyBytes and non-JSON media types
-// are refused with an error naming the problem (never echoing values).
+// are refused with an error naming the problem (never echoing values), and
+// so is everything checkJSON refuses (invalid UTF-8, lone surrogates,
+// duplicate keys, keys that match a field only when case is ignored). It is
+// the one decoder of every REST JSON body.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -25,7 +30,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return fmt.Errorf("%w: Content-Type must be application/json", errMediaType)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return describeDecodeError(err)
+	}
+	if err := checkJSON(raw, reflect.TypeOf(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return describeDecodeError(err)

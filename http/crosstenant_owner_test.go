@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/testkit"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/testkit"
 )
 

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // fabricBody is the POST/PATCH body of Fabric Ziti credentials: no url, and

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // identityRoutes mounts group, policy and policy-group-flow management.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -22,7 +22,7 @@ func TestPolicyGroupFlow(t *testing.T) {
 func testPolicyGroupFlow(t *testing.T, reg *testkit.Registry) {
 	tenant := testkit.RandomTenant(t)
 	tok := reg.Token(t, "alice", tenant, "developer")
-	admin := reg.Token(t, "root", testkit.RandomTenant(t), "admin")
+	admin := reg.Token(t, "root", testkit.RandomTenant(t), "platform-admin")
 	api := reg.URL + "/registry-api"
 	policyName := tenant + "_policy"
 	if reg.Vault != nil {
@@ -116,7 +116,7 @@ func TestPolicyGroupFlowRollsBack(t *testing.T) {
 // already (both backends); on Vault also an alias of the tenant's name held
 // by another group. The flow answers 409 and the policy is gone again.
 func testPolicyGroupFlowRollsBack(t *testing.T, reg *testkit.Registry) {
-	admin := reg.Token(t, "root", testkit.RandomTenant(t), "admin")
+	admin := reg.Token(t, "root", testkit.RandomTenant(t), "platform-admin")
 	api := reg.URL + "/registry-api"
 	tenant := testkit.RandomTenant(t)
 	idExpect(t, http.StatusCreated, http.MethodPost, api+"/group/", admin, `{"name":"`+tenant+`","policies":["other"]}`)

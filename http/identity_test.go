@@ -51,7 +51,7 @@ func TestIdentityGroupAndPolicyCRUD(t *testing.T) {
 }
 
 func testIdentityCRUD(t *testing.T, reg *testkit.Registry) {
-	admin := reg.Token(t, "root", testkit.RandomTenant(t), "admin")
+	admin := reg.Token(t, "root", testkit.RandomTenant(t), "platform-admin")
 	api := reg.URL + "/registry-api"
 	pol, grp := "p-"+testkit.RandomTenant(t), "g-"+testkit.RandomTenant(t)
 
@@ -136,7 +136,7 @@ func TestIdentityRoleMatrix(t *testing.T) {
 // gets through.
 func testIdentityRoleMatrix(t *testing.T, reg *testkit.Registry) {
 	tenant := testkit.RandomTenant(t)
-	admin := reg.Token(t, "root", tenant, "admin")
+	admin := reg.Token(t, "root", tenant, "platform-admin")
 	api := reg.URL + "/registry-api"
 	pol, grp := "p-"+testkit.RandomTenant(t), "g-"+testkit.RandomTenant(t)
 	idExpect(t, http.StatusCreated, http.MethodPost, api+"/policy/"+pol, admin, `{"rules":`+jsonStr(readRules)+`}`)

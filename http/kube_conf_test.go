@@ -11,9 +11,9 @@ import (
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/testkit"
 )
 

@@ -18,10 +18,10 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/schemas"
 	"github.com/hypo-registry/registry/testkit"
 )

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/handlers/rolemap"
+	"github.com/hypo-registry/registry/handlers/vhost"
 	rest "github.com/hypo-registry/registry/http"
-	"github.com/hypo-registry/registry/rolemap"
-	"github.com/hypo-registry/registry/vhost"
 )
 
 // TestOpenAPIReplySchemasMatchTypes keeps the reply schemas in step with
@@ -44,7 +44,7 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 		{"Server", reflect.TypeFor[vhost.Server]()},
 		{"RecryptReply", reflect.TypeFor[vhost.RecryptReply]()},
 		{"RoleMapping", reflect.TypeFor[rolemap.Mapping]()},
-		{"RegistryTokenRevoked", reflect.TypeFor[dockertoken.RevokeReply]()},
+		{"RegistryTokenRevoked", reflect.TypeFor[registrytoken.RevokeReply]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]

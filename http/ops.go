@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -49,7 +50,7 @@ type logLevelBody struct {
 }
 
 func (s *Server) getLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if !s.isAdmin(w, r, p) {
+	if !s.isPlatformAdmin(w, r, p) {
 		return
 	}
 	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(s.deps.LogLevel.Level().String())})
@@ -59,7 +60,7 @@ func (s *Server) getLogLevel(w http.ResponseWriter, r *http.Request, p auth.Prin
 // setLogLevel changes the level of every logger at once (they share one
 // LevelVar), effective for the next log call.
 func (s *Server) setLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if !s.isAdmin(w, r, p) {
+	if !s.isPlatformAdmin(w, r, p) {
 		return
 	}
 	var body logLevelBody
@@ -79,12 +80,12 @@ func (s *Server) setLogLevel(w http.ResponseWriter, r *http.Request, p auth.Prin
 	writeData(w, http.StatusOK, b)
 }
 
-func (s *Server) isAdmin(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
-	for _, role := range p.Roles {
-		if role == s.deps.AdminRole {
-			return true
-		}
+// isPlatformAdmin: the log level is the whole process's, every tenant's,
+// so only the platform admin reads or changes it.
+func (s *Server) isPlatformAdmin(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
+	if s.deps.Authz.IsPlatformAdmin(&authz.Caller{Roles: p.Roles}) {
+		return true
 	}
-	writeProblem(w, r, fmt.Errorf("%w: role %q required", handlers.ErrForbidden, s.deps.AdminRole))
+	writeProblem(w, r, fmt.Errorf("%w: role %q required", handlers.ErrForbidden, s.deps.Authz.PlatformAdminRole))
 	return false
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // pathVar returns the route variable key, percent-decoded. The router

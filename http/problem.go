@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/bus"
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -29,11 +30,14 @@ var problems = []struct {
 	{handlers.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
 	{handlers.ErrForbidden, http.StatusForbidden, "forbidden", "Forbidden"},
 	{handlers.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+	// Before ErrConflict, which it wraps.
+	{bus.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused"},
 	{handlers.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
 	{handlers.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	{errTooLarge, http.StatusBadRequest, "body-too-large", "Request body too large"},
 	{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
+	{errHeadersTooLarge, http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request header fields too large"},
 }
 
 var (
@@ -41,6 +45,11 @@ var (
 	errMediaType = errors.New("unsupported media type")
 	errMethod    = errors.New("method not allowed")
 )
+
+// retryAfterSeconds is the Retry-After of every 503: a backend failed
+// transiently. One second is how long the Vault client holds requests off
+// after Vault left one unanswered (vaultconn.HoldOff).
+const retryAfterSeconds = "1"
 
 // StatusOf is the one place an error becomes an HTTP status.
 func StatusOf(err error) int {
@@ -64,6 +73,10 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="registry-api"`)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		p.Detail = bus.PublicMessage(err)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/dockertoken"
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // revokeBody names what to revoke: a grant id (admin) or every grant of a
@@ -36,6 +36,6 @@ func (s *Server) revokeRegistryTokens(w http.ResponseWriter, r *http.Request, p 
 		writeProblem(w, r, err)
 		return
 	}
-	cmd := &dockertoken.RevokeRegistryRefreshTokens{Auth: handlers.Auth{Caller: p.Caller()}, ID: deref(body.ID), Subject: deref(body.Subject)}
+	cmd := &registrytoken.RevokeRegistryRefreshTokens{Auth: handlers.Auth{Caller: p.Caller()}, ID: deref(body.ID), Subject: deref(body.Subject)}
 	s.dispatch(w, r, p, "RevokeRegistryRefreshTokens", cmd, http.StatusOK, "")
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hypo-registry/registry/dockertoken"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -16,7 +16,7 @@ import (
 // the caller's tenant only: by the subject itself or an admin.
 func TestRegistryRefreshTokenRevocation(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *service.Config) { c.RegistryToken = dockertoken.DevDefaults(dockertoken.Config{}) })
+	reg := testkit.StartRegistry(t, func(c *app.Config) { c.RegistryToken = registrytoken.DevDefaults(registrytoken.Config{}) })
 	tenant, other := reg.Tenant(t), reg.Tenant(t)
 	alice := reg.Token(t, "alice", tenant, "developer")
 	bob := reg.Token(t, "bob", tenant, "developer")

@@ -13,11 +13,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/bus"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 var errRouteNotFound = fmt.Errorf("%w: no such resource", handlers.ErrNotFound)
@@ -114,7 +114,10 @@ func (s *Server) ownerOf(r *http.Request, p auth.Principal, scope secretpath.Sco
 // authenticate verifies a bearer token, or HTTP basic client credentials
 // exchanged for one when that option is on.
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
-	header := r.Header.Get("Authorization")
+	header, err := authorization(r)
+	if err != nil {
+		return auth.Principal{}, err
+	}
 	var raw string
 	if scheme, _, _ := strings.Cut(strings.TrimSpace(header), " "); strings.EqualFold(scheme, "Basic") {
 		if s.deps.Basic == nil {
@@ -155,9 +158,11 @@ var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // envelope carries the request's correlation id (X-Correlation-ID, else
 // X-Request-ID, else new) and, when the client sent an Idempotency-Key, a
-// command id scoped to the caller and the operation, so one tenant's key can
-// never replay another's reply.
-func envelope(w http.ResponseWriter, r *http.Request, p auth.Principal, op string) (bus.Envelope, error) {
+// command id scoped to the caller (tenant and subject), so one caller's key
+// can never replay another's reply. The bus keeps a digest of the command
+// (its type, so method and route, and its content) with the reply: the key
+// reused for any other request is 422, not a replay (CheckRequest).
+func envelope(w http.ResponseWriter, r *http.Request, p auth.Principal) (bus.Envelope, error) {
 	env := bus.Envelope{Tenant: p.Tenant}
 	for _, h := range []string{"X-Correlation-ID", "X-Request-ID"} {
 		if v := r.Header.Get(h); v != "" {
@@ -176,8 +181,9 @@ func envelope(w http.ResponseWriter, r *http.Request, p auth.Principal, op strin
 		if len(key) > 255 {
 			return env, fmt.Errorf("%w: Idempotency-Key is longer than 255 bytes", handlers.ErrInvalid)
 		}
-		sum := sha256.Sum256([]byte(p.Tenant + "\x00" + p.Subject + "\x00" + op + "\x00" + r.URL.Path + "\x00" + key))
+		sum := sha256.Sum256([]byte(p.Tenant + "\x00" + p.Subject + "\x00" + key))
 		env.CommandID = "http:" + hex.EncodeToString(sum[:])
+		env.CheckRequest = true
 	}
 	return env, nil
 }
@@ -185,7 +191,7 @@ func envelope(w http.ResponseWriter, r *http.Request, p auth.Principal, op strin
 // dispatch sends cmd and writes its reply: okStatus with the reply data, or
 // problem details for a handler error.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
-	env, err := envelope(w, r, p, op)
+	env, err := envelope(w, r, p)
 	if err != nil {
 		writeProblem(w, r, err)
 		return

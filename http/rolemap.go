@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/rolemap"
+	"github.com/hypo-registry/registry/handlers/rolemap"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // roleMappingBody is the body of POST (principalId, role) and PUT (role)
@@ -95,7 +95,7 @@ func (rm *roleMappingRoutes) delete(w http.ResponseWriter, r *http.Request, p au
 // synced is dispatch that waits for the projections before answering a
 // write that succeeded.
 func (rm *roleMappingRoutes) synced(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
-	env, err := envelope(w, r, p, op)
+	env, err := envelope(w, r, p)
 	if err != nil {
 		writeProblem(w, r, err)
 		return

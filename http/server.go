@@ -15,10 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/bus"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 // Sender sends a command and returns its reply (the bus).
@@ -48,7 +48,8 @@ type Deps struct {
 	Metrics  prometheus.Registerer
 	Gatherer prometheus.Gatherer
 	Ready    []Check
-	// AdminRole is the role that may change the log level. Default "admin".
+	// AdminRole is the default of Authz.AdminRole. Default "admin". The log
+	// level is the platform admin's (Authz.PlatformAdminRole).
 	AdminRole string
 	// Authz holds the authorization options of seed 002 (all off by
 	// default). Its AdminRole defaults to AdminRole.
@@ -149,8 +150,15 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 	return allow
 }
 
-// ServeHTTP serves the REST API and the operational endpoints.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// ServeHTTP serves the REST API and the operational endpoints. A URL that
+// does not decode to valid UTF-8 is refused before any route sees it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkURL(r); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
 
 // Router exposes the route table (for the OpenAPI coverage test).
 func (s *Server) Router() *mux.Router { return s.router }

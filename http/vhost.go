@@ -7,9 +7,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/authz"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
 // VirtualHostPrefix is where seed 004's registry is served.
@@ -98,7 +98,7 @@ func (v *vhostRoutes) write(h vhostHandler) http.HandlerFunc { return v.authed(h
 // rules of seed 004.
 func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" && anonymous {
+		if len(r.Header.Values("Authorization")) == 0 && anonymous {
 			h(w, r, nil)
 			return
 		}

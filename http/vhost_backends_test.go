@@ -8,8 +8,8 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/testkit"
-	"github.com/hypo-registry/registry/vhost"
 )
 
 // A secure virtual host on every deployment: its keystore goes through the
@@ -22,7 +22,7 @@ func TestVirtualHostKeystoreOnEveryBackend(t *testing.T) {
 		tenant := reg.Tenant(t)
 		alice := reg.Token(t, "alice", tenant, "developer")
 		bob := reg.Token(t, "bob", tenant, "developer")
-		admin := reg.Token(t, "root", tenant, "admin")
+		admin := reg.Token(t, "root", tenant, "platform-admin")
 		base := reg.URL + "/registry/v1/virtualHost"
 		name := tenant + ".svc.example.com"
 		body := `{"virtualHost":{"name":"` + name + `","owner":["user:alice@` + tenant + `"],"securityData":{"SelfSignedSSL":{"dname":"CN=svc, O=hypo"}}}}`

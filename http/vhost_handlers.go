@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/hypo-registry/registry/auth"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // vhostAuth is what a virtual-host command needs of the caller: who, and
@@ -19,7 +19,7 @@ func vhostAuth(p *auth.Principal) vhost.Auth {
 // Writes wait for the projections before answering (Sync), so the caller's
 // next read sees them.
 func (v *vhostRoutes) send(w http.ResponseWriter, r *http.Request, p *auth.Principal, op string, cmd any, write bool) (json.RawMessage, bool) {
-	env, err := envelope(w, r, *p, op)
+	env, err := envelope(w, r, *p)
 	if err != nil {
 		writeVHError(w, err)
 		return nil, false

@@ -12,11 +12,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hypo-registry/registry/auth"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost/vhosttest"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/testkit"
-	"github.com/hypo-registry/registry/vhost"
-	"github.com/hypo-registry/registry/vhost/vhosttest"
 )
 
 // vhostServer is the REST facade with the virtual-host routes over a real
@@ -77,7 +77,7 @@ func TestVirtualHostsREST(t *testing.T) {
 	alice := s.oidc.Token(t, "alice", []string{"acme"}, "developer")
 	bob := s.oidc.Token(t, "bob", []string{"acme", "/ops"}, "developer")
 	mallory := s.oidc.Token(t, "mallory", []string{"acme"}, "developer")
-	root := s.oidc.Token(t, "root", []string{"acme"}, "admin")
+	root := s.oidc.Token(t, "root", []string{"acme"}, "platform-admin")
 	do := func(method, path, tok, body string) testkit.Response {
 		t.Helper()
 		var b []byte

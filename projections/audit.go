@@ -13,7 +13,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/types"
 	"go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/redact"
+	"github.com/hypo-registry/registry/internal/security/redact"
 )
 
 // Audit bucket names. The head is kept apart from the records so that

@@ -9,9 +9,9 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/eventlog"
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
-	"github.com/hypo-registry/registry/redact"
 )
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -51,7 +51,7 @@ func ev(t testing.TB, i int, tenant, typ string, data map[string]any) event.Even
 const typeCreated = "io.hypo.registry.imagepull.secret.created"
 
 // fillLog commits n default events to l, in commits of up to 10.
-func fillLog(t testing.TB, l *eventlog.Log, from, n int) {
+func fillLog(t testing.TB, l *bolt.Log, from, n int) {
 	t.Helper()
 	for i := from; i < from+n; {
 		var evs []event.Event
@@ -64,9 +64,9 @@ func fillLog(t testing.TB, l *eventlog.Log, from, n int) {
 	}
 }
 
-func newLog(t testing.TB) *eventlog.Log {
+func newLog(t testing.TB) *bolt.Log {
 	t.Helper()
-	l, err := eventlog.Open(filepath.Join(t.TempDir(), "events.db"), eventlog.Options{})
+	l, err := bolt.Open(filepath.Join(t.TempDir(), "events.db"), bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func newDB(t testing.TB) *bbolt.DB {
 }
 
 // project applies the whole log with the audit projection and returns the db.
-func project(t testing.TB, l *eventlog.Log) *bbolt.DB {
+func project(t testing.TB, l *bolt.Log) *bbolt.DB {
 	t.Helper()
 	db := newDB(t)
 	r, err := projections.NewRunner(db, l, projections.NewAudit(hasher(t)))

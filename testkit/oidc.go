@@ -6,13 +6,13 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // OIDC is a running oidcissuer on loopback: real keys, real HTTP, so tests
 // exercise the same JWKS fetch and signature checks as production.
 type OIDC struct {
-	*oidcissuer.Issuer
+	*oidcdev.Issuer
 	URL      string // issuer URL, also the "iss" of its tokens
 	JWKSURL  string
 	Audience string
@@ -22,19 +22,19 @@ type OIDC struct {
 // t.Cleanup.
 func StartOIDC(t testing.TB, audience string) *OIDC {
 	t.Helper()
-	return StartOIDCWith(t, oidcissuer.Options{Audience: audience})
+	return StartOIDCWith(t, oidcdev.Options{Audience: audience})
 }
 
 // StartOIDCWith starts an issuer with opts (clients, users, TTL…); Issuer is
 // set to the listener's URL, which is only known once it listens.
-func StartOIDCWith(t testing.TB, opts oidcissuer.Options) *OIDC {
+func StartOIDCWith(t testing.TB, opts oidcdev.Options) *OIDC {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("start oidc: %v", err)
 	}
 	opts.Issuer = "http://" + ln.Addr().String()
-	iss, err := oidcissuer.New(opts)
+	iss, err := oidcdev.New(opts)
 	if err != nil {
 		ln.Close()
 		t.Fatalf("start oidc: %v", err)
@@ -49,7 +49,7 @@ func StartOIDCWith(t testing.TB, opts oidcissuer.Options) *OIDC {
 // with roles.
 func (o *OIDC) Token(t testing.TB, subject string, groups []string, roles ...string) string {
 	t.Helper()
-	tok, err := o.Mint(oidcissuer.Claims{Subject: subject, Groups: groups, Roles: roles})
+	tok, err := o.Mint(oidcdev.Claims{Subject: subject, Groups: groups, Roles: roles})
 	if err != nil {
 		t.Fatalf("oidc token: %v", err)
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
 // Audience is the audience the test registry expects.
@@ -19,7 +19,7 @@ const Audience = "registry-api"
 // Registry is a registryd running in-process on loopback, with its own data
 // directory, trusting a real OIDC issuer over HTTP.
 type Registry struct {
-	*service.Service
+	*app.Service
 	OIDC    *OIDC
 	URL     string
 	DataDir string
@@ -31,7 +31,7 @@ type Registry struct {
 	// Logs holds every log line the service wrote, at DEBUG level.
 	Logs *SyncBuffer
 
-	cfg  service.Config
+	cfg  app.Config
 	stop func(t testing.TB)
 }
 
@@ -56,7 +56,7 @@ func Backends() []Backend { return []Backend{Embedded, VaultKafka} }
 
 // StartRegistry starts an embedded registry and stops it when the test
 // ends. configure may adjust the configuration before start.
-func StartRegistry(t testing.TB, configure ...func(*service.Config)) *Registry {
+func StartRegistry(t testing.TB, configure ...func(*app.Config)) *Registry {
 	t.Helper()
 	return StartRegistryOn(t, Embedded, configure...)
 }
@@ -64,7 +64,7 @@ func StartRegistry(t testing.TB, configure ...func(*service.Config)) *Registry {
 // StartRegistryOn starts a registry on backend b: with Vault it shares the
 // test binary's Vault (SharedVault) and trusts that Vault's issuer; with
 // Kafka it gets a broker of its own.
-func StartRegistryOn(t testing.TB, b Backend, configure ...func(*service.Config)) *Registry {
+func StartRegistryOn(t testing.TB, b Backend, configure ...func(*app.Config)) *Registry {
 	t.Helper()
 	var v *Vault
 	if b.Vault {
@@ -75,15 +75,15 @@ func StartRegistryOn(t testing.TB, b Backend, configure ...func(*service.Config)
 
 // StartRegistryOnVault starts a registry on a Vault of the test's own (see
 // StartVault), for tests that stop and restart it.
-func StartRegistryOnVault(t testing.TB, v *Vault, configure ...func(*service.Config)) *Registry {
+func StartRegistryOnVault(t testing.TB, v *Vault, configure ...func(*app.Config)) *Registry {
 	t.Helper()
 	return startRegistry(t, Backend{Name: "vault", Vault: true}, v, configure...)
 }
 
-func startRegistry(t testing.TB, b Backend, v *Vault, configure ...func(*service.Config)) *Registry {
+func startRegistry(t testing.TB, b Backend, v *Vault, configure ...func(*app.Config)) *Registry {
 	t.Helper()
 	r := &Registry{Backend: b}
-	cfg := service.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir()}
+	cfg := app.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir()}
 	if v != nil {
 		r.Vault = v
 		r.OIDC = r.Vault.OIDC
@@ -108,14 +108,14 @@ func startRegistry(t testing.TB, b Backend, v *Vault, configure ...func(*service
 }
 
 // launch starts the service on cfg and waits until it is ready.
-func (r *Registry) launch(t testing.TB, cfg service.Config) {
+func (r *Registry) launch(t testing.TB, cfg app.Config) {
 	t.Helper()
 	logs := &SyncBuffer{}
 	level := new(slog.LevelVar)
 	level.Set(slog.LevelDebug)
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := service.New(ctx, cfg, logger, level)
+	svc, err := app.New(ctx, cfg, logger, level)
 	if err != nil {
 		cancel()
 		t.Fatalf("start registry: %v", err)

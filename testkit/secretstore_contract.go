@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // NewSecretStore returns the store under test and a function making a caller
@@ -49,6 +49,9 @@ func SecretStoreContract(t *testing.T, newStore NewSecretStore) {
 		{"cross tenant is refused", storeCrossTenant},
 		{"values survive", storeValuesSurvive},
 		{"invalid input", storeInvalidInput},
+		{"a command writes once", storeCommandWritesOnce},
+		{"a command run again after a crash writes once", storeCommandRerunAfterCrash},
+		{"a command destroys once", storeCommandDestroysOnce},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

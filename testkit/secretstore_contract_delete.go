@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 func storeSoftDeleteCurrent(t *testing.T, f storeFixture) {

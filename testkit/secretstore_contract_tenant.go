@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/secretpath"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // storeCrossTenant: tenant B can neither see nor change tenant A's secret. Either

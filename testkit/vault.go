@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // Vault is a real Vault dev server on loopback, configured as production
@@ -188,7 +188,7 @@ func serveOIDC(audience string) (*OIDC, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("start oidc: %w", err)
 	}
-	iss, err := oidcissuer.New(oidcissuer.Options{Issuer: "http://" + ln.Addr().String(), Audience: audience})
+	iss, err := oidcdev.New(oidcdev.Options{Issuer: "http://" + ln.Addr().String(), Audience: audience})
 	if err != nil {
 		ln.Close()
 		return nil, nil, fmt.Errorf("start oidc: %w", err)

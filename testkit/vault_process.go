@@ -48,14 +48,15 @@ func startVaultProc(bin, dir, logPath, listen, rootToken string) (*vaultProc, er
 	return p, nil
 }
 
-// stop ends the server: SIGTERM to its process group, SIGKILL if it has not
-// exited within a few seconds.
+// stop ends the server: SIGTERM to its process group (continued, should it
+// be paused), SIGKILL if it has not exited within a few seconds.
 func (p *vaultProc) stop() {
 	if p == nil {
 		return
 	}
 	pgid := -p.cmd.Process.Pid
 	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	_ = syscall.Kill(pgid, syscall.SIGCONT)
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Second):

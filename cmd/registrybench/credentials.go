@@ -15,14 +15,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hypo-registry/registry/boltstore"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/hypowire"
-	"github.com/hypo-registry/registry/kafkalog"
-	"github.com/hypo-registry/registry/oidcissuer"
-	"github.com/hypo-registry/registry/seal"
-	"github.com/hypo-registry/registry/secretpath"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
+	"github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
+	"github.com/hypo-registry/registry/internal/security/seal"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -57,12 +57,12 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 	brokers := cluster.ListenAddrs()
 	res := &credentialResult{InFlight: inFlight}
 
-	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *service.Config) { c.Kafka = kafkaConfig(brokers) })
+	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *app.Config) { c.Kafka = kafkaConfig(brokers) })
 	if err != nil {
 		return nil, err
 	}
 	defer reg.stop()
-	token, err := reg.issuer.Mint(oidcissuer.Claims{Subject: "package-manager", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
+	token, err := reg.issuer.Mint(oidcdev.Claims{Subject: "package-manager", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +124,12 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 }
 
 // bareCredentialStore is a sealed bbolt store holding the bench secret.
-func bareCredentialStore(ctx context.Context, path string) (*boltstore.Store, handlers.Caller, secretpath.Path, error) {
+func bareCredentialStore(ctx context.Context, path string) (*bolt.Store, handlers.Caller, secretpath.Path, error) {
 	ring, err := seal.NewKeyring()
 	if err != nil {
 		return nil, handlers.Caller{}, secretpath.Path{}, err
 	}
-	store, err := boltstore.Open(path, ring, boltstore.Options{})
+	store, err := bolt.Open(path, ring, bolt.Options{})
 	if err != nil {
 		return nil, handlers.Caller{}, secretpath.Path{}, err
 	}
@@ -152,6 +152,6 @@ func bareCredentialStore(ctx context.Context, path string) (*boltstore.Store, ha
 
 // kafkaConfig is the event log on brokers with a consumer group of the
 // bench's own.
-func kafkaConfig(brokers []string) kafkalog.Config {
-	return kafkalog.Config{Brokers: brokers, ConsumerGroup: "bench-projections"}
+func kafkaConfig(brokers []string) kafka.Config {
+	return kafka.Config{Brokers: brokers, ConsumerGroup: "bench-projections"}
 }

@@ -19,13 +19,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hypo-registry/registry/bus"
-	"github.com/hypo-registry/registry/eventlog"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/kafkaingress"
-	"github.com/hypo-registry/registry/kafkalog"
-	"github.com/hypo-registry/registry/redact"
-	"github.com/hypo-registry/registry/seal"
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
+	"github.com/hypo-registry/registry/internal/bus"
+	kafkaingress "github.com/hypo-registry/registry/internal/ingress/kafka"
+	"github.com/hypo-registry/registry/internal/security/redact"
+	"github.com/hypo-registry/registry/internal/security/seal"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -176,7 +176,7 @@ func startBenchBus(ctx context.Context, path string, logger *slog.Logger) (*bus.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, err
 	}
-	l, err := eventlog.Open(path, eventlog.Options{})
+	l, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,18 +13,18 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
+	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
-	"github.com/hypo-registry/registry/redact"
-	"github.com/hypo-registry/registry/service"
-	"github.com/hypo-registry/registry/vhost"
 )
 
 type registry struct {
-	svc    *service.Service
-	issuer *oidcissuer.Issuer
+	svc    *app.Service
+	issuer *oidcdev.Issuer
 	dir    string
 	stop   func()
 }
@@ -32,19 +32,19 @@ type registry struct {
 // startRegistry starts a registry in dir trusting an issuer of its own:
 // embedded, unless configure changes the configuration. Its stop stops the
 // issuer too.
-func startRegistry(ctx context.Context, dir string, logger *slog.Logger, configure ...func(*service.Config)) (*registry, error) {
+func startRegistry(ctx context.Context, dir string, logger *slog.Logger, configure ...func(*app.Config)) (*registry, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	iss, err := oidcissuer.New(oidcissuer.Options{Issuer: "http://" + ln.Addr().String(), Audience: "registry-api"})
+	iss, err := oidcdev.New(oidcdev.Options{Issuer: "http://" + ln.Addr().String(), Audience: "registry-api"})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
 	issSrv := &http.Server{Handler: iss.Handler()}
 	go issSrv.Serve(ln)
-	cfg := service.Config{
+	cfg := app.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: dir,
 		OIDC: auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
 	}
@@ -63,10 +63,10 @@ func startRegistry(ctx context.Context, dir string, logger *slog.Logger, configu
 
 // runService builds a registry from cfg, trusting iss, runs it and waits
 // until it is ready. stop may be called more than once.
-func runService(ctx context.Context, cfg service.Config, iss *oidcissuer.Issuer, logger *slog.Logger) (*registry, error) {
+func runService(ctx context.Context, cfg app.Config, iss *oidcdev.Issuer, logger *slog.Logger) (*registry, error) {
 	level := new(slog.LevelVar)
 	level.Set(slog.LevelWarn)
-	svc, err := service.New(ctx, cfg, logger, level)
+	svc, err := app.New(ctx, cfg, logger, level)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ const (
 // seedSecret stores one image-pull secret and returns its URL, a token and
 // the exact response body a GET returns.
 func (r *registry) seedSecret() (url, token string, body []byte, err error) {
-	token, err = r.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
+	token, err = r.issuer.Mint(oidcdev.Claims{Subject: "bench", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
 	if err != nil {
 		return
 	}
@@ -150,7 +150,7 @@ func (r *registry) auditRates(ctx context.Context, replayPath string) (rate, rat
 	}
 	defer dst.Close()
 	t0 := time.Now()
-	ps, err := service.Projections(h, vhost.AuditConfig{})
+	ps, err := app.Projections(h, vhost.AuditConfig{})
 	if err != nil {
 		return rate{}, rate{}, err
 	}

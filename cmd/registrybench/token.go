@@ -17,9 +17,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/hypo-registry/registry/dockertoken"
-	"github.com/hypo-registry/registry/oidcissuer"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // The token request every measurement makes: what go-containerregistry
@@ -56,10 +56,10 @@ type tokenAlgResult struct {
 func benchRegistryToken(ctx context.Context, dir string, logger *slog.Logger, conc int, dur time.Duration) (*tokenResult, error) {
 	res := &tokenResult{Concurrency: conc}
 	var err error
-	if res.RS256, err = benchTokenAlg(ctx, filepath.Join(dir, "rs256"), logger, dockertoken.AlgRS256, conc, dur); err != nil {
+	if res.RS256, err = benchTokenAlg(ctx, filepath.Join(dir, "rs256"), logger, registrytoken.AlgRS256, conc, dur); err != nil {
 		return nil, fmt.Errorf("RS256: %w", err)
 	}
-	if res.ES256, err = benchTokenAlg(ctx, filepath.Join(dir, "es256"), logger, dockertoken.AlgES256, conc, dur); err != nil {
+	if res.ES256, err = benchTokenAlg(ctx, filepath.Join(dir, "es256"), logger, registrytoken.AlgES256, conc, dur); err != nil {
 		return nil, fmt.Errorf("ES256: %w", err)
 	}
 	return res, nil
@@ -75,7 +75,7 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, err
 	}
-	keyPEM, err := dockertoken.GenerateKeyPEM(alg)
+	keyPEM, err := registrytoken.GenerateKeyPEM(alg)
 	if err != nil {
 		return res, err
 	}
@@ -83,30 +83,30 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
 		return res, err
 	}
-	key, err := dockertoken.LoadKey(keyPath, "")
+	key, err := registrytoken.LoadKey(keyPath, "")
 	if err != nil {
 		return res, err
 	}
-	if res.KeyID, err = dockertoken.Thumbprint(key.Public()); err != nil {
+	if res.KeyID, err = registrytoken.Thumbprint(key.Public()); err != nil {
 		return res, err
 	}
 
-	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *service.Config) {
-		c.RegistryToken = dockertoken.Config{
+	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *app.Config) {
+		c.RegistryToken = registrytoken.Config{
 			Enabled:         true,
 			AllowedServices: []string{tokenBenchService},
-			Plans: []dockertoken.Plan{{Name: tokenBenchPlan, Repositories: []dockertoken.Rule{
+			Plans: []registrytoken.Plan{{Name: tokenBenchPlan, Repositories: []registrytoken.Rule{
 				{Pattern: "bench/*", Actions: tokenBenchActions},
 			}}},
-			Signing: dockertoken.SigningConfig{KeyPath: keyPath, Algorithm: alg},
+			Signing: registrytoken.SigningConfig{KeyPath: keyPath, Algorithm: alg},
 		}
 	})
 	if err != nil {
 		return res, err
 	}
 	defer reg.stop()
-	jwtLogin, err := reg.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{benchTenant}, TTL: time.Hour,
-		Extra: map[string]any{dockertoken.DefaultPlanClaim: tokenBenchPlan}})
+	jwtLogin, err := reg.issuer.Mint(oidcdev.Claims{Subject: "bench", Groups: []string{benchTenant}, TTL: time.Hour,
+		Extra: map[string]any{registrytoken.DefaultPlanClaim: tokenBenchPlan}})
 	if err != nil {
 		return res, err
 	}
@@ -132,15 +132,15 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 	summary("registry token GET /token "+alg, res.HTTP)
 
 	method := jwt.SigningMethod(jwt.SigningMethodRS256)
-	if alg == dockertoken.AlgES256 {
+	if alg == registrytoken.AlgES256 {
 		method = jwt.SigningMethodES256
 	}
-	access := []dockertoken.Scope{{Type: "repository", Name: tokenBenchRepo, Actions: tokenBenchActions}}
+	access := []registrytoken.Scope{{Type: "repository", Name: tokenBenchRepo, Actions: tokenBenchActions}}
 	sign := func() error {
 		now := time.Now().Truncate(time.Second)
-		tok := jwt.NewWithClaims(method, dockertoken.Claims{
-			Issuer: dockertoken.DefaultIssuer, Subject: "bench", Audience: tokenBenchService,
-			IssuedAt: now.Unix(), NotBefore: now.Unix(), ExpiresAt: now.Add(dockertoken.DefaultLifetime).Unix(),
+		tok := jwt.NewWithClaims(method, registrytoken.Claims{
+			Issuer: registrytoken.DefaultIssuer, Subject: "bench", Audience: tokenBenchService,
+			IssuedAt: now.Unix(), NotBefore: now.Unix(), ExpiresAt: now.Add(registrytoken.DefaultLifetime).Unix(),
 			ID: rand.Text(), Access: access,
 		})
 		tok.Header["kid"] = res.KeyID
@@ -174,17 +174,17 @@ func checkIssuedToken(build func() (*http.Request, error), pub crypto.PublicKey,
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET /token: status %d: %s", resp.StatusCode, body)
 	}
-	var tr dockertoken.TokenResponse
+	var tr registrytoken.TokenResponse
 	if err := json.Unmarshal(body, &tr); err != nil {
 		return 0, fmt.Errorf("GET /token: %w", err)
 	}
 	var claims struct {
 		jwt.RegisteredClaims
-		Access []dockertoken.Scope `json:"access"`
+		Access []registrytoken.Scope `json:"access"`
 	}
 	tok, err := jwt.ParseWithClaims(tr.Token, &claims, func(*jwt.Token) (any, error) { return pub, nil },
-		jwt.WithValidMethods([]string{dockertoken.AlgRS256, dockertoken.AlgES256}),
-		jwt.WithIssuer(dockertoken.DefaultIssuer), jwt.WithAudience(tokenBenchService))
+		jwt.WithValidMethods([]string{registrytoken.AlgRS256, registrytoken.AlgES256}),
+		jwt.WithIssuer(registrytoken.DefaultIssuer), jwt.WithAudience(tokenBenchService))
 	if err != nil {
 		return 0, fmt.Errorf("issued token: %w", err)
 	}

@@ -10,12 +10,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/secretpath"
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/adapters/identity/vault"
+	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/testkit"
-	"github.com/hypo-registry/registry/vaultidentity"
-	"github.com/hypo-registry/registry/vaultstore"
 )
 
 // vaultResult compares a REST secret GET through registryd on Vault with a
@@ -51,10 +51,10 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 	if err != nil {
 		return nil, err
 	}
-	reg, err := runService(ctx, service.Config{
+	reg, err := runService(ctx, app.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: dir,
 		Vault:      vaultstore.Config{Addr: v.Addr, Mount: v.Mount, AuthMount: v.JWTMount, Role: v.Role},
-		VaultAdmin: vaultidentity.Config{AdminToken: v.RootToken},
+		VaultAdmin: vault.Config{AdminToken: v.RootToken},
 		OIDC:       auth.Config{Issuer: v.OIDC.URL, Audience: testkit.Audience},
 	}, v.OIDC.Issuer, logger)
 	if err != nil {

@@ -21,12 +21,12 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/bus"
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/eventlog"
 	"github.com/hypo-registry/registry/handlers"
-	"github.com/hypo-registry/registry/oidcissuer"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // Sizes of the virtual-host measurements.
@@ -104,7 +104,7 @@ func benchVirtualHosts(ctx context.Context, dir string, logger *slog.Logger, con
 		return nil, err
 	}
 	defer reg.stop()
-	token, err := reg.issuer.Mint(oidcissuer.Claims{Subject: "bench", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
+	token, err := reg.issuer.Mint(oidcdev.Claims{Subject: "bench", Groups: []string{benchTenant}, Roles: []string{"developer"}, TTL: time.Hour})
 	if err != nil {
 		return nil, err
 	}

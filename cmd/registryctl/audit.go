@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 	"go.etcd.io/bbolt"
 
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
-	"github.com/hypo-registry/registry/redact"
-	"github.com/hypo-registry/registry/service"
 )
 
 // lockTimeout is how long registryctl waits for a database file lock before
@@ -35,11 +35,11 @@ func newAuditCmd() *cobra.Command {
 // audit settings registryd reads from the same REGISTRY_VHOST_AUDIT_*
 // variables.
 func allProjections(h *redact.Hasher) ([]projections.Projection, error) {
-	heartbeats, err := service.HeartbeatAuditFromEnv(os.LookupEnv)
+	heartbeats, err := app.HeartbeatAuditFromEnv(os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	return service.Projections(h, heartbeats)
+	return app.Projections(h, heartbeats)
 }
 
 func dataDir(cmd *cobra.Command) (string, error) {

@@ -9,10 +9,10 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/eventlog"
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
-	"github.com/hypo-registry/registry/redact"
 )
 
 const cliSecret = "cli-s3cret-value"
@@ -30,7 +30,7 @@ func auditDataDir(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := eventlog.Open(datadir.Path(dir, datadir.EventsDB), eventlog.Options{})
+	l, err := bolt.Open(datadir.Path(dir, datadir.EventsDB), bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

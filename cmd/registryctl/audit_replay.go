@@ -15,11 +15,11 @@ import (
 	"go.etcd.io/bbolt"
 	"golang.org/x/term"
 
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/eventlog"
-	"github.com/hypo-registry/registry/keyfile"
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/keyfile"
+	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
-	"github.com/hypo-registry/registry/redact"
 )
 
 // newAuditReplayCmd rebuilds every projection from events.db into a new
@@ -69,7 +69,7 @@ func replay(cmd *cobra.Command, dir, out string, force bool) error {
 	if err != nil {
 		return err
 	}
-	src, err := eventlog.Open(datadir.Path(dir, datadir.EventsDB), eventlog.Options{ReadOnly: true, Timeout: lockTimeout})
+	src, err := bolt.Open(datadir.Path(dir, datadir.EventsDB), bolt.Options{ReadOnly: true, Timeout: lockTimeout})
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func replay(cmd *cobra.Command, dir, out string, force bool) error {
 	return nil
 }
 
-func replayInto(cmd *cobra.Command, src *eventlog.Log, path string, h *redact.Hasher) (map[string]uint64, error) {
+func replayInto(cmd *cobra.Command, src *bolt.Log, path string, h *redact.Hasher) (map[string]uint64, error) {
 	ps, err := allProjections(h)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hypo-registry/registry/datadir"
+	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/projections"
 )
 

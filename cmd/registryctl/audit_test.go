@@ -11,7 +11,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/datadir"
+	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/projections"
 )
 

@@ -4,13 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // newDevCmd groups helpers for the built-in dev issuer of registryd --dev.
@@ -21,6 +25,26 @@ func newDevCmd() *cobra.Command {
 	}
 	dev.AddCommand(newDevTokenCmd())
 	return dev
+}
+
+// knownRoles are the role names registryd checks: the defaults of seed 002
+// and the platform admin, or the names REGISTRY_ADMIN_ROLE,
+// REGISTRY_AUTHZ_ROLE_DEVELOPER, REGISTRY_AUTHZ_ROLE_READ_ONLY and
+// REGISTRY_PLATFORM_ADMIN_ROLE give them, read as registryd reads them. A
+// role outside these grants nothing, so a token asking for one is a typo.
+func knownRoles(lookup func(string) (string, bool)) []string {
+	name := func(key, def string) string {
+		if v, ok := lookup(key); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	return []string{
+		name("REGISTRY_ADMIN_ROLE", authz.RoleAdmin),
+		name("REGISTRY_AUTHZ_ROLE_DEVELOPER", authz.RoleDeveloper),
+		name("REGISTRY_AUTHZ_ROLE_READ_ONLY", authz.RoleReadOnly),
+		name("REGISTRY_PLATFORM_ADMIN_ROLE", authz.RolePlatformAdmin),
+	}
 }
 
 // newDevTokenCmd mints a token offline with the dev issuer's key from the
@@ -44,12 +68,18 @@ func newDevTokenCmd() *cobra.Command {
 			if _, err := auth.TenantFromGroups(groups); err != nil {
 				return fmt.Errorf("dev token: --group: %w", err)
 			}
+			known := knownRoles(os.LookupEnv)
+			for _, r := range roles {
+				if !slices.Contains(known, r) {
+					return fmt.Errorf("dev token: --role %q is not a role registryd knows (%s)", r, strings.Join(known, ", "))
+				}
+			}
 			dir, err := cmd.Flags().GetString("data-dir")
 			if err != nil {
 				return fmt.Errorf("dev token: %w", err)
 			}
 			path := datadir.Path(dir, datadir.DevIssuer)
-			tok, err := oidcissuer.MintFromKeyFile(path, oidcissuer.Claims{Subject: subject, Groups: groups, Roles: roles, TTL: ttl})
+			tok, err := oidcdev.MintFromKeyFile(path, oidcdev.Claims{Subject: subject, Groups: groups, Roles: roles, TTL: ttl})
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("dev token: %s not found: start `registryd --dev` first, or pass --data-dir", path)
 			}
@@ -61,7 +91,7 @@ func newDevTokenCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&groups, "group", nil, "group claim entry; the first is the tenant (repeatable, required)")
-	cmd.Flags().StringArrayVar(&roles, "role", nil, "role: admin, developer or read-only (repeatable)")
+	cmd.Flags().StringArrayVar(&roles, "role", nil, "role: admin, developer, read-only or platform-admin, or their REGISTRY_*_ROLE names (repeatable)")
 	cmd.Flags().StringVar(&subject, "subject", "dev", "subject (sub claim)")
 	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "token lifetime")
 	_ = cmd.MarkFlagRequired("group") // cannot fail: the flag exists

@@ -11,20 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypo-registry/registry/auth"
-	"github.com/hypo-registry/registry/datadir"
-	"github.com/hypo-registry/registry/oidcissuer"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
 // startDevIssuer does what registryd --dev does: an issuer whose key file is
 // <dir>/dev-issuer.json, served on loopback.
-func startDevIssuer(t *testing.T, dir string) *oidcissuer.Issuer {
+func startDevIssuer(t *testing.T, dir string) *oidcdev.Issuer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := oidcissuer.New(oidcissuer.Options{
+	iss, err := oidcdev.New(oidcdev.Options{
 		Issuer: "http://" + ln.Addr().String(), Audience: "registry",
 		KeyFile: datadir.Path(dir, datadir.DevIssuer),
 	})
@@ -57,7 +57,7 @@ func TestDevToken(t *testing.T) {
 	}
 
 	out, err := runCtl("--data-dir", dir, "dev", "token", "--group", "/tenant-a", "--group", "tenant-b",
-		"--role", "admin", "--role", "developer", "--subject", "ci-bot", "--ttl", "10m")
+		"--role", "admin", "--role", "developer", "--role", "platform-admin", "--subject", "ci-bot", "--ttl", "10m")
 	if err != nil {
 		t.Fatalf("dev token: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestDevToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	if p.Subject != "ci-bot" || p.Tenant != "tenant-a" || !slices.Equal(p.Roles, []string{"admin", "developer"}) {
+	if p.Subject != "ci-bot" || p.Tenant != "tenant-a" || !slices.Equal(p.Roles, []string{"admin", "developer", "platform-admin"}) {
 		t.Errorf("principal %+v", p)
 	}
 	if left := time.Until(p.Expiry); left < 9*time.Minute || left > 10*time.Minute {
@@ -90,6 +90,8 @@ func TestDevTokenErrors(t *testing.T) {
 		{"no group", []string{"--data-dir", withState, "dev", "token"}, `"group" not set`},
 		{"bad tenant", []string{"--data-dir", withState, "dev", "token", "--group", "/a/b"}, "not a valid tenant name"},
 		{"bad ttl", []string{"--data-dir", withState, "dev", "token", "--group", "a", "--ttl", "-1m"}, "--ttl must be positive"},
+		{"unknown role", []string{"--data-dir", withState, "dev", "token", "--group", "a", "--role", "superuser"}, `--role "superuser" is not a role registryd knows`},
+		{"role in the wrong case", []string{"--data-dir", withState, "dev", "token", "--group", "a", "--role", "Admin"}, "is not a role registryd knows"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,5 +104,15 @@ func TestDevTokenErrors(t *testing.T) {
 				t.Errorf("output despite the error: %q", out)
 			}
 		})
+	}
+}
+
+// knownRoles follows registryd's role settings.
+func TestDevTokenKnownRolesFollowTheSettings(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"REGISTRY_PLATFORM_ADMIN_ROLE": "ops-root", "REGISTRY_ADMIN_ROLE": ""}
+	got := knownRoles(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if want := []string{"admin", "developer", "read-only", "ops-root"}; !slices.Equal(got, want) {
+		t.Errorf("known roles %v, want %v", got, want)
 	}
 }

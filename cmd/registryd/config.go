@@ -10,17 +10,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hypo-registry/registry/dockertoken"
-	"github.com/hypo-registry/registry/keyfile"
-	"github.com/hypo-registry/registry/service"
-	"github.com/hypo-registry/registry/vhost"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/keyfile"
 )
 
 // parseConfig reads flags, each defaulting to its REGISTRY_* variable.
 // A malformed value names its setting.
-func parseConfig(args []string, lookup func(string) (string, bool)) (service.Config, slog.Level, error) {
+func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config, slog.Level, error) {
 	var (
-		cfg  service.Config
+		cfg  app.Config
 		errs []error
 	)
 	env := func(key, def string) string {
@@ -88,7 +90,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.StringVar(&cfg.Vault.Mount, "vault-mount", env("REGISTRY_VAULT_MOUNT", "hypo"), "KV v2 mount")
 	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")
 	fs.StringVar(&cfg.Vault.Role, "vault-role", env("REGISTRY_VAULT_ROLE", "registry"), "JWT auth role")
-	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "bound on one Vault request")
+	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "how long to wait for Vault before answering 503")
 	fs.StringVar(&cfg.Vault.CACert, "vault-cacert", env("REGISTRY_VAULT_CACERT", ""), "PEM file of CAs for Vault's TLS certificate")
 	fs.StringVar(&cfg.VaultAdmin.GroupAliasPrefix, "vault-group-alias-prefix", env("REGISTRY_VAULT_GROUP_ALIAS_PREFIX", ""), `prefix of group aliases ("/" for Keycloak full group paths)`)
 	adminTokenFile := fs.String("vault-admin-token-file", env("REGISTRY_VAULT_ADMIN_TOKEN_FILE", ""), "file holding the Vault admin token for group/policy management")
@@ -96,6 +98,9 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", env("REGISTRY_OIDC_JWKS_URL", ""), "JWKS URL (default: from discovery)")
 	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", env("REGISTRY_OIDC_AUDIENCE", ""), "expected token audience")
 	fs.DurationVar(&cfg.OIDC.Leeway, "oidc-leeway", envDuration("REGISTRY_OIDC_LEEWAY", 30*time.Second), "clock-skew leeway (max 2m)")
+	errsBefore := len(errs)
+	fs.DurationVar(&cfg.OIDC.JWKSRefresh, "oidc-jwks-refresh", envDuration("REGISTRY_OIDC_JWKS_REFRESH", auth.DefaultJWKSRefresh), "how often the JWKS is fetched again: a key removed from it is refused within one interval (min 1s)")
+	refreshMalformed := len(errs) > errsBefore
 	fs.StringVar(&cfg.OIDC.RolesClaim, "oidc-roles-claim", env("REGISTRY_OIDC_ROLES_CLAIM", "roles"), "claim holding roles (dotted path allowed)")
 	fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", env("REGISTRY_OIDC_GROUPS_CLAIM", "groups"), "claim holding groups")
 	fs.BoolVar(&cfg.Dev, "dev", envBool("REGISTRY_DEV"), "start the built-in dev issuer and trust it")
@@ -105,6 +110,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 	fs.BoolVar(&az.RoleBased, "authz-role-based", envBool("REGISTRY_AUTHZ_ROLE_BASED"), "role-based authorization: reads need a role, writes developer or admin")
 	fs.StringVar(&az.RoleSource, "authz-role-source", env("REGISTRY_AUTHZ_ROLE_SOURCE", "token"), "where roles come from: token or application (/registry-api/admin/roleMappings)")
 	fs.StringVar(&az.DeveloperRole, "authz-role-developer", env("REGISTRY_AUTHZ_ROLE_DEVELOPER", "developer"), "name of the developer role in tokens")
+	fs.StringVar(&az.PlatformAdminRole, "platform-admin-role", env("REGISTRY_PLATFORM_ADMIN_ROLE", authz.RolePlatformAdmin), "role that administers every tenant (groups, policies, others' virtual hosts, recrypt, log level)")
 	fs.StringVar(&az.ReadOnlyRole, "authz-role-read-only", env("REGISTRY_AUTHZ_ROLE_READ_ONLY", "read-only"), "name of the read-only role in tokens")
 	fs.BoolVar(&az.AdminOverride.Enabled, "authz-admin-override", envBool("REGISTRY_AUTHZ_ADMIN_OVERRIDE"), "make callers admin by a token role or claim")
 	fs.StringVar(&az.AdminOverride.Type, "authz-admin-override-type", env("REGISTRY_AUTHZ_ADMIN_OVERRIDE_TYPE", "role"), "role or claim")
@@ -136,6 +142,9 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		return cfg, 0, err
 	}
 	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
+	if cfg.OIDC.JWKSRefresh == 0 && !refreshMalformed { // zero would silently mean the default
+		errs = append(errs, errors.New("REGISTRY_OIDC_JWKS_REFRESH 0s: must be positive"))
+	}
 	if fs.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments: %v", fs.Args()))
 	}
@@ -159,12 +168,12 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (service.Con
 		}
 		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
-	heartbeats, err := service.HeartbeatAuditFromEnv(lookup)
+	heartbeats, err := app.HeartbeatAuditFromEnv(lookup)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	cfg.HeartbeatAudit = heartbeats
-	tokenCfg, err := dockertoken.LoadConfig(lookup)
+	tokenCfg, err := registrytoken.LoadConfig(lookup)
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -16,12 +16,13 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 		"REGISTRY_HTTP_ADDR": "127.0.0.1:9000", "REGISTRY_DATA_DIR": "/tmp/x",
 		"REGISTRY_OIDC_ISSUER": "https://kc.example/realms/hypo", "REGISTRY_OIDC_AUDIENCE": "registry-api",
 		"REGISTRY_OIDC_LEEWAY": "45s", "REGISTRY_LOG_LEVEL": "debug", "REGISTRY_OIDC_ROLES_CLAIM": "realm_access.roles",
+		"REGISTRY_OIDC_JWKS_REFRESH": "90s",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "127.0.0.1:9000" || cfg.DataDir != "/tmp/x" || cfg.OIDC.Leeway != 45*time.Second ||
-		cfg.OIDC.RolesClaim != "realm_access.roles" || level.String() != "DEBUG" {
+		cfg.OIDC.RolesClaim != "realm_access.roles" || cfg.OIDC.JWKSRefresh != 90*time.Second || level.String() != "DEBUG" {
 		t.Errorf("cfg = %+v, level %v", cfg, level)
 	}
 	// The southbound is on with Kafka, the seed's topics, verified tokens.
@@ -34,7 +35,7 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 	}
 	// A flag beats its variable.
 	cfg, _, err = parseConfig([]string{"--http-addr", ":7000"}, env(map[string]string{"REGISTRY_HTTP_ADDR": ":9000", "REGISTRY_DEV": "true"}))
-	if err != nil || cfg.HTTPAddr != ":7000" || !cfg.Dev || cfg.OIDC.Audience != "registry-api" {
+	if err != nil || cfg.HTTPAddr != ":7000" || !cfg.Dev || cfg.OIDC.Audience != "registry-api" || cfg.OIDC.JWKSRefresh != 5*time.Minute {
 		t.Errorf("flag override: %+v, %v", cfg, err)
 	}
 }
@@ -51,10 +52,16 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_LEEWAY": "1h"}, "REGISTRY_OIDC_LEEWAY"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_LEEWAY": "soon"}, "REGISTRY_OIDC_LEEWAY"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_LOG_LEVEL": "LOUD"}, "REGISTRY_LOG_LEVEL"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "0s"}, "REGISTRY_OIDC_JWKS_REFRESH 0s: must be positive"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "-5m"}, "REGISTRY_OIDC_JWKS_REFRESH -5m0s: must be at least 1s"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "200ms"}, "REGISTRY_OIDC_JWKS_REFRESH 200ms: must be at least 1s"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "soon"}, `REGISTRY_OIDC_JWKS_REFRESH "soon": want a duration`},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_DEV"},
 		{map[string]string{"REGISTRY_OIDC_ISSUER": "https://x"}, "REGISTRY_OIDC_AUDIENCE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "vault:8200"}, "REGISTRY_VAULT_ADDR"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_MOUNT": "../x"}, "REGISTRY_VAULT_MOUNT"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TIMEOUT": "-1s"}, "REGISTRY_VAULT_TIMEOUT"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TIMEOUT": "10s"}, "REGISTRY_VAULT_TIMEOUT 10s must be below REGISTRY_HANDLER_TIMEOUT"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADMIN_TOKEN": "t"}, "REGISTRY_VAULT_ADDR"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_ADMIN_TOKEN_FILE": "/nonexistent"}, "REGISTRY_VAULT_ADMIN_TOKEN_FILE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": " , "}, "REGISTRY_KAFKA_BROKERS"},
@@ -74,6 +81,11 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		_, _, err := parseConfig(nil, env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("env %v: error %v, want one naming %s", tc.env, err, tc.want)
+		}
+		// One message per bad setting: a malformed duration is not also
+		// reported as the zero it parsed to.
+		if err != nil && strings.Count(err.Error(), "REGISTRY_OIDC_JWKS_REFRESH") > 1 {
+			t.Errorf("env %v: error %v names REGISTRY_OIDC_JWKS_REFRESH twice", tc.env, err)
 		}
 	}
 }

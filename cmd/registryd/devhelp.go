@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/app"
 )
 
 // printDevHelp tells a first-time user how to call the running service.
-func printDevHelp(w io.Writer, svc *service.Service, cfg service.Config) {
+func printDevHelp(w io.Writer, svc *app.Service, cfg app.Config) {
 	base := svc.BaseURL()
 	fmt.Fprintf(w, `
 registryd is running in dev mode (embedded store, built-in dev issuer).

@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hypo-registry/registry/service"
+	"github.com/hypo-registry/registry/internal/app"
 )
 
 func main() {
@@ -27,7 +27,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	svc, err := service.New(ctx, cfg, logger, level)
+	svc, err := app.New(ctx, cfg, logger, level)
 	if err != nil {
 		logger.Error("registryd cannot start", "error", err)
 		fmt.Fprintln(os.Stderr, "registryd:", err)

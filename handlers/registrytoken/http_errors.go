@@ -1,0 +1,68 @@
+package registrytoken
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// errorBody is the registry error body: {"errors":[{code, message, detail}]}.
+type errorBody struct {
+	Errors []errorEntry `json:"errors"`
+}
+
+type errorEntry struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Detail  any    `json:"detail,omitempty"`
+}
+
+// codes maps a status to the distribution error code clients know. 400
+// is UNSUPPORTED, which distribution describes as "a missing
+// implementation or invalid set of parameters".
+var codes = map[int]string{
+	http.StatusBadRequest:         "UNSUPPORTED",
+	http.StatusUnauthorized:       "UNAUTHORIZED",
+	http.StatusForbidden:          "DENIED",
+	http.StatusNotFound:           "UNSUPPORTED",
+	http.StatusMethodNotAllowed:   "UNSUPPORTED",
+	http.StatusServiceUnavailable: "UNAVAILABLE",
+}
+
+// writeError writes the registry error body; a 401 carries a Basic
+// challenge so docker and crane send their login.
+func writeError(w http.ResponseWriter, status int, reason, msg, realm string) {
+	code, ok := codes[status]
+	if !ok {
+		code = "UNKNOWN"
+	}
+	entry := errorEntry{Code: code, Message: msg}
+	if reason != "" {
+		entry.Detail = map[string]string{"reason": reason}
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm=`+quote(realm))
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1") // as the REST API's 503s
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{entry}})
+}
+
+// quote makes an RFC 9110 quoted-string.
+func quote(s string) string {
+	out := make([]byte, 0, len(s)+2)
+	out = append(out, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			out = append(out, '\\')
+		}
+		if s[i] >= 0x20 && s[i] != 0x7f {
+			out = append(out, s[i])
+		}
+	}
+	return string(append(out, '"'))
+}

@@ -1,0 +1,130 @@
+package registrytoken
+
+import (
+	"crypto"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Claims are what a registry token asserts (the token protocol's claim
+// set). Audience is one string, as distribution writes it, not a list.
+type Claims struct {
+	Issuer    string  `json:"iss"`
+	Subject   string  `json:"sub"`
+	Audience  string  `json:"aud"`
+	ExpiresAt int64   `json:"exp"`
+	NotBefore int64   `json:"nbf"`
+	IssuedAt  int64   `json:"iat"`
+	ID        string  `json:"jti"`
+	Access    []Scope `json:"access"`
+}
+
+// The jwt.Claims methods, so golang-jwt can sign Claims as they are.
+
+func (c Claims) GetExpirationTime() (*jwt.NumericDate, error) { return unix(c.ExpiresAt), nil }
+func (c Claims) GetIssuedAt() (*jwt.NumericDate, error)       { return unix(c.IssuedAt), nil }
+func (c Claims) GetNotBefore() (*jwt.NumericDate, error)      { return unix(c.NotBefore), nil }
+func (c Claims) GetIssuer() (string, error)                   { return c.Issuer, nil }
+func (c Claims) GetSubject() (string, error)                  { return c.Subject, nil }
+func (c Claims) GetAudience() (jwt.ClaimStrings, error)       { return jwt.ClaimStrings{c.Audience}, nil }
+
+func unix(s int64) *jwt.NumericDate { return jwt.NewNumericDate(time.Unix(s, 0)) }
+
+// TokenSigner signs registry tokens. The token is a credential: it goes to
+// the caller in the reply and never into an event.
+type TokenSigner interface {
+	Sign(c Claims) (string, error)
+}
+
+var _ TokenSigner = (*Signer)(nil)
+
+// Signer signs with one RSA (RS256) or ECDSA P-256 (ES256) key, with the
+// key's id in the kid header, and publishes the public half as a JWKS.
+type Signer struct {
+	key    crypto.Signer
+	method jwt.SigningMethod
+	kid    string
+	jwks   []byte
+}
+
+// NewSigner returns a signer for key. kid, if empty, is derived from the
+// key in format (KeyIDThumbprint or KeyIDLibtrust).
+//
+// Which kid a distribution registry accepts depends on how it is given the
+// key: with auth.token.jwks, the kid of the JWKS entry (JWKS writes it);
+// with auth.token.rootcertbundle, distribution v3 derives the RFC 7638
+// thumbprint itself, which for RSA is KeyIDThumbprint, while v2 derives the
+// libtrust id (KeyIDLibtrust). For an ECDSA key use jwks: v3 hashes the
+// curve's base point instead of the key when it derives the thumbprint, so
+// no honest kid matches it.
+func NewSigner(key crypto.Signer, kid, format string) (*Signer, error) {
+	if key == nil {
+		return nil, errors.New("registry token signer: nil key")
+	}
+	if _, err := checkKey(key); err != nil {
+		return nil, fmt.Errorf("registry token signer: %w", err)
+	}
+	if kid == "" {
+		var err error
+		switch format {
+		case "", KeyIDThumbprint:
+			kid, err = Thumbprint(key.Public())
+		case KeyIDLibtrust:
+			kid, err = LibtrustKeyID(key.Public())
+		default:
+			err = fmt.Errorf("key id format %q: want thumbprint or libtrust", format)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry token signer: %w", err)
+		}
+	}
+	pub, err := jwkOf(key.Public())
+	if err != nil {
+		return nil, fmt.Errorf("registry token signer: %w", err)
+	}
+	pub.Kid, pub.Use = kid, "sig"
+	jwks, err := json.Marshal(map[string]any{"keys": []jwk{pub}})
+	if err != nil {
+		return nil, fmt.Errorf("registry token signer: jwks: %w", err)
+	}
+	method := jwt.SigningMethod(jwt.SigningMethodRS256)
+	if algorithmOf(key) == AlgES256 {
+		method = jwt.SigningMethodES256
+	}
+	return &Signer{key: key, method: method, kid: kid, jwks: jwks}, nil
+}
+
+// KID is the kid header of every token.
+func (s *Signer) KID() string { return s.kid }
+
+// Algorithm is the alg header of every token: RS256 or ES256.
+func (s *Signer) Algorithm() string { return s.method.Alg() }
+
+// Public is the public key registries verify tokens with.
+func (s *Signer) Public() crypto.PublicKey { return s.key.Public() }
+
+// JWKS is the public key set, RFC 7517 JSON: the file a distribution
+// registry's auth.token.jwks names.
+func (s *Signer) JWKS() []byte { return append([]byte(nil), s.jwks...) }
+
+// Sign signs c. An access claim must be a list, never null: distribution
+// reads null as "no access", other verifiers refuse it.
+func (s *Signer) Sign(c Claims) (string, error) {
+	if c.Issuer == "" || c.Audience == "" || c.ID == "" || c.ExpiresAt <= c.IssuedAt {
+		return "", errors.New("registry token: iss, aud, jti and exp after iat are required")
+	}
+	if c.Access == nil {
+		c.Access = []Scope{}
+	}
+	tok := jwt.NewWithClaims(s.method, c)
+	tok.Header["kid"] = s.kid
+	signed, err := tok.SignedString(s.key)
+	if err != nil {
+		return "", fmt.Errorf("registry token: sign: %w", err)
+	}
+	return signed, nil
+}

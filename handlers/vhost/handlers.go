@@ -1,0 +1,74 @@
+package vhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/secretpath"
+)
+
+// Handlers handles the virtual-host commands. Host state comes from the
+// projection (HostReader), overlaid with the changes this instance made that
+// the projection may not show yet (pending); private material lives in the
+// secret store, read and written for the caller.
+type Handlers struct {
+	cfg     Config
+	roles   roles
+	store   handlers.SecretStore
+	hosts   HostReader
+	pending *pending
+}
+
+// New checks cfg (after defaults) and refuses nil dependencies.
+func New(cfg Config, store handlers.SecretStore, hosts HostReader) (*Handlers, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if store == nil || hosts == nil {
+		return nil, errors.New("vhost: nil secret store or host reader")
+	}
+	return &Handlers{
+		cfg: cfg, roles: roles{admin: cfg.AdminRole, platform: cfg.PlatformAdminRole, readOnly: cfg.ReadOnlyRole, developer: cfg.DeveloperRole},
+		store: store, hosts: hosts, pending: newPending(hosts, cfg.Now),
+	}, nil
+}
+
+// Config is the configuration in use, defaults applied.
+func (h *Handlers) Config() Config { return h.cfg }
+
+// Queries answers the reads REST serves from the projection alone.
+func (h *Handlers) Queries() *Queries { return &Queries{hosts: h.hosts, now: h.cfg.Now} }
+
+// path is where a host's private material is stored.
+func (h *Handlers) path(host Host) (secretpath.Path, error) {
+	p, err := secretpath.New(h.cfg.Scope, host.Tenant, host.Name)
+	if err != nil {
+		return p, fmt.Errorf("%w: %w", handlers.ErrInvalid, err)
+	}
+	return p, nil
+}
+
+// lookup normalises name and returns the host as this instance knows it.
+func (h *Handlers) lookup(ctx context.Context, op, name string) (Host, error) {
+	n, err := NormalizeName(name)
+	if err != nil {
+		return Host{}, fmt.Errorf("%s: %w", op, err)
+	}
+	host, err := h.pending.lookup(ctx, n)
+	if err != nil {
+		return Host{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return host, nil
+}
+
+func subject(name string) string { return "virtual-host/" + name }
+
+func serverSubject(name, id string) string { return subject(name) + "/server/" + id }
+
+func (h *Handlers) nowMillis() int64 { return h.cfg.Now().UnixMilli() }
+
+func (h *Handlers) now() time.Time { return h.cfg.Now().UTC() }

@@ -1,0 +1,180 @@
+package vhost
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// Owner kinds. An owner without a prefix is a user (seed 004).
+const (
+	OwnerUser  = "user"
+	OwnerGroup = "group"
+)
+
+// MaxOwners bounds a host's owner list.
+const MaxOwners = 64
+
+// Owner is one parsed entry of a host's owner list.
+type Owner struct {
+	Kind string // OwnerUser or OwnerGroup
+	Name string // a JWT subject, or a group as in the groups claim
+}
+
+// ParseOwner reads "user:NAME", "group:NAME" or a bare "NAME" (a user). A
+// group's leading '/' (Keycloak's full-path form) is dropped. Any other
+// prefix, such as seed 004's "yca:", is refused: it names an
+// authentication this registry does not have.
+func ParseOwner(s string) (Owner, error) {
+	o := Owner{Kind: OwnerUser, Name: s}
+	if kind, name, ok := strings.Cut(s, ":"); ok {
+		switch kind {
+		case OwnerUser:
+			o.Name = name
+		case OwnerGroup:
+			o = Owner{Kind: OwnerGroup, Name: strings.TrimPrefix(name, "/")}
+		default:
+			return Owner{}, fmt.Errorf("%w: owner type %q is not supported (use user:NAME, group:NAME or NAME)", handlers.ErrInvalid, printable(kind))
+		}
+	}
+	if o.Name == "" || len(o.Name) > 255 {
+		return Owner{}, fmt.Errorf("%w: an owner's name must be 1 to 255 bytes", handlers.ErrInvalid)
+	}
+	// Not UTF-8, the name would be stored as U+FFFD after a JSON round trip
+	// of its event: a replayed host would have another owner.
+	if !utf8.ValidString(o.Name) {
+		return Owner{}, fmt.Errorf("%w: an owner's name must be UTF-8", handlers.ErrInvalid)
+	}
+	for _, r := range o.Name {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return Owner{}, fmt.Errorf("%w: an owner's name may not hold spaces or control characters", handlers.ErrInvalid)
+		}
+	}
+	return o, nil
+}
+
+// checkOwners parses every owner, refusing duplicates (after parsing) and
+// lists longer than MaxOwners.
+func checkOwners(owners []string) error {
+	if len(owners) > MaxOwners {
+		return fmt.Errorf("%w: at most %d owners", handlers.ErrInvalid, MaxOwners)
+	}
+	seen := map[Owner]bool{}
+	for _, s := range owners {
+		o, err := ParseOwner(s)
+		if err != nil {
+			return err
+		}
+		if seen[o] {
+			return fmt.Errorf("%w: owner %s:%s is listed twice", handlers.ErrInvalid, o.Kind, o.Name)
+		}
+		seen[o] = true
+	}
+	return nil
+}
+
+// Auth is embedded in every virtual-host command: the caller, plus the
+// groups of its token, which group owners are matched against. Both are set
+// by the ingress adapter from the verified token.
+type Auth struct {
+	handlers.Auth
+	Groups []string `json:"groups,omitempty"`
+}
+
+// ownedBy reports whether the caller is one of owners.
+func (a Auth) ownedBy(owners []string) bool {
+	for _, s := range owners {
+		o, err := ParseOwner(s)
+		if err != nil {
+			continue // validated on create; an unparsable entry matches no one
+		}
+		switch o.Kind {
+		case OwnerUser:
+			if a.Caller.Subject != "" && a.Caller.Subject == o.Name {
+				return true
+			}
+		case OwnerGroup:
+			if slices.ContainsFunc(a.Groups, func(g string) bool { return strings.TrimPrefix(g, "/") == o.Name }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// roles are the role names the rules check, from Config.
+type roles struct{ admin, platform, readOnly, developer string }
+
+// isPlatform: seed 004's "administrator" is the platform admin. A tenant
+// admin is not one: another tenant's secure host is not its to change.
+func (r roles) isPlatform(a Auth) bool { return a.Caller.HasRole(r.platform) }
+
+// mayWrite refuses a caller whose roles say read-only and nothing more.
+func (r roles) mayWrite(a Auth, op string) error {
+	c := a.Caller
+	if c.HasRole(r.readOnly) && !c.HasRole(r.admin) && !c.HasRole(r.developer) && !r.isPlatform(a) {
+		return fmt.Errorf("%s: %w: the read-only role may not change virtual hosts", op, handlers.ErrForbidden)
+	}
+	return nil
+}
+
+// mayChange is the owner check on writes (server PUT and DELETE, host
+// DELETE): a secure host's owners or a platform admin; an insecure host,
+// any caller that may write.
+func (r roles) mayChange(a Auth, h Host, op string) error {
+	if err := r.mayWrite(a, op); err != nil {
+		return err
+	}
+	if h.Secure() && !r.isPlatform(a) && !a.ownedBy(h.Owners) {
+		return fmt.Errorf("%s: %w: only an owner of %s or a platform admin may do this", op, handlers.ErrForbidden, h.Name)
+	}
+	return nil
+}
+
+// seesPrivate reports whether the caller gets a secure host's private view:
+// an owner or platform admin of the tenant holding the material (the
+// secret store lets no one else read it).
+func (r roles) seesPrivate(a Auth, h Host) bool {
+	return h.Secure() && a.Caller.Tenant == h.Tenant && (r.isPlatform(a) || a.ownedBy(h.Owners))
+}
+
+// materialCaller is whom the secret store sees when the caller reaches a
+// secure host's private material, which lives in the host tenant's folder:
+// the caller itself in that tenant, or a platform admin that is a member of
+// that tenant's group (its token lists the group), acting for that tenant.
+// The store, not this rule, then has the last word: with Vault, the
+// caller's own token must carry that tenant's policy. ok is false for
+// anyone else.
+func (r roles) materialCaller(a Auth, h Host) (c handlers.Caller, ok bool) {
+	c = a.Caller
+	if c.Tenant == h.Tenant {
+		return c, true
+	}
+	member := slices.ContainsFunc(a.Groups, func(g string) bool { return strings.TrimPrefix(g, "/") == h.Tenant })
+	if !r.isPlatform(a) || !member {
+		return handlers.Caller{}, false
+	}
+	c.Tenant = h.Tenant
+	return c, true
+}
+
+// printable returns s if it is short and printable, else a placeholder, so
+// an error never echoes control bytes.
+func printable(s string) string {
+	if len(s) > 64 {
+		return "(too long)"
+	}
+	if !utf8.ValidString(s) {
+		return "(unprintable)"
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return "(unprintable)"
+		}
+	}
+	return s
+}

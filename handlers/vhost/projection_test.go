@@ -1,0 +1,106 @@
+package vhost_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers/vhost"
+)
+
+// applyAll applies outcomes, as events, to a fresh projection and returns
+// its view.
+func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "p.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p := vhost.NewProjection()
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range p.Buckets() {
+			if _, err := tx.CreateBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		for i, o := range outcomes {
+			raw, err := json.Marshal(o.Data)
+			if err != nil {
+				return err
+			}
+			e, err := events.New(o, raw, events.Meta{ID: "e" + string(rune('a'+i)), Time: time.Unix(0, 0)})
+			if err != nil {
+				return err
+			}
+			if err := p.Apply(tx, uint64(i+1), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vhost.NewView(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func created(name, id, scheme string) events.Outcome {
+	return events.Outcome{Type: events.VirtualHostCreated, Data: map[string]any{
+		"name": name, "id": id, "virtualHost": map[string]any{"scheme": scheme, "serverTimeoutSecs": 60}}}
+}
+
+func beat(name, id string, hb int64) events.Outcome {
+	return events.Outcome{Type: events.VirtualHostServerHeartbeat, Data: map[string]any{
+		"name": name, "id": id, "server": map[string]any{"host": "h", "hb": hb}}}
+}
+
+func compacted(refs ...vhost.ServerRef) events.Outcome {
+	return events.Outcome{Type: events.VirtualHostServersCompacted, Data: map[string]any{"count": len(refs), "servers": refs}}
+}
+
+// TestProjectionOrder: the projection decides from the events alone, so
+// races between instances resolve the same way on every replay.
+func TestProjectionOrder(t *testing.T) {
+	t.Parallel()
+	t.Run("the first create of a name wins", func(t *testing.T) {
+		v := applyAll(t, created("a", "id1", "http"), created("a", "id2", "https"))
+		if h, err := v.Host(t.Context(), "a"); err != nil || h.ID != "id1" || h.Scheme != "http" {
+			t.Fatalf("host %+v, %v: want the first", h, err)
+		}
+	})
+	t.Run("a delete of another incarnation is ignored", func(t *testing.T) {
+		v := applyAll(t, created("a", "id1", "http"), events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id2"}})
+		if _, err := v.Host(t.Context(), "a"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a heartbeat after its host's deletion is dropped", func(t *testing.T) {
+		v := applyAll(t, created("a", "id1", ""), events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id1"}}, beat("a", "s1", 5))
+		if _, err := v.Server(t.Context(), "a", "s1"); !isNotFound(err) {
+			t.Fatalf("server of a deleted host: %v", err)
+		}
+	})
+	t.Run("compaction spares a server that beat since it was judged", func(t *testing.T) {
+		v := applyAll(t, created("a", "id1", ""), beat("a", "old", 5), beat("a", "back", 5), beat("a", "back", 9),
+			compacted(vhost.ServerRef{Name: "a", ID: "old", HB: 5}, vhost.ServerRef{Name: "a", ID: "back", HB: 5}))
+		servers, err := v.Servers(t.Context(), "a")
+		if err != nil || len(servers) != 1 || servers[0].ID != "back" || servers[0].HB != 9 {
+			t.Fatalf("servers %+v, %v: want back only", servers, err)
+		}
+	})
+	t.Run("other event types are ignored", func(t *testing.T) {
+		v := applyAll(t, events.Outcome{Type: events.ImagePullSecretCreated, Data: map[string]any{"name": "x"}})
+		if hosts, err := v.Hosts(t.Context()); err != nil || len(hosts) != 0 {
+			t.Fatalf("hosts %+v, %v", hosts, err)
+		}
+	})
+}

@@ -1,0 +1,118 @@
+package kafka_test
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	"github.com/hypo-registry/registry/testkit"
+)
+
+// TestKafkaOutageLosesNothing stops the broker: commits keep succeeding into
+// the outbox, Healthy reports the lag, and once a broker is back on the
+// same address the relay publishes every event, in order, exactly as
+// committed.
+func TestKafkaOutageLosesNothing(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	start := func() *kfake.Cluster {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(testkit.KafkaPartitions))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	cluster := start()
+	k := &testkit.Kafka{Brokers: cluster.ListenAddrs(), Cluster: cluster}
+	cfg := config(t, k)
+	l := openLog(t, cfg)
+	commitEach(t, l, 0, 3, "tenant-a")
+	waitRelayed(t, l, 3)
+
+	cluster.Close()
+	during := commitEach(t, l, 3, 4, "tenant-a") // must not fail or block
+	deadline := time.Now().Add(20 * time.Second)
+	for l.Healthy(context.Background()) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("Healthy never reported the unreachable broker")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	cluster = start() // a new, empty broker on the same address
+	t.Cleanup(cluster.Close)
+	waitRelayed(t, l, 7)
+	if err := l.Healthy(context.Background()); err != nil {
+		t.Errorf("Healthy after recovery: %v", err)
+	}
+	// The new broker lost the first three; the four committed during the
+	// outage arrive, in commit order.
+	recs := consume(t, k.Brokers, cfg.WithDefaults().EventsTopic, len(during))
+	for i, r := range recs {
+		if got, want := header(r, "ce_id"), during[i].ID(); got != want {
+			t.Errorf("record %d is %s, want %s", i, got, want)
+		}
+	}
+}
+
+func waitRelayed(t *testing.T, l interface{ Relayed() uint64 }, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for l.Relayed() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("relayed %d events, want %d", l.Relayed(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, p, _ := net.SplitHostPort(ln.Addr().String())
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// TestRelayedEventsAreTrimmedFromTheOutbox commits more than trimEvery
+// events: once relayed, the outbox no longer holds them, and the topic has
+// every one.
+func TestRelayedEventsAreTrimmedFromTheOutbox(t *testing.T) {
+	t.Parallel()
+	k := testkit.StartKafka(t)
+	cfg := config(t, k)
+	l := openLog(t, cfg)
+	const n = 1100
+	for i := 0; i < n; i += 100 {
+		commitEach(t, l, i, 100, "tenant-a")
+	}
+	waitRelayed(t, l, n)
+	if got := consume(t, k.Brokers, cfg.WithDefaults().EventsTopic, n); len(got) != n {
+		t.Fatalf("topic holds %d events, want %d", len(got), n)
+	}
+	l.Close()
+	outbox, err := bolt.Open(cfg.OutboxDB, bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outbox.Close()
+	left := 0
+	if _, err := outbox.Read(context.Background(), 1, 0, func(uint64, cloudevents.Event) error { left++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Trimming happens every 1024 relayed events: at most the last 76 of
+	// 1100 may remain.
+	if left > n-1024 {
+		t.Errorf("outbox still holds %d of %d relayed events, want at most %d", left, n, n-1024)
+	}
+}

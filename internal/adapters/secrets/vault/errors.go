@@ -1,0 +1,83 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/adapters/vaultconn"
+)
+
+// vaultError is Vault's answer to a failed request reduced to what may be
+// shown: the status and Vault's own messages, never a token or a body we
+// sent. It wraps the sentinel the status maps to.
+type vaultError struct {
+	status int
+	msg    string
+	kind   error
+}
+
+// Error names no backend, and for a refusal the caller is told about
+// (not found, conflict, invalid, forbidden) not Vault's own message
+// either: it can quote the mount and path ("no handler for route
+// 'hypo/data/…'"). A failed check-and-set says so in the caller's terms.
+func (e *vaultError) Error() string {
+	switch {
+	case errors.Is(e.kind, handlers.ErrConflict) && strings.Contains(e.msg, casMismatch):
+		return fmt.Sprintf("%v: the secret exists or changed since it was read (check-and-set)", e.kind)
+	case errors.Is(e.kind, handlers.ErrUnavailable):
+		return fmt.Sprintf("%v: the secret store answered %d: %s", e.kind, e.status, e.msg)
+	}
+	return fmt.Sprintf("%v: the secret store refused the request (status %d)", e.kind, e.status)
+}
+
+func (e *vaultError) Unwrap() error { return e.kind }
+
+// casMismatch is KV v2's message for a failed check-and-set (status 400).
+const casMismatch = "check-and-set parameter did not match"
+
+// vaultErr maps a failed request: Vault's status when it answered, else
+// (refused, reset, timed out, held off) ErrUnavailable.
+func vaultErr(err error) error {
+	var re *api.ResponseError
+	if !errors.As(err, &re) {
+		return vaultconn.NoAnswer(err)
+	}
+	// Vault's messages can span lines ("1 error occurred:\n\t* …"): keep
+	// one line per error for logs.
+	msg := strings.Join(strings.Fields(strings.Join(re.Errors, "; ")), " ")
+	return &vaultError{status: re.StatusCode, msg: msg, kind: statusKind(re.StatusCode, msg)}
+}
+
+func statusKind(status int, msg string) error {
+	switch {
+	case status == http.StatusBadRequest && strings.Contains(msg, casMismatch):
+		return handlers.ErrConflict
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return handlers.ErrForbidden
+	case status == http.StatusNotFound:
+		return handlers.ErrNotFound
+	// 412: a performance standby has not caught up yet; 429: rate limited
+	// or (sys/health) standby; 5xx includes 503 sealed.
+	case status == http.StatusPreconditionFailed || status == http.StatusTooManyRequests || status >= 500:
+		return handlers.ErrUnavailable
+	case status >= 400:
+		return handlers.ErrInvalid
+	}
+	return handlers.ErrUnavailable
+}
+
+// opErr wraps the error of op ("vaultstore write image-pull/t/x"). An error
+// that reaches the caller carries neither the backend's name nor the
+// storage path (handlers.ReachesCaller): the handler names the resource as
+// its client named it. Any other keeps op, for the log.
+func opErr(op string, err error) error {
+	if handlers.ReachesCaller(err) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

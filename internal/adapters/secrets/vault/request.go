@@ -1,0 +1,174 @@
+package vault
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/adapters/vaultconn"
+)
+
+// call is one Vault request: a method on a mount-relative logical path.
+type call struct {
+	method string
+	path   string // "hypo/data/image-pull/t/n", without "/v1/"
+	query  url.Values
+	body   any
+	// idempotent calls are retried after any transient failure; others
+	// only when Vault provably did not act (see notApplied).
+	idempotent bool
+}
+
+// do runs cl for caller c and returns the response's "data" field (nil for
+// 204). Only ErrUnavailable is retried, at most MaxRetries times, and not
+// after a timeout (ErrTimeout): a retry would wait it out again. Each
+// attempt, token exchange included, is bounded by Timeout.
+func (s *Store) do(ctx context.Context, c handlers.Caller, cl call) (json.RawMessage, error) {
+	for n := 0; ; n++ {
+		data, err := s.attempt(ctx, c.Token, cl)
+		if err == nil || !errors.Is(err, handlers.ErrUnavailable) || errors.Is(err, handlers.ErrTimeout) ||
+			n >= s.cfg.MaxRetries || ctx.Err() != nil {
+			return data, err
+		}
+		if !cl.idempotent && !notApplied(err) {
+			return data, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff(n)):
+		}
+	}
+}
+
+// notApplied reports a failure before Vault could act on a request: no
+// connection, or refused as sealed, standby, rate-limited (503, 429, 412).
+// A write that timed out may have been applied: retrying it could store a
+// second version, or fail its check-and-set against itself.
+func notApplied(err error) bool {
+	var ns notSent
+	if errors.As(err, &ns) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var ve *vaultError
+	return errors.As(err, &ve) && (ve.status == http.StatusServiceUnavailable ||
+		ve.status == http.StatusTooManyRequests || ve.status == http.StatusPreconditionFailed)
+}
+
+// notSent marks a failure before the request left: the token exchange
+// failed.
+type notSent struct{ error }
+
+func (e notSent) Unwrap() error { return e.error }
+
+// attempt sends cl with the caller's Vault token. A cached token refused
+// with 403 may be stale (revoked, or Vault lost its token store): drop it and
+// log in again, once.
+func (s *Store) attempt(ctx context.Context, jwt string, cl call) (json.RawMessage, error) {
+	ctx, cancel := vaultconn.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	tok, cached, err := s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login)
+	if err != nil {
+		return nil, notSent{loginErr(err)}
+	}
+	data, err := s.send(ctx, tok, cl)
+	if cached && errors.Is(err, handlers.ErrForbidden) {
+		s.tokens.drop(sha256.Sum256([]byte(jwt)), tok)
+		if tok, _, err = s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login); err != nil {
+			return nil, notSent{loginErr(err)}
+		}
+		data, err = s.send(ctx, tok, cl)
+	}
+	return data, err
+}
+
+// send makes one HTTP request with token and maps its failure to a sentinel.
+func (s *Store) send(ctx context.Context, token string, cl call) (json.RawMessage, error) {
+	req := s.client.NewRequest(cl.method, "/v1/"+cl.path)
+	req.ClientToken = token
+	if cl.query != nil {
+		req.Params = cl.query
+	}
+	if cl.body != nil {
+		if err := req.SetJSONBody(cl.body); err != nil {
+			return nil, fmt.Errorf("%w: encode request: %w", handlers.ErrInvalid, err)
+		}
+	}
+	//nolint:staticcheck // the raw request is the one way to set a per-request token
+	resp, err := s.client.RawRequestWithContext(ctx, req)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
+	if err != nil {
+		return nil, vaultErr(err)
+	}
+	if resp.StatusCode == http.StatusNoContent {
+		return nil, nil
+	}
+	var body struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("%w: decode vault response: %w", handlers.ErrUnavailable, err)
+	}
+	return body.Data, nil
+}
+
+// login exchanges jwt at auth/{AuthMount}/login for a Vault token.
+func (s *Store) login(ctx context.Context, jwt string) (string, time.Duration, error) {
+	req := s.client.NewRequest(http.MethodPut, "/v1/auth/"+s.cfg.AuthMount+"/login")
+	req.ClientToken = ""
+	if err := req.SetJSONBody(map[string]string{"role": s.cfg.Role, "jwt": jwt}); err != nil {
+		return "", 0, fmt.Errorf("%w: encode login: %w", handlers.ErrInvalid, err)
+	}
+	//nolint:staticcheck // see send
+	resp, err := s.client.RawRequestWithContext(ctx, req)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
+	if err != nil {
+		return "", 0, vaultErr(err)
+	}
+	secret, err := api.ParseSecret(resp.Body)
+	if err != nil || secret == nil || secret.Auth == nil || secret.Auth.ClientToken == "" {
+		return "", 0, fmt.Errorf("%w: login at auth/%s returned no token", handlers.ErrUnavailable, s.cfg.AuthMount)
+	}
+	ttl := time.Duration(secret.Auth.LeaseDuration) * time.Second
+	return secret.Auth.ClientToken, ttl, nil
+}
+
+// loginErr words a failed exchange. Vault refusing the JWT (expired, wrong
+// audience, unknown key, no such role: any 4xx but 404, 412 and 429) is
+// ErrUnauthenticated: the caller's credentials were refused, which transports
+// answer with 401. A missing auth mount (404) means Vault is misconfigured or
+// restarting: ErrUnavailable.
+func loginErr(err error) error {
+	var ve *vaultError
+	if errors.As(err, &ve) {
+		e := *ve
+		switch {
+		case e.status == http.StatusNotFound:
+			e.kind = handlers.ErrUnavailable
+		case e.kind != handlers.ErrUnavailable:
+			e.kind = handlers.ErrUnauthenticated
+		}
+		return fmt.Errorf("jwt login: %w", &e)
+	}
+	if errors.Is(err, handlers.ErrUnavailable) {
+		return fmt.Errorf("jwt login: %w", err)
+	}
+	return fmt.Errorf("jwt login: %w: %w", handlers.ErrUnavailable, err) // the attempt's deadline
+}

@@ -1,0 +1,92 @@
+// Package vaultstore is the production handlers.SecretStore: HashiCorp Vault
+// KV v2. Every call acts with the caller's own Vault token, obtained by
+// exchanging the caller's JWT at auth/{AuthMount}/login, so Vault's
+// per-tenant policies confine it; the service's admin token is never used
+// here. The adapter checks the tenant too, before Vault sees the request.
+package vault
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/adapters/vaultconn"
+)
+
+var _ handlers.SecretStore = (*Store)(nil)
+
+// Store is a handlers.SecretStore on Vault KV v2. Safe for concurrent use.
+type Store struct {
+	cfg    Config
+	client *api.Client // holds no token: each request carries its caller's
+	tokens *tokenCache
+	// intents, when set (UseIntents), make a command's writes happen once.
+	intents Intents
+}
+
+// New connects to Vault and checks it is reachable, initialised and
+// unsealed, once: a Vault that is not is an error naming its address.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("vaultstore: %w: %w", handlers.ErrInvalid, err)
+	}
+	cfg = cfg.withDefaults()
+	client, err := newClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("vaultstore: %w", err)
+	}
+	s := &Store{cfg: cfg, client: client, tokens: newTokenCache(cfg.MaxCachedTokens)}
+	if err := s.checkHealth(ctx); err != nil {
+		return nil, fmt.Errorf("vaultstore: %w", err)
+	}
+	return s, nil
+}
+
+// newClient builds a client from cfg alone (see vaultconn). It never
+// retries by itself, so retries stay bounded by MaxRetries.
+func newClient(cfg Config) (*api.Client, error) {
+	return vaultconn.NewClient(vaultconn.Options{
+		Addr: cfg.Addr, CACert: cfg.CACert, Timeout: cfg.Timeout,
+		// Many goroutines share one Vault: keep their connections alive.
+		MaxIdleConnsPerHost: 64,
+	})
+}
+
+// Healthy reports whether Vault answers, initialised and unsealed: the
+// readiness probe.
+func (s *Store) Healthy(ctx context.Context) error { return s.checkHealth(ctx) }
+
+func (s *Store) checkHealth(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	h, err := s.client.Sys().HealthWithContext(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("vault at %s is unreachable: %w: %w", s.cfg.Addr, handlers.ErrUnavailable, err)
+	case !h.Initialized:
+		return fmt.Errorf("vault at %s is not initialized: %w", s.cfg.Addr, handlers.ErrUnavailable)
+	case h.Sealed:
+		return fmt.Errorf("vault at %s is sealed: %w", s.cfg.Addr, handlers.ErrUnavailable)
+	}
+	return nil
+}
+
+// Stats reports the token cache: hits are token lookups answered without a
+// login of their own (from the cache, or by joining a login already under
+// way for the same JWT); misses are logins at Vault.
+func (s *Store) Stats() (hits, misses uint64) {
+	lookups, logins := s.tokens.lookups.Load(), s.tokens.logins.Load()
+	if logins > lookups {
+		return 0, logins
+	}
+	return lookups - logins, logins
+}
+
+// backoff is the pause before retry n (0-based): 50ms, 100ms, 200ms… ≤ 1s.
+func backoff(n int) time.Duration {
+	d := 50 * time.Millisecond << min(n, 5)
+	return min(d, time.Second)
+}

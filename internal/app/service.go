@@ -1,0 +1,378 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/rolemap"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	rest "github.com/hypo-registry/registry/http"
+	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
+	boltstore "github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
+	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
+	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/redact"
+	"github.com/hypo-registry/registry/internal/security/seal"
+	"github.com/hypo-registry/registry/internal/security/terminaltoken"
+	"github.com/hypo-registry/registry/projections"
+	ownership "github.com/hypo-registry/registry/projections/owners"
+)
+
+// projectionBatchDelay trades a little projection lag for far fewer
+// projection fsyncs competing with the event log's.
+const projectionBatchDelay = 10 * time.Millisecond
+
+// Service is a running registryd: every adapter, built and wired.
+type Service struct {
+	cfg      Config
+	logger   *slog.Logger
+	listener net.Listener
+	server   *http.Server
+	dev      *devIssuer
+	bus      *bus.Bus
+	store    handlers.SecretStore
+	vault    *vaultstore.Store // nil when embedded
+	identity handlers.IdentityAdmin
+	log      outcomeLog
+	events   *eventlog.Log       // embedded event log, nil with Kafka
+	runner   *projections.Runner // embedded projections, nil with Kafka
+	feed     *kafkalog.Feed      // projections from Kafka, nil embedded
+	kafka    *kafkalog.Log       // the Kafka event log, nil embedded
+	projDB   *bolt.DB
+	rest     *rest.Server
+	// southbound consumes the HypO Kafka topics, nil without Kafka.
+	southbound *southboundRunner
+	vhosts     *vhost.Handlers
+	token      *registryToken // the Docker registry token service, nil when off
+	roles      *rolemap.View
+	closers    []func() error
+}
+
+// New builds the service and opens its listeners; Run serves. On error
+// everything opened so far is closed again. Vault, Kafka or the JWKS
+// unreachable at start is an error naming it.
+func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.LevelVar) (_ *Service, err error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	s := &Service{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("REGISTRY_DATA_DIR %s: %w", cfg.DataDir, err)
+	}
+	ring, err := seal.LoadKeyring(datadir.Path(cfg.DataDir, datadir.SealKey), cfg.SealKey)
+	if err != nil {
+		return nil, fmt.Errorf("at-rest key ring: %w", err)
+	}
+	auditKey, err := redact.LoadKey(datadir.Path(cfg.DataDir, datadir.AuditKey))
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	hasher, err := redact.NewHasher(auditKey)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	if err := s.openSecretStore(ctx, ring); err != nil {
+		return nil, err
+	}
+	if err := s.openIdentity(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.openEventLog(ctx, hasher); err != nil {
+		return nil, err
+	}
+	if s.vault != nil {
+		s.vault.UseIntents(s.log)
+	}
+	if cfg.Dev {
+		if s.dev, err = startDevIssuer(cfg, logger); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, s.dev.close)
+		cfg.OIDC.Issuer = s.dev.issuer.IssuerURL()
+		s.cfg = cfg
+	}
+	oidc := cfg.OIDC
+	oidc.Logger = logger
+	verifier, err := auth.NewVerifier(ctx, oidc)
+	if err != nil {
+		return nil, fmt.Errorf("REGISTRY_OIDC_ISSUER: %w", err)
+	}
+
+	var basic *auth.BasicExchanger
+	if cfg.BasicAuth.Enabled {
+		tokenURL := cfg.BasicAuth.TokenURL
+		if tokenURL == "" {
+			if tokenURL, err = auth.DiscoverTokenEndpoint(ctx, cfg.OIDC.Issuer); err != nil {
+				return nil, fmt.Errorf("REGISTRY_AUTH_BASIC_TOKEN_URL unset and not discoverable: %w", err)
+			}
+		}
+		if basic, err = auth.NewBasicExchanger(tokenURL, cfg.BasicAuth.CacheTTL); err != nil {
+			return nil, err
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
+		return nil, err
+	}
+	if err := registerHandlers(s.bus, s.store); err != nil {
+		return nil, err
+	}
+	if err := registerIdentityHandlers(s.bus, s.identity, cfg); err != nil {
+		return nil, err
+	}
+	signer, err := terminaltoken.LoadOrCreate(datadir.Path(cfg.DataDir, datadir.TerminalKey), cfg.TerminalToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := registerKubeconfHandlers(s.bus, s.store, signer); err != nil {
+		return nil, err
+	}
+	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, basic, reg, logger); err != nil {
+		return nil, err
+	}
+	if s.token != nil {
+		s.closers = append(s.closers, s.token.close)
+	}
+	if s.roles, err = registerRoleMappings(s.bus, s.projDB, cfg.AdminRole); err != nil {
+		return nil, err
+	}
+	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, cfg.virtualHostConfig()); err != nil {
+		return nil, err
+	}
+	owners, err := ownership.NewView(s.projDB)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openSouthbound(verifier, owners); err != nil {
+		return nil, err
+	}
+	s.rest, err = rest.New(rest.Deps{
+		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
+		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
+		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
+		Owners: owners, Sync: s.WaitProjections,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.rest.MountTerminalJWKS(signer)
+	s.rest.MountRoleMappings(s.WaitProjections)
+	s.rest.MountRegistryTokenRevocation(s.token != nil)
+	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead}); err != nil {
+		return nil, err
+	}
+	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	var handler http.Handler = s.rest
+	if s.token != nil {
+		handler = s.token.mount(handler)
+	}
+	handler = rest.LimitHeaders(handler)
+	var tlsCfg *tls.Config
+	if cfg.TLS.Enabled() {
+		if tlsCfg, err = cfg.TLS.serverTLS(logger); err != nil {
+			return nil, err
+		}
+		handler = hsts(handler)
+	}
+	s.server = &http.Server{
+		Handler:           handler,
+		TLSConfig:         tlsCfg,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    rest.HeaderReadLimit, // rest.LimitHeaders enforces rest.MaxHeaderBytes
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Addr is the REST listener's address (useful with port 0).
+func (s *Service) Addr() string { return s.listener.Addr().String() }
+
+// BaseURL is the REST base URL on loopback.
+func (s *Service) BaseURL() string {
+	_, port, _ := net.SplitHostPort(s.Addr())
+	if s.cfg.TLS.Enabled() {
+		return "https://localhost:" + port
+	}
+	return "http://localhost:" + port
+}
+
+// IssuerURL is the OIDC issuer this service trusts.
+func (s *Service) IssuerURL() string { return s.cfg.OIDC.Issuer }
+
+// Runner exposes the embedded projection runner (nil with Kafka).
+func (s *Service) Runner() *projections.Runner { return s.runner }
+
+// Events exposes the embedded event log (nil with Kafka).
+func (s *Service) Events() *eventlog.Log { return s.events }
+
+// VaultStore exposes the Vault secret store (nil when embedded), for its
+// token-exchange statistics.
+func (s *Service) VaultStore() *vaultstore.Store { return s.vault }
+
+// ProjectionsDB exposes the projections database (tests read it).
+func (s *Service) ProjectionsDB() *bolt.DB { return s.projDB }
+
+// Run serves until ctx is done, then stops gracefully within
+// ShutdownTimeout: the REST listener and the Kafka southbound stop taking
+// requests and let those in flight finish (their commands need the bus and
+// the projections), then the bus stops, then the projections. A Kafka
+// record still in flight at the deadline is left unanswered and
+// uncommitted, for the next instance.
+func (s *Service) Run(ctx context.Context) error {
+	defer s.close()
+	g, gctx := errgroup.WithContext(ctx)
+	// The bus and the projections outlive gctx until the ingresses are
+	// drained: a command's context ends with its router's.
+	inner, stopInner := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopInner()
+	g.Go(func() error { return s.bus.Run(inner) })
+	g.Go(func() error { return s.runProjections(inner) })
+	g.Go(func() error { return s.pruneReplies(gctx) })
+	if s.southbound != nil {
+		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
+	}
+	g.Go(func() error { return s.token.pruneRefresh(gctx, s.logger) })
+	g.Go(func() error { return runVirtualHostCompaction(gctx, s.bus, s.vhosts.Config(), s.logger) })
+	g.Go(func() error {
+		select {
+		case <-s.bus.Running():
+		case <-gctx.Done():
+			return nil
+		}
+		serve := func() error { return s.server.Serve(s.listener) }
+		if s.server.TLSConfig != nil {
+			// ServeTLS adds HTTP/2 to the protocols offered; the
+			// certificate comes from TLSConfig.GetCertificate.
+			serve = func() error { return s.server.ServeTLS(s.listener, "", "") }
+		}
+		if err := serve(); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		defer stopInner()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+		defer cancel()
+		s.logger.Info("stopping: requests in flight may finish", "timeout", s.cfg.ShutdownTimeout)
+		var southErr error
+		southDone := make(chan struct{})
+		go func() {
+			defer close(southDone)
+			if s.southbound != nil {
+				southErr = s.southbound.stop(sctx)
+			}
+		}()
+		err := s.server.Shutdown(sctx)
+		<-southDone
+		return errors.Join(err, southErr, s.bus.Close())
+	})
+	return g.Wait()
+}
+
+func (s *Service) readyChecks() []rest.Check {
+	checks := []rest.Check{{Name: "bus", Run: s.busReady}}
+	if s.vault != nil {
+		checks = append(checks, rest.Check{Name: "vault", Run: s.vault.Healthy})
+	}
+	if s.kafka != nil {
+		checks = append(checks, rest.Check{Name: "kafka", Run: s.kafka.Healthy})
+	}
+	if s.southbound != nil {
+		checks = append(checks, rest.Check{Name: "southbound", Run: s.southbound.ready})
+	}
+	return checks
+}
+
+func (s *Service) busReady(context.Context) error {
+	select {
+	case <-s.bus.Running():
+		return nil
+	default:
+		return errors.New("command bus not running")
+	}
+}
+
+// pruneReplies drops stored command replies past their retention.
+func (s *Service) pruneReplies(ctx context.Context) error {
+	retention := s.cfg.Bus.ReplyRetention
+	if retention == 0 {
+		retention = 24 * time.Hour
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if n, err := s.log.PruneReplies(time.Now().Add(-retention)); err != nil {
+				s.logger.Warn("pruning stored replies", "error", err)
+			} else if n > 0 {
+				s.logger.Debug("pruned stored replies", "count", n)
+			}
+			// The embedded store's record of each command's writes is kept
+			// as long as the replies, for the same redeliveries.
+			if bs, ok := s.store.(*boltstore.Store); ok {
+				if _, err := bs.PruneApplied(time.Now().Add(-retention)); err != nil {
+					s.logger.Warn("pruning applied-write records", "error", err)
+				}
+			}
+		}
+	}
+}
+
+func (s *Service) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			s.logger.Warn("closing", "error", err)
+		}
+	}
+	s.closers = nil
+}
+
+// roleMappings answers the role mappings of /registry-api/admin/roleMappings
+// with the role names of the authorization configuration.
+func (s *Service) roleMappings() authz.RoleMappings {
+	az := s.cfg.authzConfig()
+	return rolemap.Roles{View: s.roles, Admin: az.AdminRole, Developer: az.DeveloperRole, ReadOnlyAs: az.ReadOnlyRole}
+}
+
+// restBasic is basic as the REST layer's optional dependency: nil stays an
+// untyped nil, so "off" is not a non-nil interface holding a nil pointer.
+func restBasic(basic *auth.BasicExchanger) rest.BasicTokens {
+	if basic == nil {
+		return nil
+	}
+	return basic
+}

@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/hypo-registry/registry/events"
+	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
+	kafkaingress "github.com/hypo-registry/registry/internal/ingress/kafka"
+	"github.com/hypo-registry/registry/internal/ingress/kafka/hypo"
+	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+	ownership "github.com/hypo-registry/registry/projections/owners"
+)
+
+// DefaultSouthboundGroup is the consumer group of the southbound topics.
+// Unlike the projections' groups it is shared by every instance: each
+// request is answered by one of them.
+const DefaultSouthboundGroup = "registry-southbound"
+
+// SouthboundConfig configures the HypO Kafka southbound of seed 000. It
+// runs whenever Kafka.Brokers is set, unless Disabled.
+type SouthboundConfig struct {
+	hypo.Config
+	// Disabled turns the southbound off (REGISTRY_KAFKA_SOUTHBOUND=false):
+	// the event log stays on Kafka, no HypO topic is consumed.
+	Disabled bool
+	// ConsumerGroup is the group consuming the incoming topics
+	// (REGISTRY_KAFKA_SOUTHBOUND_GROUP), default DefaultSouthboundGroup.
+	ConsumerGroup string
+	// PoisonTopic receives records that cannot be answered
+	// (REGISTRY_KAFKA_POISON_TOPIC), default events.TopicPoison.
+	PoisonTopic string
+}
+
+// WithDefaults fills every unset field.
+func (c SouthboundConfig) WithDefaults() SouthboundConfig {
+	c.Config = c.Config.WithDefaults()
+	if c.ConsumerGroup == "" {
+		c.ConsumerGroup = DefaultSouthboundGroup
+	}
+	if c.PoisonTopic == "" {
+		c.PoisonTopic = events.TopicPoison
+	}
+	return c
+}
+
+// validate checks c (with defaults) against the rest of the configuration.
+func (c SouthboundConfig) validate(cfg Config) error {
+	if c.Disabled || len(cfg.Kafka.Brokers) == 0 {
+		return nil
+	}
+	c = c.WithDefaults()
+	var errs []error
+	if err := c.Topics.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: %w", err))
+	}
+	eventsTopic := cfg.Kafka.WithDefaults().EventsTopic
+	for _, t := range c.Topics.All() {
+		if t == eventsTopic || t == c.PoisonTopic {
+			errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: topic %q is also the events or poison topic", t))
+		}
+	}
+	if c.PoisonTopic == eventsTopic {
+		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_POISON_TOPIC %q is the events topic", c.PoisonTopic))
+	}
+	if c.SkipTokenVerification && cfg.Vault.Addr == "" {
+		errs = append(errs, errors.New("REGISTRY_KAFKA_VERIFY_JWT=false needs REGISTRY_VAULT_ADDR: only Vault's JWT login would check the tokens, and the embedded store checks none"))
+	}
+	return errors.Join(errs...)
+}
+
+// southboundRunner consumes the incoming topics and publishes replies.
+type southboundRunner struct {
+	router  *message.Router
+	ingress *kafkaingress.Ingress
+	logger  *slog.Logger
+
+	mu               sync.Mutex
+	started, stopped bool // a router closed before it ran would wait out its CloseTimeout
+}
+
+// openSouthbound builds the southbound when Kafka is configured. Its
+// records are authorized with the REST API's options.
+func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View) error {
+	c := s.cfg.Southbound.WithDefaults()
+	if c.Disabled || len(s.cfg.Kafka.Brokers) == 0 {
+		return nil
+	}
+	wire, err := hypowire.NewValidator()
+	if err != nil {
+		return err
+	}
+	az, err := authz.NewAuthorizer(s.cfg.authzConfig(), s.roleMappings())
+	if err != nil {
+		return err
+	}
+	ownerOf := func(ctx context.Context, subject string) (string, error) {
+		if err := s.WaitProjections(ctx); err != nil {
+			return "", err
+		}
+		return owners.Owner(subject)
+	}
+	sb, err := hypo.New(c.Config, verifier, wire, az, ownerOf)
+	if err != nil {
+		return err
+	}
+	kcfg := s.cfg.Kafka.WithDefaults()
+	kcfg.ConsumerGroup = c.ConsumerGroup
+	logger := s.logger.With("component", "southbound")
+	wm := watermill.NewSlogLogger(logger)
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{
+		Brokers: kcfg.Brokers, Marshaler: kafkaingress.Marshaler(), OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
+	}, wm)
+	if err != nil {
+		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound publisher: %w", err)
+	}
+	s.closers = append(s.closers, pub.Close)
+	in, err := kafkaingress.New(s.bus, pub, c.PoisonTopic, logger)
+	if err != nil {
+		return err
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: s.cfg.ShutdownTimeout}, wm)
+	if err != nil {
+		return err
+	}
+	translators := sb.Translators()
+	topics := make([]string, 0, len(translators))
+	for t := range translators {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	for _, t := range topics {
+		// A subscriber, and a Sarama configuration, per topic: the sticky
+		// balance strategy keeps per-group state, and one configuration
+		// shared by several consumer groups races on it.
+		sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
+			Brokers: kcfg.Brokers, Unmarshaler: kafkaingress.Unmarshaler{}, ConsumerGroup: c.ConsumerGroup,
+			OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
+		}, wm)
+		if err != nil {
+			return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound subscriber for %s: %w", t, err)
+		}
+		s.closers = append(s.closers, sub.Close)
+		router.AddConsumerHandler("southbound."+t, t, sub, in.Handler(t, translators[t]))
+	}
+	s.southbound = &southboundRunner{router: router, ingress: in, logger: logger}
+	return nil
+}
+
+// run consumes until stop; it starts once the bus runs, unless ctx ends
+// first. The router's context is not ctx: ending it would end every
+// record's context at once, cutting short the records in flight.
+func (r *southboundRunner) run(ctx context.Context, busRunning <-chan struct{}) error {
+	select {
+	case <-busRunning:
+	case <-ctx.Done():
+		return nil
+	}
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return nil
+	}
+	r.started = true
+	r.mu.Unlock()
+	if err := r.router.Run(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("southbound: %w", err)
+	}
+	return nil
+}
+
+// stop stops taking records, lets those in flight be answered and
+// acknowledged until ctx ends, then stops consuming: records still in
+// flight then stay unanswered and uncommitted, for the next instance. That
+// is how a stop is meant to end, not an error.
+func (r *southboundRunner) stop(ctx context.Context) error {
+	if err := r.ingress.Drain(ctx); err != nil {
+		r.logger.Warn("stopping: Kafka records still in flight at the shutdown timeout are left unanswered and uncommitted, for the next instance", "error", err)
+	}
+	r.mu.Lock()
+	r.stopped = true
+	started := r.started
+	r.mu.Unlock()
+	if !started {
+		return nil
+	}
+	if err := r.router.Close(); err != nil {
+		return fmt.Errorf("southbound: %w", err)
+	}
+	return nil
+}
+
+func (r *southboundRunner) ready(context.Context) error {
+	select {
+	case <-r.router.Running():
+		if r.router.IsClosed() {
+			return errors.New("southbound consumer stopped")
+		}
+		return nil
+	default:
+		return errors.New("southbound consumer not running yet")
+	}
+}

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/rolemap"
+	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/security/redact"
+	"github.com/hypo-registry/registry/projections"
+	"github.com/hypo-registry/registry/projections/owners"
+)
+
+// registerHandlers binds every command to its handler. Handler names are
+// consumer identities: never rename one casually.
+func registerHandlers(b *bus.Bus, store handlers.SecretStore) error {
+	ip, err := handlers.NewImagePullSecrets(store)
+	if err != nil {
+		return err
+	}
+	pr, err := handlers.NewPackageRegistrySecrets(store)
+	if err != nil {
+		return err
+	}
+	fs, err := handlers.NewFabricSecrets(store)
+	if err != nil {
+		return err
+	}
+	for _, err := range []error{
+		bus.Handle(b, "imagepull.create", ip.Create),
+		bus.Handle(b, "imagepull.get", ip.Get),
+		bus.Handle(b, "imagepull.list", ip.List),
+		bus.Handle(b, "imagepull.update", ip.Update),
+		bus.Handle(b, "imagepull.delete", ip.Delete),
+		bus.Handle(b, "packageregistry.create", pr.Create),
+		bus.Handle(b, "packageregistry.get", pr.Get),
+		bus.Handle(b, "packageregistry.list", pr.List),
+		bus.Handle(b, "packageregistry.update", pr.Update),
+		bus.Handle(b, "packageregistry.delete", pr.Delete),
+		bus.Handle(b, "fabric.create", fs.Create),
+		bus.Handle(b, "fabric.get", fs.Get),
+		bus.Handle(b, "fabric.list", fs.List),
+		bus.Handle(b, "fabric.update", fs.Update),
+		bus.Handle(b, "fabric.delete", fs.Delete),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Projections lists every projection the service keeps; registryctl audit
+// replay rebuilds the same list: the audit log (virtual-host heartbeats
+// recorded as heartbeats says), the virtual hosts, the role mappings and
+// the secrets' owners.
+func Projections(h *redact.Hasher, heartbeats vhost.AuditConfig) ([]projections.Projection, error) {
+	ps, err := virtualHostProjections(h, heartbeats)
+	if err != nil {
+		return nil, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err)
+	}
+	return append(ps, rolemap.Projection{}, owners.Projection{}), nil
+}
+
+// registerRoleMappings binds the role-mapping commands (seed 002) to their
+// handlers over the projection in db. Handler names are consumer
+// identities: never rename one casually.
+func registerRoleMappings(b *bus.Bus, db *bolt.DB, adminRole string) (*rolemap.View, error) {
+	view, err := rolemap.NewView(db)
+	if err != nil {
+		return nil, err
+	}
+	h, err := rolemap.NewHandlers(view, adminRole)
+	if err != nil {
+		return nil, err
+	}
+	return view, errors.Join(
+		bus.Handle(b, "rolemapping.list", h.List),
+		bus.Handle(b, "rolemapping.get", h.Get),
+		bus.Handle(b, "rolemapping.create", h.Create),
+		bus.Handle(b, "rolemapping.update", h.Update),
+		bus.Handle(b, "rolemapping.delete", h.Delete),
+	)
+}

@@ -1,0 +1,48 @@
+package app
+
+import (
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/bus"
+)
+
+// registerKubeconfHandlers binds the kubeconfig commands to their handlers:
+// store and get (for the Kafka translators), list and the terminal token
+// (REST), and the Package Manager's credential requests (Kafka), which
+// read kubeconfigs among other secrets. Handler names are consumer
+// identities: never rename one casually.
+func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer handlers.TerminalTokenSigner) error {
+	kc, err := handlers.NewKubeconfigs(store, signer)
+	if err != nil {
+		return err
+	}
+	pkg, err := handlers.NewPackageRegistrySecrets(store)
+	if err != nil {
+		return err
+	}
+	pull, err := handlers.NewImagePullSecrets(store)
+	if err != nil {
+		return err
+	}
+	fabric, err := handlers.NewFabricSecrets(store)
+	if err != nil {
+		return err
+	}
+	cr, err := handlers.NewCredentialRequests(store, kc, pkg, pull, fabric)
+	if err != nil {
+		return err
+	}
+	for _, err := range []error{
+		bus.Handle(b, "kubeconfig.store", kc.Store),
+		bus.Handle(b, "kubeconfig.get", kc.Get),
+		bus.Handle(b, "kubeconfig.list", kc.List),
+		bus.Handle(b, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
+		bus.Handle(b, "credentials.resolve.repo", cr.ResolveRepo),
+		bus.Handle(b, "credentials.resolve.deployment", cr.ResolveDeployment),
+		bus.Handle(b, "fabric.put", cr.PutFabric),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

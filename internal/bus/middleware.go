@@ -1,0 +1,143 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/cenkalti/backoff/v5"
+
+	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// addMiddleware installs, outermost first: correlation id, poison queue,
+// final-failure reply, deduplication, timeout, retry (transient errors
+// only, timeouts not), the mark on errors not to retry, recoverer.
+func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
+	var sink message.Publisher = b.pubSub
+	if b.deps.Poison != nil {
+		sink = b.deps.Poison
+	}
+	poison, err := middleware.PoisonQueueWithFilter(
+		redactingPublisher{Publisher: sink, redactor: b.deps.Redactor},
+		b.cfg.PoisonTopic,
+		func(error) bool { return true },
+	)
+	if err != nil {
+		return fmt.Errorf("bus: poison queue: %w", err)
+	}
+	b.router.AddMiddleware(
+		middleware.CorrelationID,
+		poison,
+		b.finalFailure,
+		b.dedup.middleware(b),
+		middleware.Timeout(b.cfg.HandlerTimeout),
+		// No ShouldRetry: watermill fills RetryParams.Delay by drawing the
+		// next backoff, so with a ShouldRetry every retry would skip a step
+		// (waits of 100, 400, 1000 ms instead of 50, 100, 200).
+		// permanentUnlessRetryable says what is not retried instead.
+		middleware.Retry{
+			MaxRetries:      b.cfg.MaxRetries,
+			InitialInterval: b.cfg.RetryInitialInterval,
+			MaxInterval:     b.cfg.RetryMaxInterval,
+			Multiplier:      2,
+			Logger:          logger,
+		}.Middleware,
+		permanentUnlessRetryable,
+		middleware.Recoverer,
+	)
+	return nil
+}
+
+// retryable reports a transient failure worth another attempt: not a
+// timeout (a retry would wait it out again), nor an outcome that could not
+// be committed (the handler's effect may be done).
+func retryable(err error) bool {
+	var commit errCommit
+	return handlers.Transient(err) && !errors.Is(err, handlers.ErrTimeout) && !errors.As(err, &commit)
+}
+
+// permanentUnlessRetryable marks every other failure as a
+// backoff.PermanentError, which ends watermill's Retry at once and which
+// Retry unwraps again before returning it.
+func permanentUnlessRetryable(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		out, err := h(msg)
+		if err != nil && !retryable(err) {
+			return out, backoff.Permanent(err)
+		}
+		return out, err
+	}
+}
+
+// finalFailure answers a command whose handling failed for good (retries
+// exhausted, a panic, an outcome that could not be committed) and records a
+// failed event. No reply is stored: a redelivery may try again.
+func (b *Bus) finalFailure(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		out, err := h(msg)
+		if err == nil {
+			return out, nil
+		}
+		name := msg.Metadata.Get("name")
+		if errors.Is(err, handlers.ErrFailpoint) {
+			// A simulated crash: nothing more happens to the command. The
+			// sender is answered only so a test need not wait for its
+			// timeout; a real crash would leave it to time out.
+			b.deps.Logger.Warn("command stopped at a failpoint", "command", name, "error", err)
+			unavailable := Reply{Error: &ReplyError{Kind: KindUnavailable, Message: "stopped at a failpoint"}}
+			if rErr := b.reply(context.WithoutCancel(msg.Context()), msg, unavailable); rErr != nil {
+				b.deps.Logger.Error("answering a stopped command", "command", name, "error", rErr)
+			}
+			return out, err
+		}
+		b.deps.Logger.Error("command failed", "command", name, "message_uuid", msg.UUID,
+			"command_id", msg.Metadata.Get(MetaCommandID), "error", err)
+		reply := errorReply(err)
+		if !handlers.Transient(err) && reply.Error.Kind != KindInternal {
+			reply = Reply{Error: &ReplyError{Kind: KindInternal, Message: "internal error"}}
+		}
+		// The context may be spent (timeout): record and answer on a fresh one.
+		ctx := context.WithoutCancel(msg.Context())
+		tenant := msg.Metadata.Get(MetaTenant)
+		evs, evErr := b.toEvents(msg, []events.Outcome{{
+			Type: events.CommandFailed, Tenant: tenant, Subject: tenant,
+			Data: map[string]any{"command": name, "reason": reply.Error.Kind, "message": reply.Error.Message},
+		}})
+		if evErr == nil {
+			_, evErr = b.deps.Log.Commit(ctx, "", evs, nil)
+		}
+		if evErr != nil {
+			b.deps.Logger.Error("recording a failed command", "command", name, "error", evErr)
+		}
+		if rErr := b.reply(ctx, msg, reply); rErr != nil {
+			b.deps.Logger.Error("answering a failed command", "command", name, "error", rErr)
+		}
+		return out, err
+	}
+}
+
+// redactingPublisher publishes poisoned commands with secret values in their
+// payload replaced by HMACs: a command may carry a password or a token.
+type redactingPublisher struct {
+	message.Publisher
+	redactor Redactor
+}
+
+func (p redactingPublisher) Publish(topic string, msgs ...*message.Message) error {
+	safe := make([]*message.Message, 0, len(msgs))
+	for _, m := range msgs {
+		c := m.Copy()
+		payload, err := p.redactor.CopyJSON(m.Payload, events.ClearFields)
+		if err != nil {
+			payload = []byte(`{"redacted":"payload is not JSON"}`)
+		}
+		c.Payload = payload
+		safe = append(safe, c)
+	}
+	return p.Publisher.Publish(topic, safe...)
+}

@@ -1,0 +1,118 @@
+package bus
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hypo-registry/registry/handlers"
+)
+
+// Reply is what the caller of a command gets back: the handler's reply as
+// JSON, or an error. It crosses only the in-process bus and the sealed reply
+// store; it is the one place secret values leave a handler.
+type Reply struct {
+	Data  json.RawMessage `json:"data,omitempty"`
+	Error *ReplyError     `json:"error,omitempty"`
+}
+
+// ReplyError is a handler error in a form that survives marshalling.
+type ReplyError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// Error kinds, one per handlers sentinel, and the bus's own ErrKeyReused.
+const (
+	KindInvalid         = "invalid"
+	KindKeyReused       = "key_reused"
+	KindNotFound        = "not_found"
+	KindConflict        = "conflict"
+	KindForbidden       = "forbidden"
+	KindUnauthenticated = "unauthenticated"
+	KindUnavailable     = "unavailable"
+	KindInternal        = "internal"
+)
+
+var kinds = []struct {
+	kind string
+	err  error
+}{
+	{KindInvalid, handlers.ErrInvalid},
+	{KindKeyReused, ErrKeyReused}, // before KindConflict: it wraps ErrConflict
+	{KindNotFound, handlers.ErrNotFound},
+	{KindConflict, handlers.ErrConflict},
+	{KindForbidden, handlers.ErrForbidden},
+	{KindUnauthenticated, handlers.ErrUnauthenticated},
+	{KindUnavailable, handlers.ErrUnavailable},
+}
+
+// KindOf names the sentinel err wraps; anything else is internal.
+func KindOf(err error) string {
+	for _, k := range kinds {
+		if errors.Is(err, k.err) {
+			return k.kind
+		}
+	}
+	return KindInternal
+}
+
+// Err turns the reply error back into an error wrapping its sentinel, so
+// transports map it with errors.Is like any other handler error.
+func (e *ReplyError) Err() error {
+	if e == nil {
+		return nil
+	}
+	for _, k := range kinds {
+		if k.kind == e.Kind {
+			return &replyErr{sentinel: k.err, msg: e.Message}
+		}
+	}
+	return &replyErr{sentinel: errInternal, msg: e.Message}
+}
+
+var errInternal = errors.New("internal error")
+
+type replyErr struct {
+	sentinel error
+	msg      string
+}
+
+func (e *replyErr) Error() string { return e.msg }
+func (e *replyErr) Unwrap() error { return e.sentinel }
+
+func errorReply(err error) Reply {
+	return Reply{Error: &ReplyError{Kind: KindOf(err), Message: PublicMessage(err)}}
+}
+
+// PublicMessage is what a caller is told of err, on every transport: the
+// error's own text when it is one the caller can act on (invalid, not
+// found, conflict, forbidden, unauthenticated), a fixed sentence when it
+// is unavailable or internal, whose text names backends, addresses or
+// storage paths. The log keeps the rest.
+func PublicMessage(err error) string {
+	switch KindOf(err) {
+	case KindUnavailable:
+		if errors.Is(err, handlers.ErrTimeout) {
+			return "a backend did not answer in time; try again"
+		}
+		return "a backend is unavailable; try again"
+	case KindInternal:
+		return "internal error"
+	}
+	return err.Error()
+}
+
+func dataReply(v any) (Reply, error) {
+	if v == nil {
+		return Reply{}, nil
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return Reply{Data: raw}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Reply{}, fmt.Errorf("marshal reply: %w", err)
+	}
+	return Reply{Data: b}, nil
+}

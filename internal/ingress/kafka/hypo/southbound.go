@@ -1,0 +1,218 @@
+// Package southbound is the HypO Kafka southbound of seed 000 (Tables 2 and
+// 3): one kafkaingress.Translator per incoming topic, turning each record
+// into a typed command for the bus and the command's reply into the
+// seed's reply record. The Ingress does the rest (command ids from record
+// positions, replies before acks, the poison topic).
+//
+// Every incoming record carries the caller's Keycloak JWT in its
+// Authorization header. Unlike seed 000, the token is verified here
+// (signature, issuer, audience, lifetime) unless Config.SkipTokenVerification
+// says otherwise. A record that fails anywhere is answered with an ERROR
+// reply when its topic has replies and the record names whom to answer;
+// otherwise it goes to the poison topic with the reason.
+package hypo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/ingress/kafka"
+	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/authz"
+)
+
+// DefaultSource is the CloudEvents source of the kubeconfig store results.
+const DefaultSource = "urn:hypo-registry:registryd"
+
+// Config configures the translators.
+type Config struct {
+	// Topics are the southbound topic names; zero fields take the seed's.
+	Topics hypowire.Topics
+	// SkipTokenVerification reads the JWT's claims without verifying it,
+	// as seed 000 does, leaving validation to Vault's JWT login. Off by
+	// default; the service allows it only with the Vault store.
+	SkipTokenVerification bool
+	// Source is the CloudEvents source of results, default DefaultSource.
+	Source string
+}
+
+// WithDefaults fills unset topics with the seed's names.
+func (c Config) WithDefaults() Config {
+	d := hypowire.DefaultTopics()
+	t := &c.Topics
+	set := func(dst *string, def string) {
+		if *dst == "" {
+			*dst = def
+		}
+	}
+	set(&t.CredentialRequest, d.CredentialRequest)
+	set(&t.KubeconfigStore, d.KubeconfigStore)
+	set(&t.KubeconfigRetrieve, d.KubeconfigRetrieve)
+	set(&t.GroupPolicyCreate, d.GroupPolicyCreate)
+	set(&t.FabricCredsPersist, d.FabricCredsPersist)
+	set(&t.FabricCredsDelete, d.FabricCredsDelete)
+	set(&t.CredentialResponse, d.CredentialResponse)
+	set(&t.KubeconfigResponse, d.KubeconfigResponse)
+	set(&t.KubeconfigStoreResult, d.KubeconfigStoreResult)
+	if c.Source == "" {
+		c.Source = DefaultSource
+	}
+	return c
+}
+
+// TokenVerifier verifies a bearer JWT (auth.Verifier).
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (auth.Principal, error)
+	DecodeUnverified(raw string) (auth.Principal, error)
+}
+
+// Southbound holds the translators of every incoming topic.
+type Southbound struct {
+	cfg      Config
+	verifier TokenVerifier
+	wire     *hypowire.Validator
+	authz    *authz.Authorizer
+	owners   Owners
+}
+
+// Owners answers the creator of the secret at subject (tenant/scope/key)
+// once every committed event is projected, "" when unknown; used when
+// owner-only writes are on.
+type Owners func(ctx context.Context, subject string) (string, error)
+
+// New refuses a nil verifier, validator or authorizer, and bad topic names.
+// owners is required when the authorizer has owner-only writes on.
+func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer, owners Owners) (*Southbound, error) {
+	if verifier == nil || wire == nil || az == nil {
+		return nil, errors.New("southbound: a token verifier, a payload validator and an authorizer are required")
+	}
+	if az.Config().OwnerOnly && owners == nil {
+		return nil, errors.New("southbound: owner-only writes need the owners")
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Topics.Validate(); err != nil {
+		return nil, fmt.Errorf("southbound: %w", err)
+	}
+	return &Southbound{cfg: cfg, verifier: verifier, wire: wire, authz: az, owners: owners}, nil
+}
+
+// Topics are the topic names in use.
+func (s *Southbound) Topics() hypowire.Topics { return s.cfg.Topics }
+
+// Translators maps every incoming topic to its translator.
+func (s *Southbound) Translators() map[string]kafka.Translator {
+	t := s.cfg.Topics
+	return map[string]kafka.Translator{
+		t.CredentialRequest:  s.credentialRequest,
+		t.KubeconfigStore:    s.kubeconfigStore,
+		t.KubeconfigRetrieve: s.kubeconfigRetrieve,
+		t.GroupPolicyCreate:  s.groupPolicy,
+		t.FabricCredsPersist: s.fabricPersist,
+		t.FabricCredsDelete:  s.fabricDelete,
+	}
+}
+
+// caller verifies the record's Authorization header ("Bearer <jwt>", or the
+// bare JWT as some producers send it) and authorizes access with the
+// REST API's options (authz): credential requests and retrievals read,
+// the other topics write. The error names the reason, never the token.
+func (s *Southbound) caller(ctx context.Context, msg *message.Message, access authz.Access) (handlers.Caller, error) {
+	p, err := s.principal(ctx, msg)
+	if err != nil {
+		return handlers.Caller{}, err
+	}
+	if p, err = s.authz.Authorize(ctx, p, access, ""); err != nil {
+		return handlers.Caller{}, err
+	}
+	return p.Caller(), nil
+}
+
+// ownedCaller authorizes p's write to its secret at scope/key: with
+// owner-only on, only its creator or an admin may change it.
+func (s *Southbound) ownedCaller(ctx context.Context, p auth.Principal, scope secretpath.Scope, key string) (handlers.Caller, error) {
+	owner := ""
+	if s.authz.Config().OwnerOnly {
+		var err error
+		if owner, err = s.owners(ctx, p.Tenant+"/"+string(scope)+"/"+key); err != nil {
+			return handlers.Caller{}, fmt.Errorf("owner lookup: %w", err)
+		}
+	}
+	p, err := s.authz.Authorize(ctx, p, authz.Write, owner)
+	if err != nil {
+		return handlers.Caller{}, err
+	}
+	return p.Caller(), nil
+}
+
+// principal verifies the record's token.
+func (s *Southbound) principal(ctx context.Context, msg *message.Message) (auth.Principal, error) {
+	// One Authorization header, as on REST: two (repeated, or differing
+	// only in case) could each be read by a different party.
+	header, n := "", 0
+	for k, v := range msg.Metadata {
+		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
+			header = v
+			n++
+		}
+	}
+	if n > 1 || kafka.Repeated(msg, hypowire.HeaderAuthorization) {
+		return auth.Principal{}, errors.New("unauthenticated: the record has more than one Authorization header")
+	}
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return auth.Principal{}, errors.New("unauthenticated: the record has no Authorization header")
+	}
+	raw := header
+	if strings.ContainsAny(header, " \t") {
+		tok, err := auth.BearerToken(header)
+		if err != nil {
+			return auth.Principal{}, errors.New("unauthenticated: the Authorization header is not \"Bearer <token>\"")
+		}
+		raw = tok
+	}
+	var p auth.Principal
+	var err error
+	if s.cfg.SkipTokenVerification {
+		p, err = s.verifier.DecodeUnverified(raw)
+	} else {
+		p, err = s.verifier.Verify(ctx, raw)
+	}
+	if err != nil {
+		return auth.Principal{}, fmt.Errorf("unauthenticated: %s", unauthenticatedReason(err))
+	}
+	return p, nil
+}
+
+// unauthenticatedReason is the verifier's reason without its operation
+// prefix ("verify token: unauthenticated: token is expired" → "token is
+// expired").
+func unauthenticatedReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// addressable reports whether id may be echoed as a reply's id: a short,
+// printable string. Anything else is not an address, and its record is
+// poisoned instead.
+func addressable(id string) bool {
+	if id == "" || len(id) > 253 {
+		return false
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,111 @@
+package redact_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hypo-registry/registry/internal/security/redact"
+)
+
+// goldenKey and the digests below were computed independently with
+// `printf %s VALUE | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`.
+var goldenKey = []byte("0123456789abcdef0123456789abcdef")
+
+const (
+	hmacS3cr3t  = "hmac-sha256:462b431445a3259df876b09c0717bbb60586dda58b59ad5c9cf73619d6cfd816"
+	hmacEmpty   = "hmac-sha256:796cd3078af14636753d26b3b5555422ff55a3e261cf847b48e95371b9bd0aa2"
+	hmacHunter2 = "hmac-sha256:3920d54ec70f500ee54e1da041d2364a8e57dd252f7a81ed8acd58ad6cf3b6d0"
+	hmacAlice   = "hmac-sha256:433deb45467e4e53dbaba594c88bc3a200f705a2150788c3d11e6040e63e8510"
+)
+
+func newGoldenHasher(t *testing.T) *redact.Hasher {
+	t.Helper()
+	h, err := redact.NewHasher(goldenKey)
+	if err != nil {
+		t.Fatalf("NewHasher: %v", err)
+	}
+	return h
+}
+
+func TestHMACGolden(t *testing.T) {
+	t.Parallel()
+	h := newGoldenHasher(t)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"secret", "s3cr3t", hmacS3cr3t},
+		{"empty", "", hmacEmpty},
+		{"password", "hunter2", hmacHunter2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := h.HMAC(tt.in); got != tt.want {
+				t.Errorf("HMAC(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewHasherKeySize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		size    int
+		wantErr bool
+	}{
+		{"nil", 0, true},
+		{"short", 31, true},
+		{"exact", 32, false},
+		{"long", 64, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := redact.NewHasher(make([]byte, tt.size))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("NewHasher(%d bytes) err = %v, wantErr %v", tt.size, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNewHasherCopiesKey(t *testing.T) {
+	t.Parallel()
+	key := append([]byte(nil), goldenKey...)
+	h, err := redact.NewHasher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(key)
+	if got := h.HMAC("s3cr3t"); got != hmacS3cr3t {
+		t.Errorf("after wiping the caller's key: HMAC = %s, want %s", got, hmacS3cr3t)
+	}
+}
+
+func TestLoadKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "audit.key")
+	first, err := redact.LoadKey(path)
+	if err != nil {
+		t.Fatalf("LoadKey create: %v", err)
+	}
+	if len(first) != 32 {
+		t.Errorf("key length = %d, want 32", len(first))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("key file mode = %04o, want 0600", perm)
+	}
+	again, err := redact.LoadKey(path)
+	if err != nil {
+		t.Fatalf("LoadKey reload: %v", err)
+	}
+	if string(again) != string(first) {
+		t.Error("reloaded key differs from the created one")
+	}
+}
