@@ -64,6 +64,11 @@ func checkKubeconfig(raw []byte) error {
 		if !serverURL(c.Cluster.Server) {
 			return fmt.Errorf("%w: kubeconfig cluster %q has no http(s) server URL", ErrInvalid, c.Name)
 		}
+		// client-go refuses a name defined twice; were it accepted here, the
+		// check below could pass on one definition and kubectl use another.
+		if clusters[c.Name] {
+			return fmt.Errorf("%w: kubeconfig cluster %q is defined twice", ErrInvalid, c.Name)
+		}
 		clusters[c.Name] = true
 	}
 	if len(clusters) == 0 {
@@ -74,6 +79,13 @@ func checkKubeconfig(raw []byte) error {
 	}
 	if doc.CurrentContext == "" {
 		return fmt.Errorf("%w: kubeconfig has no current-context", ErrInvalid)
+	}
+	contexts := map[string]bool{}
+	for _, c := range doc.Contexts {
+		if contexts[c.Name] {
+			return fmt.Errorf("%w: kubeconfig context %q is defined twice", ErrInvalid, c.Name)
+		}
+		contexts[c.Name] = true
 	}
 	for _, c := range doc.Contexts {
 		if c.Name != doc.CurrentContext {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
 )
@@ -42,6 +43,11 @@ func ParseOwner(s string) (Owner, error) {
 	}
 	if o.Name == "" || len(o.Name) > 255 {
 		return Owner{}, fmt.Errorf("%w: an owner's name must be 1 to 255 bytes", handlers.ErrInvalid)
+	}
+	// Not UTF-8, the name would be stored as U+FFFD after a JSON round trip
+	// of its event: a replayed host would have another owner.
+	if !utf8.ValidString(o.Name) {
+		return Owner{}, fmt.Errorf("%w: an owner's name must be UTF-8", handlers.ErrInvalid)
 	}
 	for _, r := range o.Name {
 		if unicode.IsControl(r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
@@ -161,6 +167,9 @@ func (r roles) materialCaller(a Auth, h Host) (c handlers.Caller, ok bool) {
 func printable(s string) string {
 	if len(s) > 64 {
 		return "(too long)"
+	}
+	if !utf8.ValidString(s) {
+		return "(unprintable)"
 	}
 	for _, r := range s {
 		if !unicode.IsPrint(r) {

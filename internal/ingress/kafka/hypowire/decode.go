@@ -30,6 +30,9 @@ func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
 			r.URL = r.ServiceOrderRequest.ServiceOrder.ServiceRepositoryURL
 		}
 		r.SchedulerNamespace = deref(p.SchedulerNamespace)
+		if err := v.revalidate(KafkaRequestPayload{Type: p.Type, URL: p.URL, SchedulerNamespace: p.SchedulerNamespace}, "serviceOrderRequest", r.ServiceOrderRequest); err != nil {
+			return nil, err
+		}
 		return r, nil
 	case TypeDeployment, TypeActivation, TypeTermination:
 		r := &KubeConfigRequest{
@@ -41,10 +44,37 @@ func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
 		if err := json.Unmarshal(p.ServiceOperationRequest, &r.ServiceOperationRequest); err != nil {
 			return nil, fmt.Errorf("hypowire: decode serviceOperationRequest: %w", ErrInvalid)
 		}
+		if err := v.revalidate(KafkaRequestPayload{Type: p.Type, KubernetesServiceID: p.KubernetesServiceID, SecretName: p.SecretName}, "serviceOperationRequest", r.ServiceOperationRequest); err != nil {
+			return nil, err
+		}
 		return r, nil
 	}
 	// Unreachable while the schema's enum and this switch agree.
 	return nil, fmt.Errorf("hypowire: request type: %w", ErrInvalid)
+}
+
+// revalidate checks the request part as decoded, not only as received: the
+// Package Manager's objects allow unknown members, and encoding/json fills a
+// field from a member whose name differs only in case ("SERVICEID"), which
+// the schema let through unchecked.
+func (v *Validator) revalidate(p KafkaRequestPayload, field string, decoded any) error {
+	part, err := json.Marshal(decoded)
+	if err != nil {
+		return fmt.Errorf("hypowire: re-encode %s: %w", field, ErrInvalid)
+	}
+	if field == "serviceOrderRequest" {
+		p.ServiceOrderRequest = part
+	} else {
+		p.ServiceOperationRequest = part
+	}
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("hypowire: re-encode request: %w", ErrInvalid)
+	}
+	if err := v.Validate(SchemaKafkaRequest, payload); err != nil {
+		return fmt.Errorf("hypowire: %s as decoded (a member name in another case?): %w", field, err)
+	}
+	return nil
 }
 
 // DecodeServiceID reads a record value of registry-retrieve-kubernetes-

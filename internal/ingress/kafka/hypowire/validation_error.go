@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -128,7 +129,17 @@ func pointer(tokens []string) string {
 	return b.String()
 }
 
+// escape writes a pointer token. A token may be a member name taken from
+// the payload: a control or invisible character becomes '?', so an error
+// (logged, and sent back to the producer) never carries a line break or an
+// escape sequence of the sender's choosing.
 func escape(token string) string {
+	token = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return '?'
+		}
+		return r
+	}, token)
 	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
 }
 

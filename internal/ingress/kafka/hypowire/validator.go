@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -93,7 +95,54 @@ func (v *Validator) Validate(schemaName string, payload []byte) error {
 		// The decoder's message may quote the payload: say only that it is not JSON.
 		return &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: "", Reason: "not a single JSON value"}}}
 	}
+	if ptr, ok := caseTwins(doc, ""); ok {
+		return &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: ptr, Reason: "member names differ only in case"}}}
+	}
 	return v.validateValue(schemaName, s, doc)
+}
+
+// caseTwins finds an object with two member names equal but for case.
+// encoding/json matches member names to fields case-insensitively, last one
+// winning, while the schema checks the exact name: with "serviceId" and
+// "SERVICEID" the schema would check one value and the decoder keep the
+// other. It returns the pointer of the second name.
+func caseTwins(doc any, at string) (string, bool) {
+	switch d := doc.(type) {
+	case map[string]any:
+		folded := make(map[string]bool, len(d))
+		for k := range d {
+			l := foldKey(k)
+			if folded[l] {
+				return at + "/" + escape(truncate(k)), true
+			}
+			folded[l] = true
+		}
+		for k, m := range d {
+			if ptr, ok := caseTwins(m, at+"/"+escape(truncate(k))); ok {
+				return ptr, true
+			}
+		}
+	case []any:
+		for i, m := range d {
+			if ptr, ok := caseTwins(m, at+"/"+strconv.Itoa(i)); ok {
+				return ptr, true
+			}
+		}
+	}
+	return "", false
+}
+
+// foldKey maps every rune to the smallest of its case-folding orbit, so
+// names encoding/json would match ("serviceId", "SERVICEID", "ſerviceId")
+// share a key.
+func foldKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		low := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			low = min(low, f)
+		}
+		return low
+	}, s)
 }
 
 func (v *Validator) validateValue(name string, s *jsonschema.Schema, doc any) error {
