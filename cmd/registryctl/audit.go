@@ -35,7 +35,7 @@ func newAuditCmd() *cobra.Command {
 // audit settings registryd reads from the same REGISTRY_VHOST_AUDIT_*
 // variables.
 func allProjections(h *redact.Hasher) ([]projections.Projection, error) {
-	heartbeats, err := app.HeartbeatAuditFromEnv(os.LookupEnv)
+	heartbeats, err := app.ParseHeartbeatAudit(envOr("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS", ""), envOr("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL", ""))
 	if err != nil {
 		return nil, err
 	}

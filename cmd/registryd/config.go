@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/security/auth"
@@ -168,12 +167,12 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 		}
 		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
-	heartbeats, err := app.HeartbeatAuditFromEnv(lookup)
+	heartbeats, err := app.ParseHeartbeatAudit(env("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS", ""), env("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL", ""))
 	if err != nil {
 		errs = append(errs, err)
 	}
 	cfg.HeartbeatAudit = heartbeats
-	tokenCfg, err := registrytoken.LoadConfig(lookup)
+	tokenCfg, err := registryTokenConfig(lookup)
 	if err != nil {
 		errs = append(errs, err)
 	}

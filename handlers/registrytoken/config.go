@@ -39,9 +39,10 @@ const (
 	KeyIDLibtrust = "libtrust"
 )
 
-// Config configures the token service. LoadConfig fills it from
-// etc/registry-token.yaml and REGISTRY_TOKEN_* variables (see ApplyEnv for
-// the list); WithDefaults and Validate complete it.
+// Config configures the token service. registryd fills it from
+// etc/registry-token.yaml (LoadFile) and the REGISTRY_TOKEN_* variables
+// (listed in cmd/registryd/config_token.go); WithDefaults and Validate
+// complete it.
 type Config struct {
 	// Enabled serves the token endpoint. registryd --dev turns it on with
 	// DevDefaults.

@@ -10,10 +10,6 @@ import (
 	"github.com/hypo-registry/registry/handlers/registrytoken"
 )
 
-func env(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-}
-
 func TestLifetimeBounds(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -113,84 +109,51 @@ refresh:
   lifetime: 168h
 `
 
-func TestLoadConfigFileThenEnvironment(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "registry-token.yaml")
-	if err := os.WriteFile(path, []byte(yamlConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := registrytoken.LoadConfig(env(map[string]string{
-		"REGISTRY_TOKEN_CONFIG":               path,
-		"REGISTRY_TOKEN_LIFETIME":             "90s",
-		"REGISTRY_TOKEN_ALLOWED_SERVICES":     "a.example.com, b.example.com",
-		"REGISTRY_TOKEN_SIGNING_KEY_PASSWORD": "pfx-pass",
-		"REGISTRY_TOKEN_REVOKED_LICENSES":     "",  // set but empty: the file's value stays
-		"REGISTRY_TOKEN_AUDIENCE":             " ", // blank counts as unset
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cfg.Enabled || cfg.Issuer != "https://token.example.com" || cfg.Lifetime != 90*time.Second ||
-		strings.Join(cfg.AllowedServices, ",") != "a.example.com,b.example.com" ||
-		cfg.Signing.KeyPath != "/etc/registry/token.pfx" || cfg.Signing.KeyPassword != "pfx-pass" ||
-		cfg.Signing.KeyIDFormat != registrytoken.KeyIDLibtrust || cfg.Refresh.Lifetime != 168*time.Hour ||
-		strings.Join(cfg.RevokedLicenses, ",") != "lic-1" || cfg.Audience != "" || len(cfg.Plans) != 2 ||
-		cfg.Plans[1].Repositories[1].Type != "registry" {
-		t.Errorf("cfg = %+v", cfg)
-	}
-	if err := cfg.WithDefaults().Validate(); err != nil {
-		t.Errorf("loaded config does not validate: %v", err)
-	}
-}
-
-func TestApplyEnvPlans(t *testing.T) {
-	t.Parallel()
-	cfg, err := registrytoken.ApplyEnv(registrytoken.Config{}, env(map[string]string{
-		"REGISTRY_TOKEN_PLANS":        `[{"name":"gold","repositories":[{"pattern":"*/*","actions":["pull","push"]}]}]`,
-		"REGISTRY_TOKEN_DEFAULT_PLAN": "gold",
-		"REGISTRY_TOKEN_ENABLED":      "true",
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Plans) != 1 || cfg.Plans[0].Name != "gold" || cfg.DefaultPlan != "gold" || !cfg.Enabled {
-		t.Errorf("cfg = %+v", cfg)
-	}
-}
-
-func TestLoadConfigRefusals(t *testing.T) {
+// The file is read whole, unknown keys refused; an empty file is the zero
+// Config.
+func TestLoadFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	typo := filepath.Join(dir, "typo.yaml")
-	if err := os.WriteFile(typo, []byte("lifetme: 5m\n"), 0o600); err != nil {
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cfg, err := registrytoken.LoadFile(write("full.yaml", yamlConfig))
+	if err != nil {
 		t.Fatal(err)
 	}
-	empty := filepath.Join(dir, "empty.yaml")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
+	if !cfg.Enabled || cfg.Issuer != "https://token.example.com" || cfg.Lifetime != 10*time.Minute ||
+		cfg.Signing.KeyIDFormat != registrytoken.KeyIDLibtrust || cfg.Refresh.Lifetime != 168*time.Hour ||
+		len(cfg.Plans) != 2 || cfg.Plans[1].Repositories[1].Type != "registry" {
+		t.Errorf("cfg = %+v", cfg)
 	}
-	for _, tc := range []struct {
-		name string
-		env  map[string]string
-		want string // "" means no error
-	}{
-		{"missing named file", map[string]string{"REGISTRY_TOKEN_CONFIG": filepath.Join(dir, "nope.yaml")}, "REGISTRY_TOKEN_CONFIG"},
-		{"misspelt key", map[string]string{"REGISTRY_TOKEN_CONFIG": typo}, "lifetme"},
-		{"empty file", map[string]string{"REGISTRY_TOKEN_CONFIG": empty}, ""},
-		{"no file named, none at the default path", map[string]string{}, ""},
-		{"bad duration", map[string]string{"REGISTRY_TOKEN_CONFIG": empty, "REGISTRY_TOKEN_LIFETIME": "soon"}, "REGISTRY_TOKEN_LIFETIME"},
-		{"bad bool", map[string]string{"REGISTRY_TOKEN_CONFIG": empty, "REGISTRY_TOKEN_ENABLED": "yes please"}, "REGISTRY_TOKEN_ENABLED"},
-		{"bad plans", map[string]string{"REGISTRY_TOKEN_CONFIG": empty, "REGISTRY_TOKEN_PLANS": "{name: x}"}, "REGISTRY_TOKEN_PLANS"},
+	if cfg, err := registrytoken.LoadFile(write("empty.yaml", "")); err != nil || cfg.Enabled || len(cfg.Plans) != 0 {
+		t.Errorf("empty file: %+v, %v", cfg, err)
+	}
+	if _, err := registrytoken.LoadFile(write("typo.yaml", "lifetme: 5m\n")); err == nil || !strings.Contains(err.Error(), "lifetme") {
+		t.Errorf("misspelt key: error %v, want one naming lifetme", err)
+	}
+}
+
+// A plan catalogue given as one value may be YAML or JSON; unknown keys
+// are refused.
+func TestParsePlans(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		`[{"name":"gold","repositories":[{"pattern":"*/*","actions":["pull","push"]}]}]`,
+		"- name: gold\n  repositories:\n    - pattern: \"*/*\"\n      actions: [pull, push]\n",
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := registrytoken.LoadConfig(env(tc.env))
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("error %v, want one naming %s", err, tc.want)
-			}
-		})
+		plans, err := registrytoken.ParsePlans(text)
+		if err != nil || len(plans) != 1 || plans[0].Name != "gold" || len(plans[0].Repositories[0].Actions) != 2 {
+			t.Errorf("%q: %+v, %v", text, plans, err)
+		}
+	}
+	for _, text := range []string{"{name: x}", `[{"name":"gold","repos":[]}]`} {
+		if _, err := registrytoken.ParsePlans(text); err == nil {
+			t.Errorf("%q: accepted", text)
+		}
 	}
 }

@@ -79,7 +79,7 @@ type Config struct {
 	VirtualHosts vhost.Config
 	// HeartbeatAudit says how the audit log records heartbeats: sampled
 	// (default) or all. registryctl audit replay must be given the same
-	// (both read HeartbeatAuditFromEnv).
+	// (both parse it with ParseHeartbeatAudit).
 	HeartbeatAudit vhost.AuditConfig
 	// RegistryToken configures the Docker registry token service (seed 001)
 	// at GET/POST /token; Dev turns it on with a generated key and a small
@@ -233,23 +233,24 @@ func (c Config) authzConfig() authz.Config {
 	return az.WithDefaults()
 }
 
-// HeartbeatAuditFromEnv reads REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS and
-// REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL: registryd and registryctl audit
-// replay read them alike, so a replayed audit log equals the live one.
-func HeartbeatAuditFromEnv(lookup func(string) (string, bool)) (vhost.AuditConfig, error) {
+// ParseHeartbeatAudit reads the values of REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS
+// and REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL ("" for unset): registryd and
+// registryctl audit replay parse them alike, so a replayed audit log equals
+// the live one.
+func ParseHeartbeatAudit(all, interval string) (vhost.AuditConfig, error) {
 	var c vhost.AuditConfig
 	var errs []error
-	if v, ok := lookup("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS"); ok && v != "" {
-		b, err := strconv.ParseBool(v)
+	if all != "" {
+		b, err := strconv.ParseBool(all)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS %q: want true or false", v))
+			errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS %q: want true or false", all))
 		}
 		c.All = b
 	}
-	if v, ok := lookup("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL"); ok && v != "" {
-		d, err := time.ParseDuration(v)
+	if interval != "" {
+		d, err := time.ParseDuration(interval)
 		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL %q: want a positive duration like 1m", v))
+			errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL %q: want a positive duration like 1m", interval))
 		}
 		c.Interval = d
 	}

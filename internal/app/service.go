@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -323,33 +324,34 @@ func (s *Service) busReady(context.Context) error {
 	}
 }
 
-// pruneReplies drops stored command replies past their retention.
+// pruneReplies drops stored command replies past their retention, hourly.
+// The embedded store's record of each command's writes is kept as long as
+// the replies, for the same redeliveries.
 func (s *Service) pruneReplies(ctx context.Context) error {
 	retention := s.cfg.Bus.ReplyRetention
 	if retention == 0 {
 		retention = 24 * time.Hour
 	}
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if n, err := s.log.PruneReplies(time.Now().Add(-retention)); err != nil {
-				s.logger.Warn("pruning stored replies", "error", err)
-			} else if n > 0 {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		every(ctx, time.Hour, s.logger, "pruning stored replies", func(context.Context) error {
+			n, err := s.log.PruneReplies(time.Now().Add(-retention))
+			if err == nil && n > 0 {
 				s.logger.Debug("pruned stored replies", "count", n)
 			}
-			// The embedded store's record of each command's writes is kept
-			// as long as the replies, for the same redeliveries.
-			if bs, ok := s.store.(*boltstore.Store); ok {
-				if _, err := bs.PruneApplied(time.Now().Add(-retention)); err != nil {
-					s.logger.Warn("pruning applied-write records", "error", err)
-				}
-			}
-		}
+			return err
+		})
+	})
+	if bs, ok := s.store.(*boltstore.Store); ok {
+		wg.Go(func() {
+			every(ctx, time.Hour, s.logger, "pruning applied-write records", func(context.Context) error {
+				_, err := bs.PruneApplied(time.Now().Add(-retention))
+				return err
+			})
+		})
 	}
+	wg.Wait()
+	return nil
 }
 
 func (s *Service) close() {

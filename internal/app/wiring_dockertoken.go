@@ -130,20 +130,14 @@ func (rt *registryToken) pruneRefresh(ctx context.Context, logger *slog.Logger) 
 	if rt == nil || rt.store == nil {
 		return nil
 	}
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if n, err := rt.store.Prune(time.Now().Add(-24 * time.Hour)); err != nil {
-				logger.Warn("pruning registry refresh tokens", "error", err)
-			} else if n > 0 {
-				logger.Debug("pruned registry refresh tokens", "count", n)
-			}
+	every(ctx, time.Hour, logger, "pruning registry refresh tokens", func(context.Context) error {
+		n, err := rt.store.Prune(time.Now().Add(-24 * time.Hour))
+		if err == nil && n > 0 {
+			logger.Debug("pruned registry refresh tokens", "count", n)
 		}
-	}
+		return err
+	})
+	return nil
 }
 
 func (rt *registryToken) close() error {

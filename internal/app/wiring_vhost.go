@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -75,20 +74,15 @@ func runVirtualHostCompaction(ctx context.Context, b *bus.Bus, cfg vhost.Config,
 	case <-ctx.Done():
 		return nil
 	}
-	t := time.NewTicker(cfg.CompactEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			reply, err := b.Send(ctx, &vhost.CompactServers{Auth: compactionCaller(cfg)}, bus.Envelope{})
-			if err == nil {
-				err = reply.Error.Err()
-			}
-			if err != nil && ctx.Err() == nil {
-				logger.Warn("virtual-host compaction failed", "error", fmt.Errorf("compact servers: %w", err))
-			}
+	every(ctx, cfg.CompactEvery, logger, "virtual-host compaction failed", func(ctx context.Context) error {
+		reply, err := b.Send(ctx, &vhost.CompactServers{Auth: compactionCaller(cfg)}, bus.Envelope{})
+		if err == nil {
+			err = reply.Error.Err()
 		}
-	}
+		if err != nil {
+			return fmt.Errorf("compact servers: %w", err)
+		}
+		return nil
+	})
+	return nil
 }

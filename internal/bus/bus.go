@@ -25,9 +25,16 @@ import (
 
 // OutcomeLog is where a command's events and its reply become durable, in one
 // transaction, so a redelivered command is answered from here instead of
-// being handled twice.
+// being handled twice. Every adapter passes the suite
+// testkit/contract.OutcomeLog.
 type OutcomeLog interface {
+	// Commit appends evs in order, side by side, and keeps reply under
+	// commandID (none if it is ""): all of it or nothing, an invalid event
+	// or an ended ctx refusing the whole. A commandID committed before is
+	// refused and writes nothing. It returns the sequence of the last
+	// event, one more per event (the last one when evs is empty).
 	Commit(ctx context.Context, commandID string, evs []cloudevents.Event, reply []byte) (uint64, error)
+	// Reply returns the reply committed under commandID.
 	Reply(ctx context.Context, commandID string) (reply []byte, found bool, err error)
 }
 

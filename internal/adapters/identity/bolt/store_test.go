@@ -8,12 +8,12 @@ import (
 
 	"github.com/hypo-registry/registry/handlers"
 	identitystore "github.com/hypo-registry/registry/internal/adapters/identity/bolt"
-	"github.com/hypo-registry/registry/testkit"
+	"github.com/hypo-registry/registry/testkit/contract"
 )
 
 func TestContract(t *testing.T) {
 	t.Parallel()
-	testkit.IdentityAdminContract(t, func(t *testing.T) handlers.IdentityAdmin {
+	contract.IdentityAdmin(t, func(t *testing.T) handlers.IdentityAdmin {
 		return open(t, openDB(t))
 	})
 }

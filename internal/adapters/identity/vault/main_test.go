@@ -9,6 +9,7 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/adapters/identity/vault"
 	"github.com/hypo-registry/registry/testkit"
+	"github.com/hypo-registry/registry/testkit/contract"
 )
 
 // TestMain stops the one Vault every test of this binary shares.
@@ -24,7 +25,7 @@ func TestContract(t *testing.T) {
 	for name, prefix := range aliasPrefixes {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			testkit.IdentityAdminContract(t, func(t *testing.T) handlers.IdentityAdmin {
+			contract.IdentityAdmin(t, func(t *testing.T) handlers.IdentityAdmin {
 				return newAdmin(t, v, prefix)
 			})
 		})

@@ -13,12 +13,12 @@ import (
 	"github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
 	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/seal"
-	"github.com/hypo-registry/registry/testkit"
+	"github.com/hypo-registry/registry/testkit/contract"
 )
 
 func TestContract(t *testing.T) {
 	t.Parallel()
-	testkit.SecretStoreContract(t, func(t *testing.T) (handlers.SecretStore, func(string) handlers.Caller) {
+	contract.SecretStore(t, func(t *testing.T) (handlers.SecretStore, func(string) handlers.Caller) {
 		store, _ := openStore(t, newRing(t), bolt.Options{})
 		return store, caller
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/testkit"
+	"github.com/hypo-registry/registry/testkit/contract"
 )
 
 // Every test of this binary shares one Vault dev server (testkit.SharedVault)
@@ -58,7 +59,7 @@ func mustPath(t *testing.T, tenant, name string) secretpath.Path {
 func TestContract(t *testing.T) {
 	t.Parallel()
 	v := testkit.SharedVault(t)
-	testkit.SecretStoreContract(t, func(t *testing.T) (handlers.SecretStore, func(string) handlers.Caller) {
+	contract.SecretStore(t, func(t *testing.T) (handlers.SecretStore, func(string) handlers.Caller) {
 		s := newStore(t, v)
 		s.UseIntents(openIntents(t))
 		return s, callerFor(t, v)

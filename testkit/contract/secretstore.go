@@ -1,12 +1,7 @@
-// Package testkit holds what tests of several packages share: contract suites
-// every adapter of a port must pass, and real services started on loopback.
-// Its files are not _test files, so any package's tests can import them.
-package testkit
+package contract
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"maps"
 	"testing"
@@ -20,12 +15,12 @@ import (
 // whose Token is a JWT of that tenant).
 type NewSecretStore func(t *testing.T) (store handlers.SecretStore, callerFor func(tenant string) handlers.Caller)
 
-// SecretStoreContract runs the KV-v2 behaviour every handlers.SecretStore
+// SecretStore runs the KV-v2 behaviour every handlers.SecretStore
 // adapter must show, embedded and Vault alike. It is adapter-agnostic: each
 // subtest uses fresh random tenants (so one shared server serves all), does
 // not assume MaxVersions, and compares times only by order, never against a
 // clock finer than a second.
-func SecretStoreContract(t *testing.T, newStore NewSecretStore) {
+func SecretStore(t *testing.T, newStore NewSecretStore) {
 	t.Helper()
 	cases := []struct {
 		name string
@@ -65,17 +60,6 @@ func SecretStoreContract(t *testing.T, newStore NewSecretStore) {
 			})
 		})
 	}
-}
-
-// RandomTenant returns a fresh tenant name, so tests sharing one backend
-// never see each other's secrets.
-func RandomTenant(t testing.TB) string {
-	t.Helper()
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("random tenant: %v", err)
-	}
-	return "ct-" + hex.EncodeToString(b)
 }
 
 // storeFixture is one subtest's store and two unrelated tenants.

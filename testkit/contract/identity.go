@@ -1,4 +1,4 @@
-package testkit
+package contract
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 )
 
-// IdentityAdminContract runs the behaviour every handlers.IdentityAdmin
+// IdentityAdmin runs the behaviour every handlers.IdentityAdmin
 // adapter must show, embedded and Vault alike. Each subtest makes its own
 // admin and uses fresh random names, so one shared Vault serves all.
 //
@@ -20,7 +20,7 @@ import (
 // tenants, matched case-insensitively (as a Vault identity store does by
 // default) and kept as created; group policies come back lower case,
 // deduplicated and sorted.
-func IdentityAdminContract(t *testing.T, newAdmin func(t *testing.T) handlers.IdentityAdmin) {
+func IdentityAdmin(t *testing.T, newAdmin func(t *testing.T) handlers.IdentityAdmin) {
 	t.Helper()
 	cases := []struct {
 		name string
