@@ -59,9 +59,9 @@ func FuzzLoadFile(f *testing.F) {
 	})
 }
 
-// FuzzApplyEnvPlans: REGISTRY_TOKEN_PLANS is decoded as the file's plans
-// are, and a plan list it accepts round-trips through YAML and JSON.
-func FuzzApplyEnvPlans(f *testing.F) {
+// FuzzParsePlans: REGISTRY_TOKEN_PLANS is decoded as the file's plans are,
+// and a plan list it accepts round-trips through YAML and JSON.
+func FuzzParsePlans(f *testing.F) {
 	for _, s := range []string{
 		`[{"name":"gold","repositories":[{"pattern":"*/*","actions":["pull","push"]}]}]`,
 		"- name: community\n  repositories:\n  - pattern: library/*\n    actions: [pull]\n",
@@ -70,28 +70,24 @@ func FuzzApplyEnvPlans(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		lookup := func(k string) (string, bool) { return v, k == "REGISTRY_TOKEN_PLANS" }
-		cfg, err := registrytoken.ApplyEnv(registrytoken.Config{}, lookup)
-		if err != nil {
-			if !strings.Contains(err.Error(), "REGISTRY_TOKEN_PLANS") {
-				t.Fatalf("ApplyEnv(%q) = %v, not naming its variable", v, err)
-			}
+		plans, err := registrytoken.ParsePlans(v)
+		if err != nil || strings.TrimSpace(v) == "" {
 			return
 		}
 		for _, enc := range []func(any) ([]byte, error){yaml.Marshal, jsonMarshal} {
-			b, err := enc(cfg.Plans)
+			b, err := enc(plans)
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := registrytoken.ApplyEnv(registrytoken.Config{}, func(k string) (string, bool) { return string(b), k == "REGISTRY_TOKEN_PLANS" })
-			if strings.TrimSpace(string(b)) == "" || strings.TrimSpace(v) == "" {
-				continue // blank counts as unset
+			if strings.TrimSpace(string(b)) == "" {
+				continue
 			}
+			back, err := registrytoken.ParsePlans(string(b))
 			if err != nil {
 				t.Fatalf("plans %q written as %q do not read back: %v", v, b, err)
 			}
-			x, _ := yaml.Marshal(back.Plans)
-			y, _ := yaml.Marshal(cfg.Plans)
+			x, _ := yaml.Marshal(back)
+			y, _ := yaml.Marshal(plans)
 			if string(x) != string(y) {
 				t.Fatalf("plans %q read back from %q as %s, want %s", v, b, x, y)
 			}
