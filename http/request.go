@@ -5,11 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -112,41 +110,19 @@ func (s *Server) ownerOf(r *http.Request, p auth.Principal, scope secretpath.Sco
 }
 
 // authenticate verifies a bearer token, or HTTP basic client credentials
-// exchanged for one when that option is on.
+// exchanged for one when that option is on (auth.Authenticator).
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
-	header, err := authorization(r)
-	if err != nil {
-		return auth.Principal{}, err
+	return s.authn.Authenticate(r.Context(), r.Header.Values("Authorization"))
+}
+
+// newAuthenticator is REST's: Bearer, and Basic exchanged for a token when
+// deps.Basic is set.
+func newAuthenticator(deps Deps) (*auth.Authenticator, error) {
+	opts := auth.Options{}
+	if deps.Basic != nil {
+		opts.Basic, opts.Exchanger = auth.BasicExchange, deps.Basic
 	}
-	var raw string
-	if scheme, _, _ := strings.Cut(strings.TrimSpace(header), " "); strings.EqualFold(scheme, "Basic") {
-		if s.deps.Basic == nil {
-			return auth.Principal{}, fmt.Errorf("%w: HTTP basic credentials are not accepted here; send a bearer token", handlers.ErrUnauthenticated)
-		}
-		id, secret, ok := r.BasicAuth()
-		if !ok {
-			return auth.Principal{}, fmt.Errorf("%w: malformed basic credentials", handlers.ErrUnauthenticated)
-		}
-		tok, err := s.deps.Basic.Token(r.Context(), id, secret)
-		if err != nil {
-			return auth.Principal{}, err
-		}
-		raw = tok
-	} else {
-		tok, err := auth.BearerToken(header)
-		if err != nil {
-			return auth.Principal{}, fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
-		}
-		raw = tok
-	}
-	p, err := s.deps.Verifier.Verify(r.Context(), raw)
-	if err != nil {
-		if !errors.Is(err, handlers.ErrUnauthenticated) && !errors.Is(err, handlers.ErrUnavailable) {
-			err = fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
-		}
-		return auth.Principal{}, err
-	}
-	return p, nil
+	return auth.NewAuthenticator(deps.Verifier, opts)
 }
 
 // authorize applies the authorization options (authz.Authorizer).

@@ -84,6 +84,7 @@ type BasicTokens interface {
 type Server struct {
 	deps   Deps
 	router *mux.Router
+	authn  *auth.Authenticator
 	authz  *authz.Authorizer
 }
 
@@ -106,7 +107,11 @@ func New(deps Deps) (*Server, error) {
 	if deps.Authz.OwnerOnly && deps.Owners == nil {
 		return nil, errors.New("rest: owners are required for owner-only authorization")
 	}
-	s := &Server{deps: deps, router: mux.NewRouter(), authz: az}
+	authn, err := newAuthenticator(deps)
+	if err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
+	}
+	s := &Server{deps: deps, router: mux.NewRouter(), authn: authn, authz: az}
 	// Match on the escaped path, so a name may hold an encoded '/' (a
 	// package-registry name that is a URL); handlers decode it with pathVar.
 	s.router.UseEncodedPath()

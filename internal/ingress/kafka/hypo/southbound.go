@@ -76,11 +76,11 @@ type TokenVerifier interface {
 
 // Southbound holds the translators of every incoming topic.
 type Southbound struct {
-	cfg      Config
-	verifier TokenVerifier
-	wire     *hypowire.Validator
-	authz    *authz.Authorizer
-	owners   Owners
+	cfg    Config
+	authn  *auth.Authenticator
+	wire   *hypowire.Validator
+	authz  *authz.Authorizer
+	owners Owners
 }
 
 // Owners answers the creator of the secret at subject (tenant/scope/key)
@@ -101,7 +101,11 @@ func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz
 	if err := cfg.Topics.Validate(); err != nil {
 		return nil, fmt.Errorf("southbound: %w", err)
 	}
-	return &Southbound{cfg: cfg, verifier: verifier, wire: wire, authz: az, owners: owners}, nil
+	authn, err := auth.NewAuthenticator(verifier, auth.Options{Raw: true, Unverified: cfg.SkipTokenVerification})
+	if err != nil {
+		return nil, fmt.Errorf("southbound: %w", err)
+	}
+	return &Southbound{cfg: cfg, authn: authn, wire: wire, authz: az, owners: owners}, nil
 }
 
 // Topics are the topic names in use.
@@ -152,54 +156,29 @@ func (s *Southbound) ownedCaller(ctx context.Context, p auth.Principal, scope se
 	return p.Caller(), nil
 }
 
-// principal verifies the record's token.
+// principal verifies the record's token: "Bearer <jwt>", or the bare JWT
+// as some producers send it; only read, not verified, with
+// Config.SkipTokenVerification.
 func (s *Southbound) principal(ctx context.Context, msg *message.Message) (auth.Principal, error) {
-	// One Authorization header, as on REST: two (repeated, or differing
-	// only in case) could each be read by a different party.
-	header, n := "", 0
-	for k, v := range msg.Metadata {
-		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
-			header = v
-			n++
-		}
-	}
-	if n > 1 || kafka.Repeated(msg, hypowire.HeaderAuthorization) {
-		return auth.Principal{}, errors.New("unauthenticated: the record has more than one Authorization header")
-	}
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return auth.Principal{}, errors.New("unauthenticated: the record has no Authorization header")
-	}
-	raw := header
-	if strings.ContainsAny(header, " \t") {
-		tok, err := auth.BearerToken(header)
-		if err != nil {
-			return auth.Principal{}, errors.New("unauthenticated: the Authorization header is not \"Bearer <token>\"")
-		}
-		raw = tok
-	}
-	var p auth.Principal
-	var err error
-	if s.cfg.SkipTokenVerification {
-		p, err = s.verifier.DecodeUnverified(raw)
-	} else {
-		p, err = s.verifier.Verify(ctx, raw)
-	}
-	if err != nil {
-		return auth.Principal{}, fmt.Errorf("unauthenticated: %s", unauthenticatedReason(err))
-	}
-	return p, nil
+	return s.authn.Authenticate(ctx, authorization(msg))
 }
 
-// unauthenticatedReason is the verifier's reason without its operation
-// prefix ("verify token: unauthenticated: token is expired" → "token is
-// expired").
-func unauthenticatedReason(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		return msg[i+2:]
+// authorization lists the record's Authorization header values, one per
+// metadata key spelling the name in any case. A header the record
+// repeated counts twice: the metadata kept one of its values, but two
+// could each be read by a different party, so the authenticator refuses
+// them as on REST.
+func authorization(msg *message.Message) []string {
+	var values []string
+	for k, v := range msg.Metadata {
+		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
+			values = append(values, v)
+		}
 	}
-	return msg
+	if kafka.Repeated(msg, hypowire.HeaderAuthorization) {
+		values = append(values, "")
+	}
+	return values
 }
 
 // addressable reports whether id may be echoed as a reply's id: a short,
