@@ -13,7 +13,6 @@ import (
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/bus"
-	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
@@ -50,63 +49,13 @@ func (s *Server) authedAs(access func(*http.Request) authz.Access, h authedHandl
 			writeProblem(w, r, err)
 			return
 		}
-		p, err = s.authorize(r, p, access(r), "")
+		p, err = s.authorize(r, p, access(r))
 		if err != nil {
 			writeProblem(w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}
-}
-
-// owned is authed for a write to an existing credential secret: with
-// owner-only on, its creator is looked up (once the projections caught up)
-// so that only the creator or an admin may change or delete it.
-func (s *Server) owned(scope secretpath.Scope, nameVar string, h authedHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
-		if err != nil {
-			writeProblem(w, r, err)
-			return
-		}
-		owner := ""
-		if s.deps.Authz.OwnerOnly {
-			if owner, err = s.ownerOf(r, p, scope, nameVar); err != nil {
-				writeProblem(w, r, err)
-				return
-			}
-		}
-		if p, err = s.authorize(r, p, methodAccess(r), owner); err != nil {
-			writeProblem(w, r, err)
-			return
-		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
-	}
-}
-
-// ownerOf looks up the creator of the caller's secret named by the path;
-// "" when unknown (the handler then answers for the name).
-func (s *Server) ownerOf(r *http.Request, p auth.Principal, scope secretpath.Scope, nameVar string) (string, error) {
-	name, err := pathVar(r, nameVar)
-	if err != nil {
-		return "", err
-	}
-	key := name
-	if scope == secretpath.PackageRegistry {
-		if key, err = secretpath.RegistryKey(name); err != nil {
-			return "", nil
-		}
-	}
-	if s.deps.Sync != nil {
-		if err := s.deps.Sync(r.Context()); err != nil {
-			return "", fmt.Errorf("%w: owner lookup: %v", handlers.ErrUnavailable, err)
-		}
-	}
-	owner, err := s.deps.Owners.Owner(p.Tenant + "/" + string(scope) + "/" + key)
-	if err != nil {
-		return "", fmt.Errorf("%w: owner lookup: %v", handlers.ErrUnavailable, err)
-	}
-	return owner, nil
 }
 
 // authenticate verifies a bearer token, or HTTP basic client credentials
@@ -126,8 +75,8 @@ func newAuthenticator(deps Deps) (*auth.Authenticator, error) {
 }
 
 // authorize applies the authorization options (authz.Authorizer).
-func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access, owner string) (auth.Principal, error) {
-	return s.authz.Authorize(r.Context(), p, access, owner)
+func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access) (auth.Principal, error) {
+	return s.authz.Authorize(r.Context(), p, access)
 }
 
 var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

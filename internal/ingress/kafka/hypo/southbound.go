@@ -24,7 +24,6 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/ingress/kafka"
 	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
-	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
@@ -76,26 +75,16 @@ type TokenVerifier interface {
 
 // Southbound holds the translators of every incoming topic.
 type Southbound struct {
-	cfg    Config
-	authn  *auth.Authenticator
-	wire   *hypowire.Validator
-	authz  *authz.Authorizer
-	owners Owners
+	cfg   Config
+	authn *auth.Authenticator
+	wire  *hypowire.Validator
+	authz *authz.Authorizer
 }
 
-// Owners answers the creator of the secret at subject (tenant/scope/key)
-// once every committed event is projected, "" when unknown; used when
-// owner-only writes are on.
-type Owners func(ctx context.Context, subject string) (string, error)
-
 // New refuses a nil verifier, validator or authorizer, and bad topic names.
-// owners is required when the authorizer has owner-only writes on.
-func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer, owners Owners) (*Southbound, error) {
+func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer) (*Southbound, error) {
 	if verifier == nil || wire == nil || az == nil {
 		return nil, errors.New("southbound: a token verifier, a payload validator and an authorizer are required")
-	}
-	if az.Config().OwnerOnly && owners == nil {
-		return nil, errors.New("southbound: owner-only writes need the owners")
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Topics.Validate(); err != nil {
@@ -105,7 +94,7 @@ func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz
 	if err != nil {
 		return nil, fmt.Errorf("southbound: %w", err)
 	}
-	return &Southbound{cfg: cfg, authn: authn, wire: wire, authz: az, owners: owners}, nil
+	return &Southbound{cfg: cfg, authn: authn, wire: wire, authz: az}, nil
 }
 
 // Topics are the topic names in use.
@@ -124,32 +113,22 @@ func (s *Southbound) Translators() map[string]kafka.Translator {
 	}
 }
 
-// caller verifies the record's Authorization header ("Bearer <jwt>", or the
-// bare JWT as some producers send it) and authorizes access with the
-// REST API's options (authz): credential requests and retrievals read,
-// the other topics write. The error names the reason, never the token.
+// caller verifies the record's Authorization header and authorizes
+// access with the REST API's options (authz): credential requests and
+// retrievals read, the other topics write. The error names the reason,
+// never the token.
 func (s *Southbound) caller(ctx context.Context, msg *message.Message, access authz.Access) (handlers.Caller, error) {
 	p, err := s.principal(ctx, msg)
 	if err != nil {
 		return handlers.Caller{}, err
 	}
-	if p, err = s.authz.Authorize(ctx, p, access, ""); err != nil {
-		return handlers.Caller{}, err
-	}
-	return p.Caller(), nil
+	return s.authorize(ctx, p, access)
 }
 
-// ownedCaller authorizes p's write to its secret at scope/key: with
-// owner-only on, only its creator or an admin may change it.
-func (s *Southbound) ownedCaller(ctx context.Context, p auth.Principal, scope secretpath.Scope, key string) (handlers.Caller, error) {
-	owner := ""
-	if s.authz.Config().OwnerOnly {
-		var err error
-		if owner, err = s.owners(ctx, p.Tenant+"/"+string(scope)+"/"+key); err != nil {
-			return handlers.Caller{}, fmt.Errorf("owner lookup: %w", err)
-		}
-	}
-	p, err := s.authz.Authorize(ctx, p, authz.Write, owner)
+// authorize applies the authorization options to p. Owner-only writes are
+// the handlers' (handlers.OwnerOnly).
+func (s *Southbound) authorize(ctx context.Context, p auth.Principal, access authz.Access) (handlers.Caller, error) {
+	p, err := s.authz.Authorize(ctx, p, access)
 	if err != nil {
 		return handlers.Caller{}, err
 	}
