@@ -18,6 +18,9 @@ type credentialSecrets struct {
 	store SecretStore
 	scope secretpath.Scope
 	kind  credentialKind
+	// owners and admins: owner-only writes (OwnerOnly); nil owners: off.
+	owners Owners
+	admins []string
 }
 
 // credentialKind is what sets one credential resource apart.
@@ -43,14 +46,20 @@ type credentialKind struct {
 // from a request body.
 const nameKey = "name"
 
-func newCredentialSecrets(store SecretStore, scope secretpath.Scope, kind credentialKind) (credentialSecrets, error) {
+func newCredentialSecrets(store SecretStore, scope secretpath.Scope, kind credentialKind, opts []CredentialOption) (credentialSecrets, error) {
 	if store == nil {
 		return credentialSecrets{}, fmt.Errorf("%ss: nil secret store", kind.noun)
 	}
 	if !scope.Valid() {
 		return credentialSecrets{}, fmt.Errorf("%ss: unknown scope %q", kind.noun, scope)
 	}
-	return credentialSecrets{store: store, scope: scope, kind: kind}, nil
+	s := credentialSecrets{store: store, scope: scope, kind: kind}
+	for _, o := range opts {
+		if err := o(&s); err != nil {
+			return credentialSecrets{}, fmt.Errorf("%ss: %w", kind.noun, err)
+		}
+	}
+	return s, nil
 }
 
 // RegistryCredential is the reply of a read: the secret values, for the

@@ -52,6 +52,9 @@ func (s credentialSecrets) update(ctx context.Context, c Caller, name string, f 
 		return Result{}, err
 	}
 	op := "update " + s.kind.noun
+	if err := s.mayChange(ctx, c, p, op, name); err != nil {
+		return Result{}, err
+	}
 	fields := changedFields(f.username, f.password, f.url)
 	if len(fields) == 0 {
 		return Result{}, fmt.Errorf("%w: %s %s: no field to change (%s)", ErrInvalid, op, name, s.fieldList())
@@ -107,6 +110,9 @@ func (s credentialSecrets) fieldList() string {
 func (s credentialSecrets) delete(ctx context.Context, c Caller, name string) (Result, error) {
 	p, err := s.path(c, name)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := s.mayChange(ctx, c, p, "delete "+s.kind.noun, name); err != nil {
 		return Result{}, err
 	}
 	if err := s.store.Destroy(ctx, c, p); err != nil {

@@ -19,9 +19,9 @@ var fabricKind = credentialKind{
 	listed: events.FabricSecretsListed,
 }
 
-// NewFabricSecrets refuses a nil store.
-func NewFabricSecrets(store SecretStore) (*FabricSecrets, error) {
-	s, err := newCredentialSecrets(store, secretpath.FabricSecret, fabricKind)
+// NewFabricSecrets refuses a nil store; opts (OwnerOnly) configure it.
+func NewFabricSecrets(store SecretStore, opts ...CredentialOption) (*FabricSecrets, error) {
+	s, err := newCredentialSecrets(store, secretpath.FabricSecret, fabricKind, opts)
 	if err != nil {
 		return nil, err
 	}

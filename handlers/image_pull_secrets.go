@@ -20,9 +20,9 @@ var imagePullKind = credentialKind{
 	withURL: true,
 }
 
-// NewImagePullSecrets refuses a nil store.
-func NewImagePullSecrets(store SecretStore) (*ImagePullSecrets, error) {
-	s, err := newCredentialSecrets(store, secretpath.ImagePull, imagePullKind)
+// NewImagePullSecrets refuses a nil store; opts (OwnerOnly) configure it.
+func NewImagePullSecrets(store SecretStore, opts ...CredentialOption) (*ImagePullSecrets, error) {
+	s, err := newCredentialSecrets(store, secretpath.ImagePull, imagePullKind, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -36,9 +36,9 @@ var packageRegistryKind = credentialKind{
 	},
 }
 
-// NewPackageRegistrySecrets refuses a nil store.
-func NewPackageRegistrySecrets(store SecretStore) (*PackageRegistrySecrets, error) {
-	s, err := newCredentialSecrets(store, secretpath.PackageRegistry, packageRegistryKind)
+// NewPackageRegistrySecrets refuses a nil store; opts (OwnerOnly) configure it.
+func NewPackageRegistrySecrets(store SecretStore, opts ...CredentialOption) (*PackageRegistrySecrets, error) {
+	s, err := newCredentialSecrets(store, secretpath.PackageRegistry, packageRegistryKind, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -126,3 +126,13 @@ type IdentityAdmin interface {
 	UpdateGroup(ctx context.Context, g Group) (Group, error)
 	DeleteGroup(ctx context.Context, name string) error
 }
+
+// Owners answers who created each credential secret, for owner-only
+// writes (REGISTRY_AUTHZ_OWNER_ONLY, seed 002); the owners projection
+// (projections/owners) implements it.
+type Owners interface {
+	// Owner returns the subject that created the secret whose events carry
+	// subject (tenant/scope/key), "" when unknown, with every event
+	// committed before the call applied. Errors wrap ErrUnavailable.
+	Owner(ctx context.Context, subject string) (string, error)
+}

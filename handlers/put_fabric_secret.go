@@ -26,6 +26,9 @@ func (h *CredentialRequests) PutFabric(ctx context.Context, cmd PutFabricSecret)
 	if err != nil {
 		return Result{}, err
 	}
+	if err := s.mayChange(ctx, c, p, op, name); err != nil {
+		return Result{}, err
+	}
 	if err := checkCredentialFields(cmd.Username, cmd.Password, "", true); err != nil {
 		return Result{}, err
 	}

@@ -5,17 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/bus"
-	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
@@ -52,106 +49,34 @@ func (s *Server) authedAs(access func(*http.Request) authz.Access, h authedHandl
 			writeProblem(w, r, err)
 			return
 		}
-		p, err = s.authorize(r, p, access(r), "")
+		p, err = s.authorize(r, p, access(r))
 		if err != nil {
 			writeProblem(w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}
-}
-
-// owned is authed for a write to an existing credential secret: with
-// owner-only on, its creator is looked up (once the projections caught up)
-// so that only the creator or an admin may change or delete it.
-func (s *Server) owned(scope secretpath.Scope, nameVar string, h authedHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
-		if err != nil {
-			writeProblem(w, r, err)
-			return
-		}
-		owner := ""
-		if s.deps.Authz.OwnerOnly {
-			if owner, err = s.ownerOf(r, p, scope, nameVar); err != nil {
-				writeProblem(w, r, err)
-				return
-			}
-		}
-		if p, err = s.authorize(r, p, methodAccess(r), owner); err != nil {
-			writeProblem(w, r, err)
-			return
-		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
-	}
-}
-
-// ownerOf looks up the creator of the caller's secret named by the path;
-// "" when unknown (the handler then answers for the name).
-func (s *Server) ownerOf(r *http.Request, p auth.Principal, scope secretpath.Scope, nameVar string) (string, error) {
-	name, err := pathVar(r, nameVar)
-	if err != nil {
-		return "", err
-	}
-	key := name
-	if scope == secretpath.PackageRegistry {
-		if key, err = secretpath.RegistryKey(name); err != nil {
-			return "", nil
-		}
-	}
-	if s.deps.Sync != nil {
-		if err := s.deps.Sync(r.Context()); err != nil {
-			return "", fmt.Errorf("%w: owner lookup: %v", handlers.ErrUnavailable, err)
-		}
-	}
-	owner, err := s.deps.Owners.Owner(p.Tenant + "/" + string(scope) + "/" + key)
-	if err != nil {
-		return "", fmt.Errorf("%w: owner lookup: %v", handlers.ErrUnavailable, err)
-	}
-	return owner, nil
 }
 
 // authenticate verifies a bearer token, or HTTP basic client credentials
-// exchanged for one when that option is on.
+// exchanged for one when that option is on (auth.Authenticator).
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
-	header, err := authorization(r)
-	if err != nil {
-		return auth.Principal{}, err
+	return s.authn.Authenticate(r.Context(), r.Header.Values("Authorization"))
+}
+
+// newAuthenticator is REST's: Bearer, and Basic exchanged for a token when
+// deps.Basic is set.
+func newAuthenticator(deps Deps) (*auth.Authenticator, error) {
+	opts := auth.Options{}
+	if deps.Basic != nil {
+		opts.Basic, opts.Exchanger = auth.BasicExchange, deps.Basic
 	}
-	var raw string
-	if scheme, _, _ := strings.Cut(strings.TrimSpace(header), " "); strings.EqualFold(scheme, "Basic") {
-		if s.deps.Basic == nil {
-			return auth.Principal{}, fmt.Errorf("%w: HTTP basic credentials are not accepted here; send a bearer token", handlers.ErrUnauthenticated)
-		}
-		id, secret, ok := r.BasicAuth()
-		if !ok {
-			return auth.Principal{}, fmt.Errorf("%w: malformed basic credentials", handlers.ErrUnauthenticated)
-		}
-		tok, err := s.deps.Basic.Token(r.Context(), id, secret)
-		if err != nil {
-			return auth.Principal{}, err
-		}
-		raw = tok
-	} else {
-		tok, err := auth.BearerToken(header)
-		if err != nil {
-			return auth.Principal{}, fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
-		}
-		raw = tok
-	}
-	p, err := s.deps.Verifier.Verify(r.Context(), raw)
-	if err != nil {
-		if !errors.Is(err, handlers.ErrUnauthenticated) && !errors.Is(err, handlers.ErrUnavailable) {
-			err = fmt.Errorf("%w: %v", handlers.ErrUnauthenticated, err)
-		}
-		return auth.Principal{}, err
-	}
-	return p, nil
+	return auth.NewAuthenticator(deps.Verifier, opts)
 }
 
 // authorize applies the authorization options (authz.Authorizer).
-func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access, owner string) (auth.Principal, error) {
-	return s.authz.Authorize(r.Context(), p, access, owner)
+func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access) (auth.Principal, error) {
+	return s.authz.Authorize(r.Context(), p, access)
 }
 
 var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hypo-registry/registry/internal/bus"
-	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
@@ -60,18 +59,6 @@ type Deps struct {
 	// Roles answers role mappings; required when Authz.RoleSource is
 	// "application".
 	Roles authz.RoleMappings
-	// Owners answers who created a credential secret; required when
-	// Authz.OwnerOnly is on.
-	Owners Owners
-	// Sync, when set, returns once the projections applied every committed
-	// event (owner lookups read the projection).
-	Sync func(context.Context) error
-}
-
-// Owners answers the creator of the secret at subject (tenant/scope/key),
-// "" when unknown.
-type Owners interface {
-	Owner(subject string) (string, error)
 }
 
 // BasicTokens exchanges HTTP basic client credentials for a bearer JWT
@@ -84,6 +71,7 @@ type BasicTokens interface {
 type Server struct {
 	deps   Deps
 	router *mux.Router
+	authn  *auth.Authenticator
 	authz  *authz.Authorizer
 }
 
@@ -103,10 +91,11 @@ func New(deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("rest: %w", err)
 	}
 	deps.Authz = az.Config()
-	if deps.Authz.OwnerOnly && deps.Owners == nil {
-		return nil, errors.New("rest: owners are required for owner-only authorization")
+	authn, err := newAuthenticator(deps)
+	if err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
 	}
-	s := &Server{deps: deps, router: mux.NewRouter(), authz: az}
+	s := &Server{deps: deps, router: mux.NewRouter(), authn: authn, authz: az}
 	// Match on the escaped path, so a name may hold an encoded '/' (a
 	// package-registry name that is a URL); handlers decode it with pathVar.
 	s.router.UseEncodedPath()
@@ -173,20 +162,20 @@ func (s *Server) routes() {
 	api.HandleFunc("/image-pull/secrets", s.authed(s.listImagePull)).Methods(http.MethodGet)
 	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.getImagePull))).Methods(http.MethodGet)
 	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.createImagePull))).Methods(http.MethodPost)
-	api.HandleFunc("/image-pull/secret/{name}", s.owned(secretpath.ImagePull, "name", named(s.updateImagePull))).Methods(http.MethodPatch)
-	api.HandleFunc("/image-pull/secret/{name}", s.owned(secretpath.ImagePull, "name", named(s.deleteImagePull))).Methods(http.MethodDelete)
+	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.updateImagePull))).Methods(http.MethodPatch)
+	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.deleteImagePull))).Methods(http.MethodDelete)
 
 	api.HandleFunc("/package-registry/secrets", s.authed(s.listPackageRegistry)).Methods(http.MethodGet)
 	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
 	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
-	api.HandleFunc("/package-registry/secret/{name}", s.owned(secretpath.PackageRegistry, "name", named(s.updatePackageRegistry))).Methods(http.MethodPatch)
-	api.HandleFunc("/package-registry/secret/{name}", s.owned(secretpath.PackageRegistry, "name", named(s.deletePackageRegistry))).Methods(http.MethodDelete)
+	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
+	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
 
 	api.HandleFunc("/fabric/secrets", s.authed(s.listFabric)).Methods(http.MethodGet)
 	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.getFabric))).Methods(http.MethodGet)
 	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.createFabric))).Methods(http.MethodPost)
-	api.HandleFunc("/fabric/secret/{controllerId}", s.owned(secretpath.FabricSecret, "controllerId", namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
-	api.HandleFunc("/fabric/secret/{controllerId}", s.owned(secretpath.FabricSecret, "controllerId", namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.updateFabric))).Methods(http.MethodPatch)
+	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.deleteFabric))).Methods(http.MethodDelete)
 
 	s.identityRoutes(api)
 	s.kubeConfRoutes(api)

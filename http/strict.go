@@ -74,16 +74,3 @@ func checkURL(r *http.Request) error {
 	}
 	return nil
 }
-
-// authorization is the request's one Authorization header, "" when none.
-// Two are refused: which one a proxy or a library reads differs.
-func authorization(r *http.Request) (string, error) {
-	values := r.Header.Values("Authorization")
-	switch len(values) {
-	case 0:
-		return "", nil
-	case 1:
-		return values[0], nil
-	}
-	return "", fmt.Errorf("%w: send one Authorization header, not %d", handlers.ErrInvalid, len(values))
-}

@@ -107,7 +107,7 @@ func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool
 			writeVHError(w, err)
 			return
 		}
-		if p, err = v.s.authorize(r, p, access, ""); err != nil {
+		if p, err = v.s.authorize(r, p, access); err != nil {
 			writeVHError(w, err)
 			return
 		}

@@ -63,6 +63,7 @@ type ClientCredentials interface {
 type Handler struct {
 	cfg     Config
 	deps    HandlerDeps
+	authn   *auth.Authenticator
 	metrics *metrics
 }
 
@@ -83,7 +84,17 @@ func NewHandler(deps HandlerDeps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, deps: deps, metrics: m}, nil
+	// Bearer, or Basic with the token as the password (docker login), or
+	// client credentials exchanged at the issuer when that is on.
+	opts := auth.Options{Basic: auth.BasicPassword}
+	if deps.ClientCredentials != nil {
+		opts.Exchanger = deps.ClientCredentials
+	}
+	authn, err := auth.NewAuthenticator(deps.Verifier, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{cfg: cfg, deps: deps, authn: authn, metrics: m}, nil
 }
 
 // ServeHTTP routes /token and /healthz.
@@ -115,12 +126,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	env := envelope(w, r)
-	req, rej := parseRequest(w, r)
+	req, rej := h.parseRequest(w, r)
 	if rej != nil {
 		h.refuse(ctx, w, env, rej)
 		return
 	}
-	id, rej := h.authenticate(ctx, r, req)
+	id, rej := h.authenticate(ctx, req)
 	if rej != nil {
 		h.refuse(ctx, w, env, rej)
 		return

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
@@ -28,6 +27,10 @@ type tokenRequest struct {
 	grantType    string
 	refreshToken string
 	password     string
+	// The Authorization header, read (not verified) by the authenticator;
+	// credErr is why it cannot be used, refused only when a grant needs it.
+	cred    auth.Credential
+	credErr error
 }
 
 // rejection is a request the adapter refuses before the policy runs.
@@ -44,14 +47,15 @@ func reject(status int, reason, format string, a ...any) *rejection {
 // token protocol (service, scope repeated, offline_token, client_id); POST
 // the OAuth2 form (grant_type password or refresh_token, access_type,
 // scope space-separated).
-func parseRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *rejection) {
+func (h *Handler) parseRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *rejection) {
 	var (
 		req  tokenRequest
 		form url.Values
 	)
-	if n := len(r.Header.Values("Authorization")); n > 1 {
-		// Which of two a proxy or a library reads differs: refuse both.
-		return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "send one Authorization header, not %d", n)
+	req.cred, req.credErr = h.authn.Parse(r.Header.Values("Authorization"))
+	if errors.Is(req.credErr, handlers.ErrInvalid) {
+		// More than one: which of two a proxy or a library reads differs.
+		return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "%v", auth.ErrRepeatedHeader)
 	}
 	if r.Method == http.MethodPost {
 		if r.URL.RawQuery != "" {
@@ -161,8 +165,8 @@ type identity struct {
 // authenticate finds the caller: a refresh token (POST refresh_token), a
 // JWT from the OIDC issuer (POST password, HTTP Basic password, Bearer), or
 // nobody when anonymous access is configured.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request, req tokenRequest) (identity, *rejection) {
-	id, rej := h.identify(ctx, r, req)
+func (h *Handler) authenticate(ctx context.Context, req tokenRequest) (identity, *rejection) {
+	id, rej := h.identify(ctx, req)
 	if rej != nil {
 		rej.cmd.Service, rej.cmd.Scopes, rej.cmd.ClientID = req.service, req.scopes, req.clientID
 		if rej.cmd.Grant == "" {
@@ -172,63 +176,58 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, req tokenRe
 	return id, rej
 }
 
-func (h *Handler) identify(ctx context.Context, r *http.Request, req tokenRequest) (identity, *rejection) {
-	var (
-		id  identity
-		jwt string
-	)
+func (h *Handler) identify(ctx context.Context, req tokenRequest) (identity, *rejection) {
 	switch req.grantType {
 	case "refresh_token":
 		return h.refreshIdentity(ctx, req)
 	case "password":
-		id.grant, jwt = GrantPassword, req.password
+		id := identity{grant: GrantPassword}
+		if req.password == "" {
+			return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "%v", auth.ErrNoToken)
+		}
+		p, err := h.authn.VerifyToken(ctx, req.password)
+		return h.identified(id, p, err)
+	}
+	return h.headerIdentity(ctx, req)
+}
+
+// headerIdentity authenticates the Authorization header: Bearer, Basic, or
+// none when anonymous access is configured.
+func (h *Handler) headerIdentity(ctx context.Context, req tokenRequest) (identity, *rejection) {
+	var id identity
+	if req.credErr != nil {
+		return id, h.unauthenticated(req.credErr)
+	}
+	switch req.cred.Scheme {
+	case auth.SchemeNone:
+		if h.cfg.AnonymousPlan == "" {
+			return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "authentication required")
+		}
+		id.grant = GrantAnonymous
+		return id, nil
+	case auth.SchemeBasic:
+		id.grant = GrantBasic
 	default:
-		header := r.Header.Get("Authorization")
-		scheme, _, _ := strings.Cut(strings.TrimSpace(header), " ")
-		switch {
-		case header == "":
-			if h.cfg.AnonymousPlan == "" {
-				return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "authentication required")
-			}
-			id.grant = GrantAnonymous
-			return id, nil
-		case strings.EqualFold(scheme, "Basic"):
-			user, password, ok := r.BasicAuth()
-			if !ok {
-				return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "malformed Basic credentials")
-			}
-			id.grant, jwt = GrantBasic, password
-			if h.deps.ClientCredentials != nil && strings.Count(password, ".") != 2 {
-				// Not a JWT: client credentials, exchanged at the issuer.
-				tok, err := h.deps.ClientCredentials.Token(ctx, user, password)
-				if errors.Is(err, handlers.ErrUnavailable) {
-					return id, reject(http.StatusServiceUnavailable, ReasonUnavailable, "the identity provider cannot be reached")
-				}
-				if err != nil {
-					return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "the identity provider refused the client credentials")
-				}
-				jwt = tok
-			}
-		case strings.EqualFold(scheme, "Bearer"):
-			tok, err := auth.BearerToken(header)
-			if err != nil {
-				return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "malformed Bearer credentials")
-			}
-			id.grant, jwt = GrantBearer, tok
-		default:
-			return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "unsupported authorization scheme: use Basic or Bearer")
-		}
+		id.grant = GrantBearer
 	}
-	if jwt == "" {
-		return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "no credentials: the password must be a token from the identity provider")
+	p, err := h.authn.Verify(ctx, req.cred)
+	return h.identified(id, p, err)
+}
+
+// unauthenticated is the refusal of a credential the authenticator
+// refused: 503 when the identity provider cannot be reached, else 401
+// with the reason (never the token or a claim).
+func (h *Handler) unauthenticated(err error) *rejection {
+	if errors.Is(err, handlers.ErrUnavailable) {
+		return reject(http.StatusServiceUnavailable, ReasonUnavailable, "the identity provider cannot be reached")
 	}
-	p, err := h.deps.Verifier.Verify(ctx, jwt)
+	return reject(http.StatusUnauthorized, ReasonUnauthenticated, "%v", err)
+}
+
+// identified reads the plan and licence claims of p, once verified.
+func (h *Handler) identified(id identity, p auth.Principal, err error) (identity, *rejection) {
 	if err != nil {
-		if errors.Is(err, handlers.ErrUnavailable) {
-			return id, reject(http.StatusServiceUnavailable, ReasonUnavailable, "the identity provider cannot be reached")
-		}
-		// Verifier errors name a reason, never the token or a claim.
-		return id, reject(http.StatusUnauthorized, ReasonUnauthenticated, "%v", err)
+		return id, h.unauthenticated(err)
 	}
 	id.caller = p.Caller()
 	id.caller.Token = "" // a command carries no credential it does not need

@@ -33,7 +33,6 @@ import (
 	"github.com/hypo-registry/registry/internal/security/seal"
 	"github.com/hypo-registry/registry/internal/security/terminaltoken"
 	"github.com/hypo-registry/registry/projections"
-	ownership "github.com/hypo-registry/registry/projections/owners"
 )
 
 // projectionBatchDelay trades a little projection lag for far fewer
@@ -139,7 +138,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
-	if err := registerHandlers(s.bus, s.store); err != nil {
+	credentials, err := s.credentialOptions()
+	if err != nil {
+		return nil, err
+	}
+	if err := registerHandlers(s.bus, s.store, credentials); err != nil {
 		return nil, err
 	}
 	if err := registerIdentityHandlers(s.bus, s.identity, cfg); err != nil {
@@ -149,7 +152,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err != nil {
 		return nil, err
 	}
-	if err := registerKubeconfHandlers(s.bus, s.store, signer); err != nil {
+	if err := registerKubeconfHandlers(s.bus, s.store, signer, credentials); err != nil {
 		return nil, err
 	}
 	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, basic, reg, logger); err != nil {
@@ -164,18 +167,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, cfg.virtualHostConfig()); err != nil {
 		return nil, err
 	}
-	owners, err := ownership.NewView(s.projDB)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.openSouthbound(verifier, owners); err != nil {
+	if err := s.openSouthbound(verifier); err != nil {
 		return nil, err
 	}
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
 		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
-		Owners: owners, Sync: s.WaitProjections,
 	})
 	if err != nil {
 		return nil, err

@@ -19,7 +19,6 @@ import (
 	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
-	ownership "github.com/hypo-registry/registry/projections/owners"
 )
 
 // DefaultSouthboundGroup is the consumer group of the southbound topics.
@@ -91,7 +90,7 @@ type southboundRunner struct {
 
 // openSouthbound builds the southbound when Kafka is configured. Its
 // records are authorized with the REST API's options.
-func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View) error {
+func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 	c := s.cfg.Southbound.WithDefaults()
 	if c.Disabled || len(s.cfg.Kafka.Brokers) == 0 {
 		return nil
@@ -104,13 +103,7 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, owners *ownership.View
 	if err != nil {
 		return err
 	}
-	ownerOf := func(ctx context.Context, subject string) (string, error) {
-		if err := s.WaitProjections(ctx); err != nil {
-			return "", err
-		}
-		return owners.Owner(subject)
-	}
-	sb, err := hypo.New(c.Config, verifier, wire, az, ownerOf)
+	sb, err := hypo.New(c.Config, verifier, wire, az)
 	if err != nil {
 		return err
 	}

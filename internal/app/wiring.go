@@ -17,16 +17,16 @@ import (
 
 // registerHandlers binds every command to its handler. Handler names are
 // consumer identities: never rename one casually.
-func registerHandlers(b *bus.Bus, store handlers.SecretStore) error {
-	ip, err := handlers.NewImagePullSecrets(store)
+func registerHandlers(b *bus.Bus, store handlers.SecretStore, opts []handlers.CredentialOption) error {
+	ip, err := handlers.NewImagePullSecrets(store, opts...)
 	if err != nil {
 		return err
 	}
-	pr, err := handlers.NewPackageRegistrySecrets(store)
+	pr, err := handlers.NewPackageRegistrySecrets(store, opts...)
 	if err != nil {
 		return err
 	}
-	fs, err := handlers.NewFabricSecrets(store)
+	fs, err := handlers.NewFabricSecrets(store, opts...)
 	if err != nil {
 		return err
 	}
@@ -52,6 +52,25 @@ func registerHandlers(b *bus.Bus, store handlers.SecretStore) error {
 		}
 	}
 	return nil
+}
+
+// credentialOptions configure the credential resources: owner-only writes
+// when REGISTRY_AUTHZ_OWNER_ONLY is on, over the owners projection, for
+// the admin and platform admin roles the Authorizer gives an admin.
+func (s *Service) credentialOptions() ([]handlers.CredentialOption, error) {
+	az := s.cfg.authzConfig()
+	if !az.OwnerOnly {
+		return nil, nil
+	}
+	view, err := owners.NewView(s.projDB)
+	if err != nil {
+		return nil, err
+	}
+	lookup, err := owners.NewLookup(view, s.WaitProjections)
+	if err != nil {
+		return nil, err
+	}
+	return []handlers.CredentialOption{handlers.OwnerOnly(lookup, az.AdminRole, az.PlatformAdminRole)}, nil
 }
 
 // Projections lists every projection the service keeps; registryctl audit

@@ -10,20 +10,20 @@ import (
 // (REST), and the Package Manager's credential requests (Kafka), which
 // read kubeconfigs among other secrets. Handler names are consumer
 // identities: never rename one casually.
-func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer handlers.TerminalTokenSigner) error {
+func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer handlers.TerminalTokenSigner, opts []handlers.CredentialOption) error {
 	kc, err := handlers.NewKubeconfigs(store, signer)
 	if err != nil {
 		return err
 	}
-	pkg, err := handlers.NewPackageRegistrySecrets(store)
+	pkg, err := handlers.NewPackageRegistrySecrets(store, opts...)
 	if err != nil {
 		return err
 	}
-	pull, err := handlers.NewImagePullSecrets(store)
+	pull, err := handlers.NewImagePullSecrets(store, opts...)
 	if err != nil {
 		return err
 	}
-	fabric, err := handlers.NewFabricSecrets(store)
+	fabric, err := handlers.NewFabricSecrets(store, opts...)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -131,7 +130,7 @@ func (b *BasicExchanger) exchange(ctx context.Context, id, secret string) (strin
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized:
-		return "", 0, refuse(op, errors.New("the issuer refused the client credentials"))
+		return "", 0, refuse(op, ErrClientRefused)
 	case resp.StatusCode != http.StatusOK:
 		return "", 0, fmt.Errorf("%s: %w: token endpoint answered %s", op, handlers.ErrUnavailable, resp.Status)
 	}

@@ -30,6 +30,7 @@ var (
 	ErrBadTenant     = errors.New("groups claim: first group is not a valid tenant name")
 	ErrBadRoles      = errors.New("roles claim is not a list of strings")
 	ErrNoBearer      = errors.New("no bearer token")
+	ErrClientRefused = errors.New("the issuer refused the client credentials")
 )
 
 // refuse wraps reason with handlers.ErrUnauthenticated under op.

@@ -39,14 +39,13 @@ func NewAuthorizer(cfg Config, roles RoleMappings) (*Authorizer, error) {
 // Config is the configuration in force.
 func (a *Authorizer) Config() Config { return a.cfg }
 
-// Authorize decides access (owner: the creator of the resource written,
-// "" when none) for p and returns p with its effective roles: the mapped
+// Authorize decides access for p and returns p with its effective roles: the mapped
 // role when roles come from the application, plus the admin role when it
 // acts as admin (an override), plus the platform admin role when the token
 // holds it, so the handlers' own admin checks agree. A
 // refusal is handlers.ErrForbidden with the reason; failing role mappings
 // are handlers.ErrUnavailable (fail closed).
-func (a *Authorizer) Authorize(ctx context.Context, p auth.Principal, access Access, owner string) (auth.Principal, error) {
+func (a *Authorizer) Authorize(ctx context.Context, p auth.Principal, access Access) (auth.Principal, error) {
 	caller := &Caller{Subject: p.Subject, Roles: p.Roles, TokenRoles: p.Roles, Claims: p.Claims}
 	if a.cfg.RoleSource == SourceApplication {
 		role, ok, err := a.roles.Role(ctx, p.Tenant, p.Subject)
@@ -58,7 +57,7 @@ func (a *Authorizer) Authorize(ctx context.Context, p auth.Principal, access Acc
 			caller.Roles = []string{role}
 		}
 	}
-	d := a.cfg.Decide(Request{Caller: caller, Access: access, Owner: owner})
+	d := a.cfg.Decide(Request{Caller: caller, Access: access})
 	if !d.Allow {
 		return p, fmt.Errorf("%w: %s", handlers.ErrForbidden, d.Reason)
 	}

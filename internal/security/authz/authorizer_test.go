@@ -38,7 +38,7 @@ func TestAuthorizerKeepsThePlatformRoleFromTheToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := a.Authorize(t.Context(), auth.Principal{Subject: "s", Tenant: "t", Roles: tc.tokenRoles}, authz.Admin, "")
+			p, err := a.Authorize(t.Context(), auth.Principal{Subject: "s", Tenant: "t", Roles: tc.tokenRoles}, authz.Admin)
 			if (err == nil) != tc.allowed {
 				t.Fatalf("allowed = %v (%v), want %v", err == nil, err, tc.allowed)
 			}

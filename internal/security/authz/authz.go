@@ -6,8 +6,9 @@
 // enforced by the handlers and the stores whatever is decided here.
 //
 // Decide evaluates, in the order of seed 002: anonymous read (if enabled)
-// → admin override → authenticated read (if enabled) → role check → owner
-// check (writes only).
+// → admin override → authenticated read (if enabled) → role check. The
+// owner check of owner-only writes comes last, in the credential handlers
+// (handlers.OwnerOnly): only they know which secret a write changes.
 package authz
 
 import (
@@ -57,7 +58,8 @@ type Config struct {
 	// AdminOverride makes a caller admin whatever the other rules say.
 	AdminOverride AdminOverride
 	// OwnerOnly lets only the creator of a credential secret (or an admin)
-	// change or delete it (REGISTRY_AUTHZ_OWNER_ONLY). Virtual hosts have
+	// change or delete it (REGISTRY_AUTHZ_OWNER_ONLY). The credential
+	// handlers apply it (handlers.OwnerOnly), not Decide. Virtual hosts have
 	// their own owner lists (seed 004) whatever this says.
 	OwnerOnly bool
 	// AuthenticatedRead grants every authenticated member of the tenant
@@ -175,9 +177,6 @@ type Caller struct {
 type Request struct {
 	Caller *Caller
 	Access Access
-	// Owner is the subject that created the resource written to; "" when
-	// unknown or none (a create, a list). Only checked for Write.
-	Owner string
 	// Public says the route has public data anonymous read may serve.
 	Public bool
 }
@@ -220,9 +219,6 @@ func (c Config) Decide(r Request) Decision {
 		case r.Access == Read && !isAdmin && !slices.Contains(r.Caller.Roles, c.DeveloperRole) && !slices.Contains(r.Caller.Roles, c.ReadOnlyRole):
 			return Decision{Reason: "a role is required (" + c.ReadOnlyRole + ", " + c.DeveloperRole + " or " + c.AdminRole + ")"}
 		}
-	}
-	if c.OwnerOnly && r.Access == Write && r.Owner != "" && r.Owner != r.Caller.Subject && !isAdmin {
-		return Decision{Reason: "only its owner or an admin may change it"}
 	}
 	return Decision{Allow: true, Admin: isAdmin, Reason: "allowed"}
 }

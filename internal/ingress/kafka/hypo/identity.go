@@ -66,7 +66,7 @@ func (s *Southbound) fabricDelete(ctx context.Context, msg *message.Message) (ka
 
 // fabric is a Fabric write: the token checked before the payload (so a
 // bad token is the reason given even for a bad payload), then the write
-// authorized for the secret it names (owner-only applies).
+// authorized (the handler applies owner-only writes).
 func (s *Southbound) fabric(ctx context.Context, msg *message.Message,
 	decode func([]byte) (hypowire.FabricAuthCreds, error),
 	command func(handlers.Auth, hypowire.FabricAuthCreds) any) (kafka.Request, error) {
@@ -78,7 +78,7 @@ func (s *Southbound) fabric(ctx context.Context, msg *message.Message,
 	if err != nil {
 		return kafka.Request{}, err
 	}
-	caller, err := s.ownedCaller(ctx, p, secretpath.FabricSecret, c.ControllerID)
+	caller, err := s.authorize(ctx, p, authz.Write)
 	if err != nil {
 		return kafka.Request{}, err
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/ingress/kafka"
 	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
-	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
@@ -76,32 +75,26 @@ type TokenVerifier interface {
 
 // Southbound holds the translators of every incoming topic.
 type Southbound struct {
-	cfg      Config
-	verifier TokenVerifier
-	wire     *hypowire.Validator
-	authz    *authz.Authorizer
-	owners   Owners
+	cfg   Config
+	authn *auth.Authenticator
+	wire  *hypowire.Validator
+	authz *authz.Authorizer
 }
 
-// Owners answers the creator of the secret at subject (tenant/scope/key)
-// once every committed event is projected, "" when unknown; used when
-// owner-only writes are on.
-type Owners func(ctx context.Context, subject string) (string, error)
-
 // New refuses a nil verifier, validator or authorizer, and bad topic names.
-// owners is required when the authorizer has owner-only writes on.
-func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer, owners Owners) (*Southbound, error) {
+func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer) (*Southbound, error) {
 	if verifier == nil || wire == nil || az == nil {
 		return nil, errors.New("southbound: a token verifier, a payload validator and an authorizer are required")
-	}
-	if az.Config().OwnerOnly && owners == nil {
-		return nil, errors.New("southbound: owner-only writes need the owners")
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Topics.Validate(); err != nil {
 		return nil, fmt.Errorf("southbound: %w", err)
 	}
-	return &Southbound{cfg: cfg, verifier: verifier, wire: wire, authz: az, owners: owners}, nil
+	authn, err := auth.NewAuthenticator(verifier, auth.Options{Raw: true, Unverified: cfg.SkipTokenVerification})
+	if err != nil {
+		return nil, fmt.Errorf("southbound: %w", err)
+	}
+	return &Southbound{cfg: cfg, authn: authn, wire: wire, authz: az}, nil
 }
 
 // Topics are the topic names in use.
@@ -120,86 +113,51 @@ func (s *Southbound) Translators() map[string]kafka.Translator {
 	}
 }
 
-// caller verifies the record's Authorization header ("Bearer <jwt>", or the
-// bare JWT as some producers send it) and authorizes access with the
-// REST API's options (authz): credential requests and retrievals read,
-// the other topics write. The error names the reason, never the token.
+// caller verifies the record's Authorization header and authorizes
+// access with the REST API's options (authz): credential requests and
+// retrievals read, the other topics write. The error names the reason,
+// never the token.
 func (s *Southbound) caller(ctx context.Context, msg *message.Message, access authz.Access) (handlers.Caller, error) {
 	p, err := s.principal(ctx, msg)
 	if err != nil {
 		return handlers.Caller{}, err
 	}
-	if p, err = s.authz.Authorize(ctx, p, access, ""); err != nil {
-		return handlers.Caller{}, err
-	}
-	return p.Caller(), nil
+	return s.authorize(ctx, p, access)
 }
 
-// ownedCaller authorizes p's write to its secret at scope/key: with
-// owner-only on, only its creator or an admin may change it.
-func (s *Southbound) ownedCaller(ctx context.Context, p auth.Principal, scope secretpath.Scope, key string) (handlers.Caller, error) {
-	owner := ""
-	if s.authz.Config().OwnerOnly {
-		var err error
-		if owner, err = s.owners(ctx, p.Tenant+"/"+string(scope)+"/"+key); err != nil {
-			return handlers.Caller{}, fmt.Errorf("owner lookup: %w", err)
-		}
-	}
-	p, err := s.authz.Authorize(ctx, p, authz.Write, owner)
+// authorize applies the authorization options to p. Owner-only writes are
+// the handlers' (handlers.OwnerOnly).
+func (s *Southbound) authorize(ctx context.Context, p auth.Principal, access authz.Access) (handlers.Caller, error) {
+	p, err := s.authz.Authorize(ctx, p, access)
 	if err != nil {
 		return handlers.Caller{}, err
 	}
 	return p.Caller(), nil
 }
 
-// principal verifies the record's token.
+// principal verifies the record's token: "Bearer <jwt>", or the bare JWT
+// as some producers send it; only read, not verified, with
+// Config.SkipTokenVerification.
 func (s *Southbound) principal(ctx context.Context, msg *message.Message) (auth.Principal, error) {
-	// One Authorization header, as on REST: two (repeated, or differing
-	// only in case) could each be read by a different party.
-	header, n := "", 0
+	return s.authn.Authenticate(ctx, authorization(msg))
+}
+
+// authorization lists the record's Authorization header values, one per
+// metadata key spelling the name in any case. A header the record
+// repeated counts twice: the metadata kept one of its values, but two
+// could each be read by a different party, so the authenticator refuses
+// them as on REST.
+func authorization(msg *message.Message) []string {
+	var values []string
 	for k, v := range msg.Metadata {
 		if strings.EqualFold(k, hypowire.HeaderAuthorization) {
-			header = v
-			n++
+			values = append(values, v)
 		}
 	}
-	if n > 1 || kafka.Repeated(msg, hypowire.HeaderAuthorization) {
-		return auth.Principal{}, errors.New("unauthenticated: the record has more than one Authorization header")
+	if kafka.Repeated(msg, hypowire.HeaderAuthorization) {
+		values = append(values, "")
 	}
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return auth.Principal{}, errors.New("unauthenticated: the record has no Authorization header")
-	}
-	raw := header
-	if strings.ContainsAny(header, " \t") {
-		tok, err := auth.BearerToken(header)
-		if err != nil {
-			return auth.Principal{}, errors.New("unauthenticated: the Authorization header is not \"Bearer <token>\"")
-		}
-		raw = tok
-	}
-	var p auth.Principal
-	var err error
-	if s.cfg.SkipTokenVerification {
-		p, err = s.verifier.DecodeUnverified(raw)
-	} else {
-		p, err = s.verifier.Verify(ctx, raw)
-	}
-	if err != nil {
-		return auth.Principal{}, fmt.Errorf("unauthenticated: %s", unauthenticatedReason(err))
-	}
-	return p, nil
-}
-
-// unauthenticatedReason is the verifier's reason without its operation
-// prefix ("verify token: unauthenticated: token is expired" → "token is
-// expired").
-func unauthenticatedReason(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		return msg[i+2:]
-	}
-	return msg
+	return values
 }
 
 // addressable reports whether id may be echoed as a reply's id: a short,
