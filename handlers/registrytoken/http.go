@@ -160,18 +160,19 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out.Token)
 }
 
-// answerReplyError answers a command the bus refused; the bus recorded a
-// command.rejected or command.failed event for it.
+// answerReplyError answers a command the bus refused (replyFailures); the
+// bus recorded a command.rejected or command.failed event for it.
 func (h *Handler) answerReplyError(w http.ResponseWriter, env bus.Envelope, e *bus.ReplyError) {
-	switch e.Kind {
-	case bus.KindInvalid:
-		h.answerFailure(w, http.StatusBadRequest, ReasonInvalidRequest, e.Message)
-	case bus.KindUnavailable:
-		h.answerFailure(w, http.StatusServiceUnavailable, ReasonUnavailable, "the token service is unavailable")
-	default:
+	f, ok := replyFailures[e.Kind]
+	if !ok {
 		h.deps.Logger.Error("registry token: issue failed", "correlation_id", env.CorrelationID, "kind", e.Kind, "error", e.Message)
-		h.answerFailure(w, http.StatusInternalServerError, ReasonInternal, "internal error")
+		f = failure{http.StatusInternalServerError, ReasonInternal, "internal error"}
 	}
+	msg := f.message
+	if msg == "" {
+		msg = e.Message
+	}
+	h.answerFailure(w, f.status, f.reason, msg)
 }
 
 func (h *Handler) answerFailure(w http.ResponseWriter, status int, reason, msg string) {

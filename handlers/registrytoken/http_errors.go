@@ -3,6 +3,8 @@ package registrytoken
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/hypo-registry/registry/internal/bus"
 )
 
 // errorBody is the registry error body: {"errors":[{code, message, detail}]}.
@@ -14,6 +16,22 @@ type errorEntry struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Detail  any    `json:"detail,omitempty"`
+}
+
+// failure is how /token answers a refused command.
+type failure struct {
+	status int
+	reason string
+	// message is what the client is told; "" passes the reply's message
+	// on (the bus made it public already).
+	message string
+}
+
+// replyFailures answers the kinds of bus.Sentinels a token command is
+// refused with; any other kind is a bug of the service: 500, logged.
+var replyFailures = map[string]failure{
+	bus.KindInvalid:     {http.StatusBadRequest, ReasonInvalidRequest, ""},
+	bus.KindUnavailable: {http.StatusServiceUnavailable, ReasonUnavailable, "the token service is unavailable"},
 }
 
 // codes maps a status to the distribution error code clients know. 400
