@@ -1,10 +1,10 @@
 package rest
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 )
 
@@ -62,6 +62,9 @@ var (
 // after Vault left one unanswered (vaultconn.HoldOff).
 const retryAfterSeconds = "1"
 
+// problemFormat is REST's error body: RFC 9457 problem details.
+var problemFormat = respond.Format{ContentType: "application/problem+json", Challenge: `Bearer realm="registry-api"`, RetryAfter: retryAfterSeconds}
+
 // StatusOf is the one place an error becomes an HTTP status.
 func StatusOf(err error) int {
 	t, _ := problemOf(err)
@@ -89,15 +92,5 @@ func problemOf(err error) (problemType, string) {
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	t, detail := problemOf(err)
 	p := Problem{Type: problemBase + t.slug, Title: t.title, Status: t.status, Detail: detail, Instance: r.URL.Path}
-	if p.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="registry-api"`)
-	}
-	if p.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", retryAfterSeconds)
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	problemFormat.Error(w, p.Status, p)
 }

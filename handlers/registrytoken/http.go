@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 )
@@ -64,6 +65,7 @@ type Handler struct {
 	cfg     Config
 	deps    HandlerDeps
 	metrics *metrics
+	serve   http.Handler
 }
 
 // NewHandler checks deps and registers the metrics.
@@ -83,11 +85,17 @@ func NewHandler(deps HandlerDeps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, deps: deps, metrics: m}, nil
+	h := &Handler{cfg: cfg, deps: deps, metrics: m}
+	// Tokens and refusals alike: never stored by a cache.
+	h.serve = respond.NoStore(http.HandlerFunc(h.route))
+	return h, nil
 }
 
-// ServeHTTP routes /token and /healthz.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves /token and /healthz.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve.ServeHTTP(w, r) }
+
+// route routes /token and /healthz.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/token":
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -103,7 +111,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write([]byte("ok\n"))
 	default:
 		writeError(w, http.StatusNotFound, "", "no such endpoint", "")
@@ -155,7 +162,6 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	h.metrics.issued.WithLabelValues(out.Plan).Inc()
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(out.Token)
 }

@@ -1,9 +1,9 @@
 package registrytoken
 
 import (
-	"encoding/json"
 	"net/http"
 
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 )
 
@@ -57,17 +57,9 @@ func writeError(w http.ResponseWriter, status int, reason, msg, realm string) {
 	if reason != "" {
 		entry.Detail = map[string]string{"reason": reason}
 	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Basic realm=`+quote(realm))
-	}
-	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1") // as the REST API's 503s
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{entry}})
+	// Retry-After as on the REST API's 503s.
+	f := respond.Format{ContentType: "application/json", Challenge: `Basic realm=` + quote(realm), RetryAfter: "1"}
+	f.Error(w, status, errorBody{Errors: []errorEntry{entry}})
 }
 
 // quote makes an RFC 9110 quoted-string.
