@@ -1,6 +1,10 @@
 package handlers
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/hypo-registry/registry/internal/secretpath"
+)
 
 // Sentinel errors every port and handler wraps, as fmt.Errorf("op: %w", err).
 // Exactly one function per transport maps them to wire statuses (http/ for
@@ -46,3 +50,7 @@ func ReachesCaller(err error) bool {
 	}
 	return false
 }
+
+// StoreRefusals are the sentinels a SecretStore's access rules
+// (secretpath.CheckAccess, CheckCallerTenant, CheckData) wrap.
+var StoreRefusals = secretpath.Refusals{Invalid: ErrInvalid, Forbidden: ErrForbidden, Unavailable: ErrUnavailable}

@@ -1,11 +1,10 @@
 package rest
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
-	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 )
 
@@ -20,24 +19,36 @@ type Problem struct {
 
 const problemBase = "https://hypo-registry.dev/problems/"
 
-var problems = []struct {
-	err    error
+// problemType is how REST answers one kind of error.
+type problemType struct {
 	status int
 	slug   string
 	title  string
+}
+
+// problemTypes answers every kind of bus.Sentinels (the one list of the
+// errors a caller tells apart), and KindInternal.
+var problemTypes = map[string]problemType{
+	bus.KindInvalid:         {http.StatusBadRequest, "invalid-request", "Invalid request"},
+	bus.KindUnauthenticated: {http.StatusUnauthorized, "unauthenticated", "Authentication required"},
+	bus.KindForbidden:       {http.StatusForbidden, "forbidden", "Forbidden"},
+	bus.KindNotFound:        {http.StatusNotFound, "not-found", "Not found"},
+	bus.KindKeyReused:       {http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused"},
+	bus.KindConflict:        {http.StatusConflict, "conflict", "Conflict"},
+	bus.KindUnavailable:     {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	bus.KindInternal:        {http.StatusInternalServerError, "internal", "Internal error"},
+}
+
+// facadeProblems are the facade's own refusals, which wrap no sentinel:
+// the request never became a command.
+var facadeProblems = []struct {
+	err error
+	problemType
 }{
-	{handlers.ErrInvalid, http.StatusBadRequest, "invalid-request", "Invalid request"},
-	{handlers.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
-	{handlers.ErrForbidden, http.StatusForbidden, "forbidden", "Forbidden"},
-	{handlers.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-	// Before ErrConflict, which it wraps.
-	{bus.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused"},
-	{handlers.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
-	{handlers.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
-	{errTooLarge, http.StatusBadRequest, "body-too-large", "Request body too large"},
-	{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
-	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
-	{errHeadersTooLarge, http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request header fields too large"},
+	{errTooLarge, problemType{http.StatusBadRequest, "body-too-large", "Request body too large"}},
+	{errMediaType, problemType{http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"}},
+	{errMethod, problemType{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"}},
+	{errHeadersTooLarge, problemType{http.StatusRequestHeaderFieldsTooLarge, "headers-too-large", "Request header fields too large"}},
 }
 
 var (
@@ -51,36 +62,35 @@ var (
 // after Vault left one unanswered (vaultconn.HoldOff).
 const retryAfterSeconds = "1"
 
+// problemFormat is REST's error body: RFC 9457 problem details.
+var problemFormat = respond.Format{ContentType: "application/problem+json", Challenge: `Bearer realm="registry-api"`, RetryAfter: retryAfterSeconds}
+
 // StatusOf is the one place an error becomes an HTTP status.
 func StatusOf(err error) int {
-	for _, p := range problems {
-		if errors.Is(err, p.err) {
-			return p.status
+	t, _ := problemOf(err)
+	return t.status
+}
+
+// problemOf is err's problem type and the detail a caller may see: the
+// error's text for a refusal they can act on, a fixed sentence for an
+// unavailable backend or an internal error (bus.PublicMessage), whose text
+// may carry backend detail.
+func problemOf(err error) (problemType, string) {
+	kind := bus.KindOf(err)
+	if kind == bus.KindInternal {
+		for _, p := range facadeProblems {
+			if errors.Is(err, p.err) {
+				return p.problemType, err.Error()
+			}
 		}
 	}
-	return http.StatusInternalServerError
+	return problemTypes[kind], bus.PublicMessage(err)
 }
 
 // writeProblem answers with problem details for err. Internal errors get a
 // generic detail: their text may carry backend detail the caller must not see.
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	p := Problem{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Detail: "internal error", Instance: r.URL.Path}
-	for _, known := range problems {
-		if errors.Is(err, known.err) {
-			p = Problem{Type: problemBase + known.slug, Title: known.title, Status: known.status, Detail: err.Error(), Instance: r.URL.Path}
-			break
-		}
-	}
-	if p.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="registry-api"`)
-	}
-	if p.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", retryAfterSeconds)
-		p.Detail = bus.PublicMessage(err)
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	t, detail := problemOf(err)
+	p := Problem{Type: problemBase + t.slug, Title: t.title, Status: t.status, Detail: detail, Instance: r.URL.Path}
+	problemFormat.Error(w, p.Status, p)
 }

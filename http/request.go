@@ -113,13 +113,17 @@ func envelope(w http.ResponseWriter, r *http.Request, p auth.Principal) (bus.Env
 	return env, nil
 }
 
-// dispatch sends cmd and writes its reply: okStatus with the reply data, or
-// problem details for a handler error.
-func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
+// errorFormat answers err in an entry point's error body: writeProblem on
+// REST, writeVHErr under /registry/v1.
+type errorFormat func(w http.ResponseWriter, r *http.Request, err error)
+
+// send sends cmd for p and returns its reply data; on an error it has
+// answered in format (a failure of the service logged under op).
+func (s *Server) send(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, format errorFormat) (json.RawMessage, bool) {
 	env, err := envelope(w, r, p)
 	if err != nil {
-		writeProblem(w, r, err)
-		return
+		format(w, r, err)
+		return nil, false
 	}
 	reply, err := s.deps.Bus.Send(r.Context(), cmd, env)
 	if err == nil {
@@ -129,18 +133,29 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p auth.Princip
 		if StatusOf(err) >= 500 {
 			s.deps.Logger.Error("request failed", "op", op, "correlation_id", env.CorrelationID, "error", err)
 		}
-		writeProblem(w, r, err)
+		format(w, r, err)
+		return nil, false
+	}
+	return reply.Data, true
+}
+
+// dispatch sends cmd and writes its reply: okStatus with the reply data, or
+// problem details for a handler error.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
+	data, ok := s.send(w, r, p, op, cmd, writeProblem)
+	if !ok {
 		return
 	}
 	if location != "" {
 		w.Header().Set("Location", location)
 	}
-	writeData(w, okStatus, reply.Data)
+	writeData(w, okStatus, data)
 }
 
-// writeData writes a reply. Replies may hold secrets: never cached.
+// writeData writes a reply, on every route: 204 when there is no data.
+// Replies may hold secrets: the server marks every answer no-store
+// (respond.NoStore).
 func writeData(w http.ResponseWriter, status int, data json.RawMessage) {
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusNoContent || len(data) == 0 {
 		if status == http.StatusOK {

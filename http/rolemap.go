@@ -95,24 +95,18 @@ func (rm *roleMappingRoutes) delete(w http.ResponseWriter, r *http.Request, p au
 // synced is dispatch that waits for the projections before answering a
 // write that succeeded.
 func (rm *roleMappingRoutes) synced(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
-	env, err := envelope(w, r, p)
-	if err != nil {
-		writeProblem(w, r, err)
+	data, ok := rm.s.send(w, r, p, op, cmd, writeProblem)
+	if !ok {
 		return
 	}
-	reply, err := rm.s.deps.Bus.Send(r.Context(), cmd, env)
-	if err == nil {
-		err = reply.Error.Err()
-	}
-	if err == nil && rm.sync != nil {
-		err = rm.sync(r.Context())
-	}
-	if err != nil {
-		writeProblem(w, r, err)
-		return
+	if rm.sync != nil {
+		if err := rm.sync(r.Context()); err != nil {
+			writeProblem(w, r, err)
+			return
+		}
 	}
 	if location != "" {
 		w.Header().Set("Location", location)
 	}
-	writeData(w, okStatus, reply.Data)
+	writeData(w, okStatus, data)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
@@ -69,10 +70,11 @@ type BasicTokens interface {
 
 // Server is the REST facade.
 type Server struct {
-	deps   Deps
-	router *mux.Router
-	authn  *auth.Authenticator
-	authz  *authz.Authorizer
+	deps    Deps
+	router  *mux.Router
+	authn   *auth.Authenticator
+	authz   *authz.Authorizer
+	handler http.Handler
 }
 
 // New builds the router.
@@ -119,6 +121,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.router.Use(instrumented, s.accessLog)
+	s.handler = respond.NoStore(http.HandlerFunc(s.serve))
 	return s, nil
 }
 
@@ -139,9 +142,13 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 	return allow
 }
 
-// ServeHTTP serves the REST API and the operational endpoints. A URL that
-// does not decode to valid UTF-8 is refused before any route sees it.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves the REST API and the operational endpoints. No answer
+// is stored by a cache unless its route says so (respond.NoStore).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// serve refuses a URL that does not decode to valid UTF-8 before any route
+// sees it.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err := checkURL(r); err != nil {
 		writeProblem(w, r, err)
 		return
@@ -154,8 +161,9 @@ func (s *Server) Router() *mux.Router { return s.router }
 
 func (s *Server) routes() {
 	r := s.router
-	r.Handle("/metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
+	// Operational: they answer no tenant's data, and say nothing of caching.
+	r.Handle("/metrics", respond.Operational(promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{}))).Methods(http.MethodGet)
+	r.Handle("/healthz", respond.Operational(http.HandlerFunc(s.healthz))).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/registry-api").Subrouter()

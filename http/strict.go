@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/http/respond"
 )
 
 // MaxHeaderBytes is the most a request's line and headers may take; a
@@ -27,9 +28,12 @@ var errHeadersTooLarge = fmt.Errorf("request header fields too large: more than 
 // headers exceed MaxHeaderBytes, counted as they came on the wire. It
 // wraps every endpoint of the server, the token service's included.
 func LimitHeaders(next http.Handler) http.Handler {
+	refuse := respond.NoStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, errHeadersTooLarge)
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if headerBytes(r) > MaxHeaderBytes {
-			writeProblem(w, r, errHeadersTooLarge)
+			refuse.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/hypo-registry/registry/http/respond"
 )
 
 // vhostError is seed 004's error body.
@@ -15,6 +17,9 @@ type vhostErrorDetail struct {
 	Description string `json:"description"`
 }
 
+// vhostFormat is seed 004's error body; its 503s carry no Retry-After.
+var vhostFormat = respond.Format{ContentType: "application/json", Challenge: `Bearer realm="registry"`}
+
 // writeVHError answers err in seed 004's form, with the status StatusOf
 // gives. Internal errors get a generic description: their text may carry
 // backend detail.
@@ -24,15 +29,11 @@ func writeVHError(w http.ResponseWriter, err error) {
 	if status == http.StatusInternalServerError {
 		desc = "internal error"
 	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="registry"`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(vhostError{Error: vhostErrorDetail{Description: desc}})
+	vhostFormat.Error(w, status, vhostError{Error: vhostErrorDetail{Description: desc}})
 }
+
+// writeVHErr is writeVHError as the responder's errorFormat.
+func writeVHErr(w http.ResponseWriter, _ *http.Request, err error) { writeVHError(w, err) }
 
 // describe is err's message on one line; errors.Join puts its parts on
 // lines of their own.
@@ -43,24 +44,8 @@ func describe(err error) string {
 // writeText answers 200 with a text body.
 func writeText(w http.ResponseWriter, contentType, body string) {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write([]byte(body))
-}
-
-// writeVHData answers status with data, which may hold private material:
-// never cached.
-func writeVHData(w http.ResponseWriter, status int, data []byte) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if status == http.StatusNoContent {
-		w.WriteHeader(status)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(data)
-	_, _ = w.Write([]byte("\n"))
 }
 
 func writeVHJSON(w http.ResponseWriter, v any) {
@@ -69,5 +54,5 @@ func writeVHJSON(w http.ResponseWriter, v any) {
 		writeVHError(w, err)
 		return
 	}
-	writeVHData(w, http.StatusOK, b)
+	writeData(w, http.StatusOK, b)
 }

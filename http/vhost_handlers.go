@@ -15,33 +15,17 @@ func vhostAuth(p *auth.Principal) vhost.Auth {
 	return vhost.Auth{Auth: handlers.Auth{Caller: p.Caller()}, Groups: p.Groups}
 }
 
-// send dispatches cmd and returns its reply data; on error it has answered.
-// Writes wait for the projections before answering (Sync), so the caller's
-// next read sees them.
+// send is Server.send with seed 004's error body. Writes wait for the
+// projections before answering (Sync), so the caller's next read sees them.
 func (v *vhostRoutes) send(w http.ResponseWriter, r *http.Request, p *auth.Principal, op string, cmd any, write bool) (json.RawMessage, bool) {
-	env, err := envelope(w, r, *p)
-	if err != nil {
-		writeVHError(w, err)
-		return nil, false
-	}
-	reply, err := v.s.deps.Bus.Send(r.Context(), cmd, env)
-	if err == nil {
-		err = reply.Error.Err()
-	}
-	if err != nil {
-		if StatusOf(err) >= 500 {
-			v.s.deps.Logger.Error("request failed", "op", op, "correlation_id", env.CorrelationID, "error", err)
-		}
-		writeVHError(w, err)
-		return nil, false
-	}
-	if write && v.deps.Sync != nil {
+	data, ok := v.s.send(w, r, *p, op, cmd, writeVHErr)
+	if ok && write && v.deps.Sync != nil {
 		if err := v.deps.Sync(r.Context()); err != nil {
 			// The change is committed; only its visibility is late.
-			v.s.deps.Logger.Warn("projections behind after a write", "op", op, "correlation_id", env.CorrelationID, "error", err)
+			v.s.deps.Logger.Warn("projections behind after a write", "op", op, "correlation_id", w.Header().Get("X-Correlation-ID"), "error", err)
 		}
 	}
-	return reply.Data, true
+	return data, ok
 }
 
 // vars returns the decoded path variables named, or answers 400.
@@ -78,7 +62,7 @@ func (v *vhostRoutes) createHost(w http.ResponseWriter, r *http.Request, p *auth
 		Timeout: body.Timeout, ServerTimeoutSecs: body.ServerTimeoutSecs, Owners: body.Owner, SecurityData: body.SecurityData,
 	}
 	if data, ok := v.send(w, r, p, "CreateVirtualHost", cmd, true); ok {
-		writeVHData(w, http.StatusOK, data)
+		writeData(w, http.StatusOK, data)
 	}
 }
 
@@ -97,7 +81,7 @@ func (v *vhostRoutes) getHost(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		return
 	}
 	if data, ok := v.send(w, r, p, "GetVirtualHost", &vhost.GetVirtualHost{Auth: vhostAuth(p), Name: vs[0]}, false); ok {
-		writeVHData(w, http.StatusOK, data)
+		writeData(w, http.StatusOK, data)
 	}
 }
 
@@ -107,7 +91,7 @@ func (v *vhostRoutes) deleteHost(w http.ResponseWriter, r *http.Request, p *auth
 		return
 	}
 	if _, ok := v.send(w, r, p, "DeleteVirtualHost", &vhost.DeleteVirtualHost{Auth: vhostAuth(p), Name: vs[0]}, true); ok {
-		writeVHData(w, http.StatusNoContent, nil)
+		writeData(w, http.StatusNoContent, nil)
 	}
 }
 
@@ -149,7 +133,7 @@ func (v *vhostRoutes) heartbeat(w http.ResponseWriter, r *http.Request, p *auth.
 	}
 	cmd := &vhost.HeartbeatServer{Auth: vhostAuth(p), Name: vs[0], ServerID: vs[1], Host: body.Host, Port: body.Port}
 	if data, ok := v.send(w, r, p, "HeartbeatServer", cmd, true); ok {
-		writeVHData(w, http.StatusOK, data)
+		writeData(w, http.StatusOK, data)
 	}
 }
 
@@ -160,7 +144,7 @@ func (v *vhostRoutes) deleteServer(w http.ResponseWriter, r *http.Request, p *au
 	}
 	cmd := &vhost.DeleteServer{Auth: vhostAuth(p), Name: vs[0], ServerID: vs[1]}
 	if _, ok := v.send(w, r, p, "DeleteServer", cmd, true); ok {
-		writeVHData(w, http.StatusNoContent, nil)
+		writeData(w, http.StatusNoContent, nil)
 	}
 }
 
@@ -192,6 +176,6 @@ func (v *vhostRoutes) yfor(w http.ResponseWriter, r *http.Request, _ *auth.Princ
 
 func (v *vhostRoutes) recrypt(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if data, ok := v.send(w, r, p, "RecryptVirtualHosts", &vhost.RecryptVirtualHosts{Auth: vhostAuth(p)}, false); ok {
-		writeVHData(w, http.StatusOK, data)
+		writeData(w, http.StatusOK, data)
 	}
 }

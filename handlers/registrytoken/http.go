@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 )
@@ -65,6 +66,7 @@ type Handler struct {
 	deps    HandlerDeps
 	authn   *auth.Authenticator
 	metrics *metrics
+	serve   http.Handler
 }
 
 // NewHandler checks deps and registers the metrics.
@@ -94,11 +96,17 @@ func NewHandler(deps HandlerDeps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, deps: deps, authn: authn, metrics: m}, nil
+	h := &Handler{cfg: cfg, deps: deps, authn: authn, metrics: m}
+	// Tokens and refusals alike: never stored by a cache.
+	h.serve = respond.NoStore(http.HandlerFunc(h.route))
+	return h, nil
 }
 
-// ServeHTTP routes /token and /healthz.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves /token and /healthz.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve.ServeHTTP(w, r) }
+
+// route routes /token and /healthz.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/token":
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -114,7 +122,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write([]byte("ok\n"))
 	default:
 		writeError(w, http.StatusNotFound, "", "no such endpoint", "")
@@ -166,23 +173,23 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	h.metrics.issued.WithLabelValues(out.Plan).Inc()
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(out.Token)
 }
 
-// answerReplyError answers a command the bus refused; the bus recorded a
-// command.rejected or command.failed event for it.
+// answerReplyError answers a command the bus refused (replyFailures); the
+// bus recorded a command.rejected or command.failed event for it.
 func (h *Handler) answerReplyError(w http.ResponseWriter, env bus.Envelope, e *bus.ReplyError) {
-	switch e.Kind {
-	case bus.KindInvalid:
-		h.answerFailure(w, http.StatusBadRequest, ReasonInvalidRequest, e.Message)
-	case bus.KindUnavailable:
-		h.answerFailure(w, http.StatusServiceUnavailable, ReasonUnavailable, "the token service is unavailable")
-	default:
+	f, ok := replyFailures[e.Kind]
+	if !ok {
 		h.deps.Logger.Error("registry token: issue failed", "correlation_id", env.CorrelationID, "kind", e.Kind, "error", e.Message)
-		h.answerFailure(w, http.StatusInternalServerError, ReasonInternal, "internal error")
+		f = failure{http.StatusInternalServerError, ReasonInternal, "internal error"}
 	}
+	msg := f.message
+	if msg == "" {
+		msg = e.Message
+	}
+	h.answerFailure(w, f.status, f.reason, msg)
 }
 
 func (h *Handler) answerFailure(w http.ResponseWriter, status int, reason, msg string) {

@@ -1,8 +1,10 @@
 package registrytoken
 
 import (
-	"encoding/json"
 	"net/http"
+
+	"github.com/hypo-registry/registry/http/respond"
+	"github.com/hypo-registry/registry/internal/bus"
 )
 
 // errorBody is the registry error body: {"errors":[{code, message, detail}]}.
@@ -14,6 +16,22 @@ type errorEntry struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Detail  any    `json:"detail,omitempty"`
+}
+
+// failure is how /token answers a refused command.
+type failure struct {
+	status int
+	reason string
+	// message is what the client is told; "" passes the reply's message
+	// on (the bus made it public already).
+	message string
+}
+
+// replyFailures answers the kinds of bus.Sentinels a token command is
+// refused with; any other kind is a bug of the service: 500, logged.
+var replyFailures = map[string]failure{
+	bus.KindInvalid:     {http.StatusBadRequest, ReasonInvalidRequest, ""},
+	bus.KindUnavailable: {http.StatusServiceUnavailable, ReasonUnavailable, "the token service is unavailable"},
 }
 
 // codes maps a status to the distribution error code clients know. 400
@@ -39,17 +57,9 @@ func writeError(w http.ResponseWriter, status int, reason, msg, realm string) {
 	if reason != "" {
 		entry.Detail = map[string]string{"reason": reason}
 	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Basic realm=`+quote(realm))
-	}
-	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1") // as the REST API's 503s
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{entry}})
+	// Retry-After as on the REST API's 503s.
+	f := respond.Format{ContentType: "application/json", Challenge: `Basic realm=` + quote(realm), RetryAfter: "1"}
+	f.Error(w, status, errorBody{Errors: []errorEntry{entry}})
 }
 
 // quote makes an RFC 9110 quoted-string.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hypo-registry/registry/handlers"
 )
@@ -34,24 +35,37 @@ const (
 	KindInternal        = "internal"
 )
 
-var kinds = []struct {
-	kind string
-	err  error
-}{
-	{KindInvalid, handlers.ErrInvalid},
-	{KindKeyReused, ErrKeyReused}, // before KindConflict: it wraps ErrConflict
-	{KindNotFound, handlers.ErrNotFound},
-	{KindConflict, handlers.ErrConflict},
-	{KindForbidden, handlers.ErrForbidden},
-	{KindUnauthenticated, handlers.ErrUnauthenticated},
-	{KindUnavailable, handlers.ErrUnavailable},
+// Sentinel is an error a caller can tell apart, and the kind a reply names
+// it by.
+type Sentinel struct {
+	Err  error
+	Kind string
 }
+
+// sentinels is the one list of the errors a caller is told apart by, most
+// specific first: ErrKeyReused before handlers.ErrConflict, which it wraps.
+// Each edge answers every kind in its own terms (REST: http/problem.go; the
+// registry token service: handlers/registrytoken/http_errors.go), so adding
+// a sentinel is one line here, and each edge's test names the kind it does
+// not answer yet. Anything else is KindInternal.
+var sentinels = []Sentinel{
+	{handlers.ErrInvalid, KindInvalid},
+	{ErrKeyReused, KindKeyReused},
+	{handlers.ErrNotFound, KindNotFound},
+	{handlers.ErrConflict, KindConflict},
+	{handlers.ErrForbidden, KindForbidden},
+	{handlers.ErrUnauthenticated, KindUnauthenticated},
+	{handlers.ErrUnavailable, KindUnavailable},
+}
+
+// Sentinels returns the list, in the order KindOf matches it.
+func Sentinels() []Sentinel { return slices.Clone(sentinels) }
 
 // KindOf names the sentinel err wraps; anything else is internal.
 func KindOf(err error) string {
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			return k.kind
+	for _, k := range sentinels {
+		if errors.Is(err, k.Err) {
+			return k.Kind
 		}
 	}
 	return KindInternal
@@ -63,9 +77,9 @@ func (e *ReplyError) Err() error {
 	if e == nil {
 		return nil
 	}
-	for _, k := range kinds {
-		if k.kind == e.Kind {
-			return &replyErr{sentinel: k.err, msg: e.Message}
+	for _, k := range sentinels {
+		if k.Kind == e.Kind {
+			return &replyErr{sentinel: k.Err, msg: e.Message}
 		}
 	}
 	return &replyErr{sentinel: errInternal, msg: e.Message}

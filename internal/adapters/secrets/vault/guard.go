@@ -8,17 +8,17 @@ import (
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
-// guard runs before every operation (see handlers.CheckStoreAccess); a
+// guard runs before every operation (secretpath.CheckAccess); a
 // caller without a token to exchange never reaches Vault either.
 func guard(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
-	if err := handlers.CheckStoreAccess(ctx, c, p); err != nil {
+	if err := secretpath.CheckAccess(ctx, c.Tenant, p, handlers.StoreRefusals); err != nil {
 		return err
 	}
 	return checkToken(c)
 }
 
 func checkCaller(c handlers.Caller, tenant string) error {
-	if err := handlers.CheckTenantAccess(c, tenant); err != nil {
+	if err := secretpath.CheckCallerTenant(c.Tenant, tenant, handlers.StoreRefusals); err != nil {
 		return err
 	}
 	return checkToken(c)
@@ -31,4 +31,6 @@ func checkToken(c handlers.Caller) error {
 	return nil
 }
 
-func checkData(data handlers.SecretData) error { return handlers.CheckSecretData(data) }
+func checkData(data handlers.SecretData) error {
+	return secretpath.CheckData(data, handlers.StoreRefusals)
+}
