@@ -51,6 +51,18 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 		return d
 	}
 
+	envInt := func(key string, def int) int {
+		v := env(key, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want a whole number", key, v))
+		}
+		return n
+	}
+
 	fs := flag.NewFlagSet("registryd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", env("REGISTRY_HTTP_ADDR", ":8091"), "REST listen address")
@@ -90,6 +102,9 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")
 	fs.StringVar(&cfg.Vault.Role, "vault-role", env("REGISTRY_VAULT_ROLE", "registry"), "JWT auth role")
 	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "how long to wait for Vault before answering 503")
+	fs.IntVar(&cfg.Vault.MaxRetries, "vault-max-retries", envInt("REGISTRY_VAULT_MAX_RETRIES", 0), "retries of a transient Vault failure (0: the default 2; negative: none)")
+	fs.DurationVar(&cfg.Vault.TokenRenewSkew, "vault-token-renew-skew", envDuration("REGISTRY_VAULT_TOKEN_RENEW_SKEW", 30*time.Second), "how long before it or its JWT expires an exchanged Vault token stops being reused")
+	fs.IntVar(&cfg.Vault.MaxCachedTokens, "vault-token-cache-size", envInt("REGISTRY_VAULT_TOKEN_CACHE_SIZE", 10000), "most exchanged Vault tokens kept")
 	fs.StringVar(&cfg.Vault.CACert, "vault-cacert", env("REGISTRY_VAULT_CACERT", ""), "PEM file of CAs for Vault's TLS certificate")
 	fs.StringVar(&cfg.VaultAdmin.GroupAliasPrefix, "vault-group-alias-prefix", env("REGISTRY_VAULT_GROUP_ALIAS_PREFIX", ""), `prefix of group aliases ("/" for Keycloak full group paths)`)
 	adminTokenFile := fs.String("vault-admin-token-file", env("REGISTRY_VAULT_ADMIN_TOKEN_FILE", ""), "file holding the Vault admin token for group/policy management")

@@ -16,13 +16,15 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 		"REGISTRY_HTTP_ADDR": "127.0.0.1:9000", "REGISTRY_DATA_DIR": "/tmp/x",
 		"REGISTRY_OIDC_ISSUER": "https://kc.example/realms/hypo", "REGISTRY_OIDC_AUDIENCE": "registry-api",
 		"REGISTRY_OIDC_LEEWAY": "45s", "REGISTRY_LOG_LEVEL": "debug", "REGISTRY_OIDC_ROLES_CLAIM": "realm_access.roles",
-		"REGISTRY_OIDC_JWKS_REFRESH": "90s",
+		"REGISTRY_OIDC_JWKS_REFRESH": "90s", "REGISTRY_PLATFORM_ADMIN_ROLE": "ops-root",
+		"REGISTRY_VAULT_MAX_RETRIES": "-1", "REGISTRY_VAULT_TOKEN_RENEW_SKEW": "1m", "REGISTRY_VAULT_TOKEN_CACHE_SIZE": "50",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "127.0.0.1:9000" || cfg.DataDir != "/tmp/x" || cfg.OIDC.Leeway != 45*time.Second ||
-		cfg.OIDC.RolesClaim != "realm_access.roles" || cfg.OIDC.JWKSRefresh != 90*time.Second || level.String() != "DEBUG" {
+		cfg.OIDC.RolesClaim != "realm_access.roles" || cfg.OIDC.JWKSRefresh != 90*time.Second || level.String() != "DEBUG" ||
+		cfg.Authz.PlatformAdminRole != "ops-root" || cfg.Vault.MaxRetries != -1 || cfg.Vault.TokenRenewSkew != time.Minute || cfg.Vault.MaxCachedTokens != 50 {
 		t.Errorf("cfg = %+v, level %v", cfg, level)
 	}
 	// The southbound is on with Kafka, the seed's topics, verified tokens.
@@ -63,6 +65,9 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TIMEOUT": "-1s"}, "REGISTRY_VAULT_TIMEOUT"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TIMEOUT": "10s"}, "REGISTRY_VAULT_TIMEOUT 10s must be below REGISTRY_HANDLER_TIMEOUT"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADMIN_TOKEN": "t"}, "REGISTRY_VAULT_ADDR"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_TOKEN_CACHE_SIZE": "many"}, `REGISTRY_VAULT_TOKEN_CACHE_SIZE "many": want a whole number`},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_TOKEN_RENEW_SKEW": "-1s"}, "REGISTRY_VAULT_TOKEN_RENEW_SKEW"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_PLATFORM_ADMIN_ROLE": "admin"}, "REGISTRY_PLATFORM_ADMIN_ROLE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VAULT_ADDR": "http://vault:8200", "REGISTRY_VAULT_ADMIN_TOKEN_FILE": "/nonexistent"}, "REGISTRY_VAULT_ADMIN_TOKEN_FILE"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": " , "}, "REGISTRY_KAFKA_BROKERS"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_TERMINAL_TOKEN_TTL": "1h"}, "REGISTRY_TERMINAL_TOKEN_TTL"},
