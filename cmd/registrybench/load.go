@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -123,20 +122,4 @@ func warmAndRun(ctx context.Context, conc int, dur time.Duration, op func() erro
 		return load{}, fmt.Errorf("warm-up: %w", err)
 	}
 	return runLoad(ctx, conc, dur, op)
-}
-
-// startBare serves body as the registry would (same headers), nothing else.
-func startBare(body []byte) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(body)
-	})}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }, nil
 }

@@ -1,6 +1,8 @@
 // Command registrybench measures the registry beside bare ceilings in the
-// same run and writes the figures as JSON: REST image-pull GET against a
-// bare net/http handler returning the same bytes, audit replay and verify
+// same run and writes the figures as JSON, with the benchmark contract's
+// ratios (ratios.go) on top: REST image-pull GET against a bare net/http
+// handler verifying the caller's JWT and returning the same bytes (and the
+// data directory's growth per audited GET), audit replay and verify
 // rates over the log that run produced, REST GET through registryd on a
 // real Vault dev server against a bare Vault KV v2 read (with the token
 // exchange cache's hit rate), and a command round trip over Kafka through
@@ -24,13 +26,24 @@ import (
 )
 
 type result struct {
-	Date         time.Time          `json:"date"`
-	GoVersion    string             `json:"goVersion"`
-	GOMAXPROCS   int                `json:"gomaxprocs"`
-	Concurrency  int                `json:"concurrency"`
-	Duration     string             `json:"durationPerMeasurement"`
+	Date        time.Time `json:"date"`
+	GoVersion   string    `json:"goVersion"`
+	GOMAXPROCS  int       `json:"gomaxprocs"`
+	Concurrency int       `json:"concurrency"`
+	Duration    string    `json:"durationPerMeasurement"`
+
+	// Ratios are the benchmark contract's figures over their ceilings
+	// (the names in ratios.go); RatioDetails holds both sides' rates and
+	// p50/p99 under the same names.
+	Ratios                  map[string]float64     `json:"ratios"`
+	RatioDetails            map[string]ratioDetail `json:"ratioDetails"`
+	AuditReplayPerSecond    float64                `json:"auditReplayPerSecond"`
+	AuditVerifyPerSecond    float64                `json:"auditVerifyPerSecond"`
+	DiskBytesPerAuditedRead float64                `json:"diskBytesPerAuditedRead"`
+	DiskAudit               diskAudit              `json:"diskAudit"`
+
 	RESTGet      load               `json:"restImagePullGet"`
-	BareHTTP     load               `json:"bareNetHTTPSameBytes"`
+	BareHTTP     load               `json:"bareNetHTTPVerifyRS256SameBytes"`
 	Ratio        float64            `json:"restToBareThroughputRatio"`
 	Replay       rate               `json:"auditReplay"`
 	Verify       rate               `json:"auditVerify"`
@@ -146,6 +159,15 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	if _, err := measure(ctx, restGet, conc, time.Second); err != nil {
 		return err
 	}
+	// The data directory's growth over the measurement, with the
+	// projections caught up on both sides, is the audited reads' disk cost.
+	if err := reg.svc.WaitProjections(ctx); err != nil {
+		return err
+	}
+	alloc0, apparent0, err := dirUsage(reg.dir)
+	if err != nil {
+		return err
+	}
 	stopProfile, err := startProfile(profilePath)
 	if err != nil {
 		return err
@@ -156,7 +178,20 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		return fmt.Errorf("REST GET: %w", err)
 	}
 	summary("REST GET", res.RESTGet)
-	bareURL, stopBare, err := startBare(body)
+	if err := reg.svc.WaitProjections(ctx); err != nil {
+		return err
+	}
+	alloc1, apparent1, err := dirUsage(reg.dir)
+	if err != nil {
+		return err
+	}
+	res.DiskAudit = diskAudit{AuditedReads: res.RESTGet.Requests, AllocatedBytes: alloc1 - alloc0, ApparentBytes: apparent1 - apparent0}
+	res.DiskAudit.PerRead = float64(res.DiskAudit.AllocatedBytes) / float64(res.RESTGet.Requests)
+	res.DiskBytesPerAuditedRead = res.DiskAudit.PerRead
+	fmt.Fprintf(os.Stderr, "disk: %d bytes allocated (%d apparent) over %d audited GETs: %.0f bytes per read\n",
+		res.DiskAudit.AllocatedBytes, res.DiskAudit.ApparentBytes, res.DiskAudit.AuditedReads, res.DiskAudit.PerRead)
+	verifier := newJWTVerifier(reg.issuer, "registry-api")
+	bareURL, stopBare, err := startBare(body, verifier)
 	if err != nil {
 		return err
 	}
@@ -167,17 +202,18 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	stopBare()
 	summary("bare net/http", res.BareHTTP)
 	res.Ratio = res.RESTGet.RPS / res.BareHTTP.RPS
+	res.setRatio(ratioRESTGet, res.RESTGet, res.BareHTTP)
 	// Package-registry GET and list, each beside bare net/http serving the
 	// same bytes.
 	getURL, listURL, getBody, listBody, err := seedPackageRegistry(reg.svc.BaseURL(), token)
 	if err != nil {
 		return err
 	}
-	bareGetURL, stopGet, err := startBare(getBody)
+	bareGetURL, stopGet, err := startBare(getBody, verifier)
 	if err != nil {
 		return err
 	}
-	bareListURL, stopList, err := startBare(listBody)
+	bareListURL, stopList, err := startBare(listBody, verifier)
 	if err != nil {
 		stopGet()
 		return err
@@ -193,6 +229,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	if res.Replay, res.Verify, err = reg.auditRates(ctx, filepath.Join(dir, "replay.db")); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
+	res.AuditReplayPerSecond, res.AuditVerifyPerSecond = res.Replay.PerSec, res.Verify.PerSec
 	fmt.Fprintf(os.Stderr, "audit replay: %.0f records/s (%d records); verify: %.0f records/s\n", res.Replay.PerSec, res.Replay.Count, res.Verify.PerSec)
 	reg.stop() // idle from here on; keep it off the cores the next measurements use
 	if !o.skipVHost {
@@ -201,7 +238,8 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		}
 		vh := res.VirtualHosts
 		summary("virtual-host heartbeat PUT", vh.Heartbeat)
-		summary("bare bbolt Batch write", vh.BareBatch)
+		summary("bare net/http bbolt Batch write", vh.BareBatch)
+		res.setRatio(ratioHeartbeat, vh.Heartbeat, vh.BareBatch)
 		summary(fmt.Sprintf("virtual-host server list GET (%d hosts × %d servers)", vh.Hosts, vh.ServersPerHost), vh.ListServers)
 		fmt.Fprintf(os.Stderr, "virtual hosts at size: RSS %d MiB (Go heap in use %d MiB), populated in %.1fs\n", vh.Memory.AtSize.VmRSS>>10, vh.Memory.GoHeapInuseAtSize>>20, vh.Populate.Seconds)
 	}
@@ -215,6 +253,8 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		summary("bare Vault KV v2 read (package-registry)", res.Vault.PackageReg.GetBare)
 		summary("package-registry list on Vault", res.Vault.PackageReg.List)
 		summary("bare Vault KV v2 LIST", res.Vault.PackageReg.ListBare)
+		res.setRatio(ratioVaultGet, res.Vault.RESTGet, res.Vault.Bare)
+		res.setRatio(ratioVaultList, res.Vault.PackageReg.List, res.Vault.PackageReg.ListBare)
 		tc := res.Vault.TokenCache
 		fmt.Fprintf(os.Stderr, "Vault token-exchange cache: %d hits, %d misses, hit rate %.4f\n", tc.Hits, tc.Misses, tc.HitRate)
 	}
@@ -229,18 +269,30 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		}
 		summary("Kafka credential request round trip", res.Credentials.Southbound)
 		summary("bare relay, one store read", res.Credentials.Bare)
+		res.setRatio(ratioKafkaCredential, res.Credentials.Southbound, res.Credentials.Bare)
 	}
 	if res.RegistryToken, err = benchRegistryToken(ctx, filepath.Join(dir, "token"), logger, conc, dur); err != nil {
 		return fmt.Errorf("registry token: %w", err)
 	}
 	for _, r := range []tokenAlgResult{res.RegistryToken.RS256, res.RegistryToken.ES256} {
-		fmt.Fprintf(os.Stderr, "registry token %s: endpoint %.0f tokens/s, bare golang-jwt %.0f signatures/s, ratio %.3f\n", r.Algorithm, r.HTTP.RPS, r.Bare.RPS, r.Ratio)
+		fmt.Fprintf(os.Stderr, "registry token %s: endpoint %.0f tokens/s, bare verify+sign %.0f tokens/s, ratio %.3f\n", r.Algorithm, r.HTTP.RPS, r.Bare.RPS, r.Ratio)
+	}
+	res.setRatio(ratioTokenRS256, res.RegistryToken.RS256.HTTP, res.RegistryToken.RS256.Bare)
+	res.setRatio(ratioTokenES256, res.RegistryToken.ES256.HTTP, res.RegistryToken.ES256.Bare)
+	for _, name := range []string{ratioRESTGet, ratioVaultGet, ratioVaultList, ratioTokenRS256, ratioTokenES256, ratioHeartbeat, ratioKafkaCredential} {
+		if d, ok := res.RatioDetails[name]; ok {
+			fmt.Fprintf(os.Stderr, "ratios.%s = %.3f (%.0f/s p50 %.2f p99 %.2f ms over %.0f/s p50 %.2f p99 %.2f ms)\n",
+				name, d.Ratio, d.RPS, d.P50ms, d.P99ms, d.CeilingRPS, d.CeilingP50ms, d.CeilingP99ms)
+		}
 	}
 	res.Notes = []string{
 		"client and server share the machine's cores; compare figures only within one run",
 		"every REST GET is a command on the bus, an audited read event committed to the bbolt event log, and a projection update",
-		"bare = net/http returning the same response bytes, with no authentication",
-		"packageRegistry: GET of a secret named by a URL and the list of 10 secrets (the list reads each secret for the name as given), each beside bare net/http serving the same bytes",
+		"bareNetHTTPVerifyRS256SameBytes = net/http verifying the caller's RS256 JWT per request (signature, iss, aud, exp, with the issuer's public key in hand) and writing the same response bytes and headers",
+		"packageRegistry: GET of a secret named by a URL and the list of 10 secrets (the list reads each secret for the name as given), each beside the same bare verifying handler serving the same bytes",
+		"ratios (issue 13's benchmark contract; kafkaCredential is issue 14's): restGet = restImagePullGet / bareNetHTTPVerifyRS256SameBytes; vaultGet = vault.restImagePullGet / vault.bareVaultKVv2Read; vaultList = vault.packageRegistry.list / listBare (a bare KV v2 LIST); tokenRS256, tokenES256 = registryToken.*.tokenEndpointGet / bareNetHTTPVerifyAndSign; heartbeat = virtualHosts.heartbeatPut / bareBoltBatchPut; kafkaCredential = kafkaCredentialRequests.credentialRequestRoundTrip / bareRelayOneStoreReadRoundTrip; ratioDetails holds both sides' rates with p50/p99 under the same names; a ratio whose measurement was skipped is absent",
+		"auditReplayPerSecond, auditVerifyPerSecond = auditReplay.perSecond, auditVerify.perSecond (one pass each over the log the run wrote: no per-request latency)",
+		"diskBytesPerAuditedRead = growth of the blocks allocated to the embedded registry's data directory (du: bbolt files are sparse) from just before to just after the restImagePullGet measurement, projections caught up at both ends, over its audited GETs (its p50/p99 are restImagePullGet's); diskAudit also gives the growth of the files' sizes, which bbolt extends in steps",
 	}
 	if res.VirtualHosts != nil {
 		res.Notes = append(res.Notes, vhostNotes...)

@@ -124,7 +124,7 @@ func benchVirtualHosts(ctx context.Context, dir string, logger *slog.Logger, con
 	if res.Heartbeat, err = warmAndRun(ctx, conc, dur, beat); err != nil {
 		return nil, fmt.Errorf("heartbeat: %w", err)
 	}
-	if res.BareBatch, err = bareBatch(ctx, filepath.Join(dir, "bare.db"), conc, dur); err != nil {
+	if res.BareBatch, err = bareBatch(ctx, filepath.Join(dir, "bare.db"), token, conc, dur); err != nil {
 		return nil, fmt.Errorf("bare batch: %w", err)
 	}
 	res.Ratio = res.Heartbeat.RPS / res.BareBatch.RPS
@@ -243,32 +243,65 @@ func parallel(ctx context.Context, conc, n int, op func(int) error) error {
 	return firstErr
 }
 
-// bareBatch writes the record a heartbeat stores, one bolt.DB.Batch per
-// write, from conc workers, with bbolt's default fsync on commit.
-func bareBatch(ctx context.Context, path string, conc int, dur time.Duration) (load, error) {
+// bareBatch is the heartbeat's ceiling: a bare net/http handler for the
+// same PUTs that decodes the body and puts the record a heartbeat stores
+// under the same key with one bolt.DB.Batch per request, MaxBatchSize set
+// to the concurrency (so a full round of closed-loop clients commits at
+// once instead of waiting for MaxBatchDelay), with bbolt's default fsync on
+// commit: durable before the answer. No token check, no owner check, no
+// bus, no event, no audit. The same vhClient sends the same requests.
+func bareBatch(ctx context.Context, path, token string, conc int, dur time.Duration) (load, error) {
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		return load{}, err
 	}
 	defer db.Close()
+	db.MaxBatchSize = conc
 	bucket := []byte("servers")
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
 		return load{}, err
 	}
-	var n atomic.Uint64
-	return warmAndRun(ctx, conc, dur, func() error {
-		i := n.Add(1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /{vh}/server/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Server struct {
+				Host string `json:"host"`
+				Port int    `json:"port"`
+			} `json:"server"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
 		// What the projection stores of a heartbeat (vhost's serverRecord).
 		rec, err := json.Marshal(struct {
 			Host string `json:"host"`
 			Port int    `json:"port,omitempty"`
 			HB   int64  `json:"hb"`
-		}{serverAddr(i), 8080, time.Now().UnixMilli()})
-		if err != nil {
-			return err
+		}{body.Server.Host, body.Server.Port, time.Now().UnixMilli()})
+		if err == nil {
+			key := []byte(r.PathValue("vh") + "/" + r.PathValue("id"))
+			err = db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, rec) })
 		}
-		key := []byte(vhostBeatHost + "/s" + strconv.FormatUint(i%vhostBeatServers, 10))
-		return db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, rec) })
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(rec)
+	})
+	base, stop, err := serveBare(mux)
+	if err != nil {
+		return load{}, err
+	}
+	defer stop()
+	c := newVHClient(strings.TrimSuffix(base, "/"), token, conc)
+	defer c.close()
+	var n atomic.Uint64
+	return warmAndRun(ctx, conc, dur, func() error {
+		i := n.Add(1)
+		_, err := c.do(http.MethodPut, "/"+vhostBeatHost+"/server/s"+strconv.FormatUint(i%vhostBeatServers, 10), serverBody(i))
+		return err
 	})
 }
 
@@ -332,7 +365,7 @@ func readProcMem() (procMem, error) {
 var vhostNotes = []string{
 	"virtualHosts: a registryd of its own (embedded bbolt event log and projections), started after the registry above is stopped",
 	"virtualHosts.heartbeatPut = PUT /registry/v1/virtualHost/hb.bench.example/server/{id} over HTTP at the bench concurrency, ids cycling over 1000 servers of one secure host (owner check on every call): bearer JWT verified, HeartbeatServer on the bus, the heartbeat event committed to the event log (group commit), the reply sent once the projection applied it",
-	"virtualHosts.bareBoltBatchPut = the same server record JSON ({host, port, hb}, the projection's value) put under the same keys with one bolt.DB.Batch per write at the same concurrency, bbolt's default fsync: no HTTP, no token, no bus, no event, no audit",
+	"virtualHosts.bareBoltBatchPut = the same PUTs from the same client to a bare net/http handler that decodes the body and puts the same server record JSON ({host, port, hb}, the projection's value) under the same key with one bolt.DB.Batch per request, MaxBatchSize = the concurrency, bbolt's default fsync on commit (durable before the 200): no token check, no bus, no event, no audit",
 	"virtualHosts.populate: hosts insecure virtual hosts created (a keystore each would time RSA key generation), then serversPerHost heartbeats into each, sent as CreateVirtualHost and HeartbeatServer commands on registryd's bus with the bench caller's claims, populate.concurrency in flight: the real handlers, events committed to the event log and applied by the projection, without HTTP and the token check; seconds is the wall time of both phases and the wait for the projection",
 	"virtualHosts.listServersGet = GET /registry/v1/virtualHost/{random populated host}/server with a bearer token, every answer checked to list serversPerHost live servers; answered from the projection with no command and no event; the projection also holds the heartbeat measurement's host and its 1000 servers",
 	"virtualHosts.memory = /proc/self/status of the bench process, which runs registryd in-process: the figures include the bench client and whatever the earlier measurements left in the Go runtime; beforeRegistry is read after debug.FreeOSMemory, atSize after the list measurement; rssFileKiB is mostly the bbolt files' memory maps; goHeapInuseBytesAtSize is the Go heap in use after a GC",
