@@ -1,12 +1,15 @@
 package projections
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -63,6 +66,13 @@ type auditHead struct {
 // Audit is the projection that keeps the hash-chained audit log.
 type Audit struct {
 	h *redact.Hasher
+
+	// head caches the head this projection last wrote in tx, so a batch
+	// decodes it once. Holding tx keeps its address from being reused by a
+	// later transaction, so the cache is never taken for another one's.
+	mu   sync.Mutex
+	tx   *bbolt.Tx
+	head auditHead
 }
 
 // NewAudit returns the audit projection. Event data is hashed with h, keyed
@@ -83,9 +93,16 @@ func (a *Audit) Buckets() []string { return []string{AuditBucket, AuditHeadBucke
 
 // Apply appends the record for e and moves the head.
 func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
-	head, _, err := readAuditHead(tx)
-	if err != nil {
-		return err
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	head := a.head
+	if a.tx != tx {
+		h, _, err := readAuditHead(tx)
+		if err != nil {
+			return err
+		}
+		head = h
+		a.tx = nil
 	}
 	data, err := a.redactData(e)
 	if err != nil {
@@ -101,21 +118,52 @@ func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
 		Data:          data,
 		Prev:          head.Hash,
 	}
-	if r.Hash, err = r.Digest(); err != nil {
-		return err
-	}
-	b, err := json.Marshal(r)
+	b, err := r.encode()
 	if err != nil {
-		return fmt.Errorf("audit: encode record %d: %w", r.Index, err)
+		return err
 	}
 	if err := tx.Bucket([]byte(AuditBucket)).Put(indexKey(r.Index), b); err != nil {
 		return fmt.Errorf("audit: put record %d: %w", r.Index, err)
 	}
-	hb, err := json.Marshal(auditHead{Index: r.Index, Hash: r.Hash})
-	if err != nil {
-		return fmt.Errorf("audit: encode head: %w", err)
+	if err := tx.Bucket([]byte(AuditHeadBucket)).Put([]byte(auditHeadKey), encodeHead(r.Index, r.Hash)); err != nil {
+		return fmt.Errorf("audit: put head: %w", err)
 	}
-	return tx.Bucket([]byte(AuditHeadBucket)).Put([]byte(auditHeadKey), hb)
+	a.tx, a.head = tx, auditHead{Index: r.Index, Hash: r.Hash}
+	return nil
+}
+
+// hashTail ends every canonical encoding: Hash is the last field, and the
+// digest is taken with it empty.
+const hashTail = `"hash":""}`
+
+// encode sets r.Hash to r's digest and returns r's stored encoding, which
+// is json.Marshal(r). It marshals once: the digest's input is the stored
+// encoding with the hash left empty, so the hash is spliced into it.
+func (r *Record) encode() ([]byte, error) {
+	r.Hash = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("audit record %d: encode: %w", r.Index, err)
+	}
+	if !bytes.HasSuffix(b, []byte(hashTail)) {
+		return nil, fmt.Errorf("audit record %d: encode: the hash is not the last field", r.Index)
+	}
+	sum := sha256.Sum256(b)
+	r.Hash = hex.EncodeToString(sum[:])
+	out := make([]byte, 0, len(b)+len(r.Hash))
+	out = append(out, b[:len(b)-len(`""}`)]...)
+	out = append(out, '"')
+	out = hex.AppendEncode(out, sum[:])
+	return append(out, `"}`...), nil
+}
+
+// encodeHead is json.Marshal(auditHead{index, hash}) for a hex hash, which
+// needs no escaping.
+func encodeHead(index uint64, hash string) []byte {
+	b := append([]byte(`{"index":`), strconv.FormatUint(index, 10)...)
+	b = append(b, `,"hash":"`...)
+	b = append(b, hash...)
+	return append(b, `"}`...)
 }
 
 // redactData hashes every non-clear string of JSON data. Data that is not

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/hypo-registry/registry/projections"
 )
 
 const secret = "sup3r-s3cret-v4lue"
@@ -103,5 +105,42 @@ func TestAuditHashesNonJSONDataWhole(t *testing.T) {
 	const want = `"hmac-sha256:3920d54ec70f500ee54e1da041d2364a8e57dd252f7a81ed8acd58ad6cf3b6d0"`
 	if len(recs) != 1 || string(recs[0].Data) != want {
 		t.Errorf("records = %+v, want one with data %s", recs, want)
+	}
+}
+
+// TestAuditRecordsTakeTheFastCheck pins the fast path to the stored form:
+// every record the projection writes is json.Marshal of itself with its
+// digest as hash, and the verifier's fast check accepts it as it stands.
+func TestAuditRecordsTakeTheFastCheck(t *testing.T) {
+	t.Parallel()
+	l := newLog(t)
+	fillLog(t, l, 1, 50)
+	db := project(t, l)
+	d, err := projections.DumpBuckets(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d[projections.AuditBucket]) != 50 {
+		t.Fatalf("%d records, want 50", len(d[projections.AuditBucket]))
+	}
+	for k, v := range d[projections.AuditBucket] {
+		var r projections.Record
+		if err := json.Unmarshal([]byte(v), &r); err != nil {
+			t.Fatal(err)
+		}
+		h, err := r.Digest()
+		if err != nil || h != r.Hash {
+			t.Errorf("record %x: digest %s, stored hash %s (%v)", k, h, r.Hash, err)
+		}
+		if b, _ := json.Marshal(r); string(b) != v {
+			t.Errorf("record %x is not json.Marshal of itself:\n%s\n%s", k, v, b)
+		}
+		if !projections.FastIntact([]byte(v)) {
+			t.Errorf("record %x does not pass the fast check", k)
+		}
+		broken := strings.Replace(v, `"index":`, `"index": `, 1)
+		if projections.FastIntact([]byte(broken)) {
+			t.Errorf("record %x passes the fast check with another layout", k)
+		}
 	}
 }

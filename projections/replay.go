@@ -7,6 +7,10 @@ import (
 	"go.etcd.io/bbolt"
 )
 
+// replayBatch is how many events one replay transaction applies: nothing
+// waits on a replay's write lock, so larger batches only save commits.
+const replayBatch = 8192
+
 // Replay rebuilds projections from the whole log into dst, which must be
 // fresh (no positions), and returns how many events each projection applied.
 // progress, if not nil, is called after every batch with the sequence all
@@ -41,7 +45,7 @@ func Replay(ctx context.Context, src Source, dst *bbolt.DB, progress func(done, 
 		report = func(done uint64) { progress(done, total) }
 		progress(0, total)
 	}
-	if err := r.catchUp(ctx, report); err != nil {
+	if err := r.catchUp(ctx, replayBatch, report); err != nil {
 		return nil, fmt.Errorf("projections: replay: %w", err)
 	}
 	r.mu.Lock()

@@ -54,16 +54,17 @@ func (r *Runner) SetBatchDelay(d time.Duration) { r.batchDelay = d }
 
 // CatchUp applies every event the source holds now, then returns.
 func (r *Runner) CatchUp(ctx context.Context) error {
-	return r.catchUp(ctx, nil)
+	return r.catchUp(ctx, batchSize, nil)
 }
 
-func (r *Runner) catchUp(ctx context.Context, progress func(done uint64)) error {
+// catchUp applies events n at a time until the source's last at the start.
+func (r *Runner) catchUp(ctx context.Context, n int, progress func(done uint64)) error {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
 	target := r.src.Last()
 	for from := r.minPosition(); from < target; from = r.minPosition() {
-		var batch []entry
-		_, err := r.src.Read(ctx, from+1, batchSize, func(seq uint64, e event.Event) error {
+		batch := make([]entry, 0, n)
+		_, err := r.src.Read(ctx, from+1, n, func(seq uint64, e event.Event) error {
 			batch = append(batch, entry{seq, e})
 			return nil
 		})

@@ -101,11 +101,18 @@ func replayInto(cmd *cobra.Command, src *bolt.Log, path string, h *redact.Hasher
 	if err != nil {
 		return nil, err
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	// No fsync per transaction: the file is a temporary one until it is
+	// complete, synced once below and renamed by the caller.
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, NoSync: true, NoGrowSync: true})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	counts, err := projections.Replay(cmd.Context(), src, db, progress(cmd.ErrOrStderr(), src.Last()), ps...)
+	if err == nil {
+		if err = db.Sync(); err != nil {
+			err = fmt.Errorf("sync %s: %w", path, err)
+		}
+	}
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close %s: %w", path, cerr)
 	}

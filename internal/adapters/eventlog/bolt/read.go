@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -41,8 +40,10 @@ func (l *Log) Read(ctx context.Context, from uint64, limit int, fn func(seq uint
 			return next, fmt.Errorf("eventlog: read from %d: %w", next, err)
 		}
 		for _, r := range chunk {
-			var e event.Event
-			if err := json.Unmarshal(r.data, &e); err != nil {
+			// The decoder directly: json.Unmarshal would scan every event
+			// once more to validate it before calling it.
+			e := event.New()
+			if err := e.UnmarshalJSON(r.data); err != nil {
 				return next, fmt.Errorf("eventlog: read %d: decode: %w", r.seq, err)
 			}
 			if err := fn(r.seq, e); err != nil {
