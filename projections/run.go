@@ -32,24 +32,46 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("projections: run: %w", err)
 		}
-		if d := r.batchDelay; d > 0 {
-			// Let more events arrive so one transaction (one fsync) applies
-			// them all: projections trail the log by design, and every fsync
-			// saved here is one the event log's commits do not queue behind.
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			}
+		if !r.delay(ctx) {
+			return nil
 		}
 	}
 }
 
+// delay waits out the batch delay, so that one transaction (one fsync)
+// applies more events: projections trail the log by design, and every
+// fsync saved here is one the event log's commits do not queue behind. It
+// waits not at all while a caller is blocked in WaitFor, and stops as soon
+// as one starts to. It returns false when ctx ends.
+func (r *Runner) delay(ctx context.Context) bool {
+	if r.batchDelay <= 0 {
+		return true
+	}
+	// Drain a stale wake-up before reading the count: a waiter counts
+	// itself and then signals, so one that arrives after the check below
+	// still finds hurry empty and wakes the select.
+	select {
+	case <-r.hurry:
+	default:
+	}
+	if r.waiting.Load() > 0 {
+		return true
+	}
+	t := time.NewTimer(r.batchDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.hurry:
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
 // SetBatchDelay makes Run wait d after new events arrive before applying
-// them, so that under load projections write fewer, larger transactions.
-// Zero (the default) applies at once. Call it before Run.
+// them, so that under load projections write fewer, larger transactions;
+// a caller blocked in WaitFor ends the wait at once. Zero (the default)
+// applies at once. Call it before Run.
 func (r *Runner) SetBatchDelay(d time.Duration) { r.batchDelay = d }
 
 // CatchUp applies every event the source holds now, then returns.
