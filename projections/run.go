@@ -95,13 +95,7 @@ func (r *Runner) catchUp(ctx context.Context, progress func(done uint64)) error 
 		if len(batch) == 0 {
 			return fmt.Errorf("projections: read from %d: no events, but the source's last is %d", from+1, target)
 		}
-		// Every projection gets the batch even if one fails, so one broken
-		// read model does not stall the others.
-		var errs []error
-		for _, p := range r.ps {
-			errs = append(errs, r.applyBatch(p, batch))
-		}
-		if err := errors.Join(errs...); err != nil {
+		if err := r.applyAll(batch); err != nil {
 			return err
 		}
 		if progress != nil {
@@ -111,34 +105,76 @@ func (r *Runner) catchUp(ctx context.Context, progress func(done uint64)) error 
 	return nil
 }
 
-// applyBatch applies the events after the projection's stored position in
-// one transaction that also moves the position. The position is read inside
-// the transaction, so even a stale in-memory view cannot apply twice.
+// applyAll applies the batch to every projection in one transaction, so a
+// batch costs one fsync however many read models there are (a caller
+// waiting in WaitFor waits for it). When a projection fails, the
+// transaction rolls back and each projection gets the batch in a
+// transaction of its own: one broken read model does not stall the others.
+func (r *Runner) applyAll(batch []entry) error {
+	type moved struct {
+		last uint64
+		n    int
+	}
+	out := make([]moved, len(r.ps))
+	err := r.db.Update(func(tx *bbolt.Tx) error {
+		for i, p := range r.ps {
+			last, n, err := applyIn(tx, p, batch)
+			if err != nil {
+				return err
+			}
+			out[i] = moved{last, n}
+		}
+		return nil
+	})
+	if err == nil {
+		for i, p := range r.ps {
+			r.record(p.Name(), out[i].last, out[i].n, nil)
+		}
+		return nil
+	}
+	var errs []error
+	for _, p := range r.ps {
+		errs = append(errs, r.applyBatch(p, batch))
+	}
+	return errors.Join(errs...)
+}
+
+// applyBatch applies the batch to p alone, in a transaction of its own.
 func (r *Runner) applyBatch(p Projection, batch []entry) error {
-	name := []byte(p.Name())
 	var last uint64
 	var n int
 	err := r.db.Update(func(tx *bbolt.Tx) error {
-		pb := tx.Bucket([]byte(PositionsBucket))
-		cur := decodeSeq(pb.Get(name))
-		last, n = cur, 0
-		for _, en := range batch {
-			if en.seq <= cur {
-				continue
-			}
-			if err := p.Apply(tx, en.seq, en.e); err != nil {
-				return &ApplyError{Projection: p.Name(), Seq: en.seq, Type: en.e.Type(), Err: err}
-			}
-			last, n = en.seq, n+1
-		}
-		if n == 0 {
-			return nil
-		}
-		return pb.Put(name, seqBytes(last))
+		var err error
+		last, n, err = applyIn(tx, p, batch)
+		return err
 	})
 	if err != nil {
 		err = fmt.Errorf("projections: %w", err)
 	}
 	r.record(p.Name(), last, n, err)
 	return err
+}
+
+// applyIn applies the events of batch after p's stored position inside tx
+// and moves the position; it returns the position and how many it applied.
+// The position is read inside tx, so even a stale in-memory view cannot
+// apply twice.
+func applyIn(tx *bbolt.Tx, p Projection, batch []entry) (uint64, int, error) {
+	name := []byte(p.Name())
+	pb := tx.Bucket([]byte(PositionsBucket))
+	cur := decodeSeq(pb.Get(name))
+	last, n := cur, 0
+	for _, en := range batch {
+		if en.seq <= cur {
+			continue
+		}
+		if err := p.Apply(tx, en.seq, en.e); err != nil {
+			return cur, 0, &ApplyError{Projection: p.Name(), Seq: en.seq, Type: en.e.Type(), Err: err}
+		}
+		last, n = en.seq, n+1
+	}
+	if n == 0 {
+		return last, 0, nil
+	}
+	return last, n, pb.Put(name, seqBytes(last))
 }
