@@ -32,24 +32,46 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("projections: run: %w", err)
 		}
-		if d := r.batchDelay; d > 0 {
-			// Let more events arrive so one transaction (one fsync) applies
-			// them all: projections trail the log by design, and every fsync
-			// saved here is one the event log's commits do not queue behind.
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			}
+		if !r.delay(ctx) {
+			return nil
 		}
 	}
 }
 
+// delay waits out the batch delay, so that one transaction (one fsync)
+// applies more events: projections trail the log by design, and every
+// fsync saved here is one the event log's commits do not queue behind. It
+// waits not at all while a caller is blocked in WaitFor, and stops as soon
+// as one starts to. It returns false when ctx ends.
+func (r *Runner) delay(ctx context.Context) bool {
+	if r.batchDelay <= 0 {
+		return true
+	}
+	// Drain a stale wake-up before reading the count: a waiter counts
+	// itself and then signals, so one that arrives after the check below
+	// still finds hurry empty and wakes the select.
+	select {
+	case <-r.hurry:
+	default:
+	}
+	if r.waiting.Load() > 0 {
+		return true
+	}
+	t := time.NewTimer(r.batchDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.hurry:
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
 // SetBatchDelay makes Run wait d after new events arrive before applying
-// them, so that under load projections write fewer, larger transactions.
-// Zero (the default) applies at once. Call it before Run.
+// them, so that under load projections write fewer, larger transactions;
+// a caller blocked in WaitFor ends the wait at once. Zero (the default)
+// applies at once. Call it before Run.
 func (r *Runner) SetBatchDelay(d time.Duration) { r.batchDelay = d }
 
 // CatchUp applies every event the source holds now, then returns.
@@ -74,13 +96,7 @@ func (r *Runner) catchUp(ctx context.Context, n int, progress func(done uint64))
 		if len(batch) == 0 {
 			return fmt.Errorf("projections: read from %d: no events, but the source's last is %d", from+1, target)
 		}
-		// Every projection gets the batch even if one fails, so one broken
-		// read model does not stall the others.
-		var errs []error
-		for _, p := range r.ps {
-			errs = append(errs, r.applyBatch(p, batch))
-		}
-		if err := errors.Join(errs...); err != nil {
+		if err := r.applyAll(batch); err != nil {
 			return err
 		}
 		if progress != nil {
@@ -90,34 +106,76 @@ func (r *Runner) catchUp(ctx context.Context, n int, progress func(done uint64))
 	return nil
 }
 
-// applyBatch applies the events after the projection's stored position in
-// one transaction that also moves the position. The position is read inside
-// the transaction, so even a stale in-memory view cannot apply twice.
+// applyAll applies the batch to every projection in one transaction, so a
+// batch costs one fsync however many read models there are (a caller
+// waiting in WaitFor waits for it). When a projection fails, the
+// transaction rolls back and each projection gets the batch in a
+// transaction of its own: one broken read model does not stall the others.
+func (r *Runner) applyAll(batch []entry) error {
+	type moved struct {
+		last uint64
+		n    int
+	}
+	out := make([]moved, len(r.ps))
+	err := r.db.Update(func(tx *bbolt.Tx) error {
+		for i, p := range r.ps {
+			last, n, err := applyIn(tx, p, batch)
+			if err != nil {
+				return err
+			}
+			out[i] = moved{last, n}
+		}
+		return nil
+	})
+	if err == nil {
+		for i, p := range r.ps {
+			r.record(p.Name(), out[i].last, out[i].n, nil)
+		}
+		return nil
+	}
+	var errs []error
+	for _, p := range r.ps {
+		errs = append(errs, r.applyBatch(p, batch))
+	}
+	return errors.Join(errs...)
+}
+
+// applyBatch applies the batch to p alone, in a transaction of its own.
 func (r *Runner) applyBatch(p Projection, batch []entry) error {
-	name := []byte(p.Name())
 	var last uint64
 	var n int
 	err := r.db.Update(func(tx *bbolt.Tx) error {
-		pb := tx.Bucket([]byte(PositionsBucket))
-		cur := decodeSeq(pb.Get(name))
-		last, n = cur, 0
-		for _, en := range batch {
-			if en.seq <= cur {
-				continue
-			}
-			if err := p.Apply(tx, en.seq, en.e); err != nil {
-				return &ApplyError{Projection: p.Name(), Seq: en.seq, Type: en.e.Type(), Err: err}
-			}
-			last, n = en.seq, n+1
-		}
-		if n == 0 {
-			return nil
-		}
-		return pb.Put(name, seqBytes(last))
+		var err error
+		last, n, err = applyIn(tx, p, batch)
+		return err
 	})
 	if err != nil {
 		err = fmt.Errorf("projections: %w", err)
 	}
 	r.record(p.Name(), last, n, err)
 	return err
+}
+
+// applyIn applies the events of batch after p's stored position inside tx
+// and moves the position; it returns the position and how many it applied.
+// The position is read inside tx, so even a stale in-memory view cannot
+// apply twice.
+func applyIn(tx *bbolt.Tx, p Projection, batch []entry) (uint64, int, error) {
+	name := []byte(p.Name())
+	pb := tx.Bucket([]byte(PositionsBucket))
+	cur := decodeSeq(pb.Get(name))
+	last, n := cur, 0
+	for _, en := range batch {
+		if en.seq <= cur {
+			continue
+		}
+		if err := p.Apply(tx, en.seq, en.e); err != nil {
+			return cur, 0, &ApplyError{Projection: p.Name(), Seq: en.seq, Type: en.e.Type(), Err: err}
+		}
+		last, n = en.seq, n+1
+	}
+	if n == 0 {
+		return last, 0, nil
+	}
+	return last, n, pb.Put(name, seqBytes(last))
 }

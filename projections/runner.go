@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -23,6 +24,8 @@ type Runner struct {
 
 	applyMu    sync.Mutex // one applier at a time: Run and CatchUp never overlap
 	batchDelay time.Duration
+	waiting    atomic.Int64  // callers blocked in WaitFor
+	hurry      chan struct{} // WaitFor cuts Run's batch delay short through it
 
 	mu      sync.Mutex
 	pos     map[string]uint64
@@ -41,7 +44,7 @@ func NewRunner(db *bbolt.DB, src Source, ps ...Projection) (*Runner, error) {
 		return nil, errors.New("projections: new runner: no projections")
 	}
 	r := &Runner{db: db, src: src, ps: ps, pos: map[string]uint64{}, failed: map[string]error{},
-		applied: map[string]uint64{}, changed: make(chan struct{})}
+		applied: map[string]uint64{}, changed: make(chan struct{}), hurry: make(chan struct{}, 1)}
 	for i, p := range ps {
 		if p == nil {
 			return nil, fmt.Errorf("projections: new runner: projection %d is nil", i)
@@ -85,8 +88,16 @@ func (r *Runner) Position(name string) (uint64, error) {
 
 // WaitFor returns once every projection has applied seq, so a caller that
 // just committed an event can read its own write. It returns early with the
-// error of a projection that failed before reaching seq.
+// error of a projection that failed before reaching seq. While it waits,
+// Run applies without its batch delay: the delay saves fsyncs when nobody
+// is waiting, never time a caller waits for.
 func (r *Runner) WaitFor(ctx context.Context, seq uint64) error {
+	counted := false
+	defer func() {
+		if counted {
+			r.waiting.Add(-1)
+		}
+	}()
 	for {
 		r.mu.Lock()
 		var behind bool
@@ -104,6 +115,14 @@ func (r *Runner) WaitFor(ctx context.Context, seq uint64) error {
 			return nil
 		case failure != nil:
 			return fmt.Errorf("projections: wait for %d: %w", seq, failure)
+		}
+		if !counted {
+			counted = true
+			r.waiting.Add(1)
+			select {
+			case r.hurry <- struct{}{}:
+			default: // a wake-up is already pending
+			}
 		}
 		select {
 		case <-changed:

@@ -95,6 +95,38 @@ func TestRunFollowsLiveLog(t *testing.T) {
 	}
 }
 
+// A caller blocked in WaitFor is answered without the batch delay: with an
+// hour's delay, WaitFor returns only if the runner stops waiting it out.
+func TestWaitForCutsBatchDelay(t *testing.T) {
+	t.Parallel()
+	l := newLog(t)
+	fillLog(t, l, 1, 5)
+	r, err := projections.NewRunner(newDB(t), l, projections.NewAudit(hasher(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetBatchDelay(time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	// Several rounds: each finds Run in a different place (applying,
+	// waiting for events, or in its delay).
+	for round, n := range []int{2, 2, 3} {
+		fillLog(t, l, 100*(round+1), n)
+		last := l.Last()
+		wctx, wcancel := context.WithTimeout(t.Context(), 30*time.Second)
+		err := r.WaitFor(wctx, last)
+		wcancel()
+		if err != nil {
+			t.Fatalf("WaitFor(%d) with an hour's batch delay: %v", last, err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v after cancel, want nil", err)
+	}
+}
+
 func TestApplyFailureKeepsPosition(t *testing.T) {
 	t.Parallel()
 	l := newLog(t)
