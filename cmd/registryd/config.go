@@ -102,7 +102,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")
 	fs.StringVar(&cfg.Vault.Role, "vault-role", env("REGISTRY_VAULT_ROLE", "registry"), "JWT auth role")
 	fs.DurationVar(&cfg.Vault.Timeout, "vault-timeout", envDuration("REGISTRY_VAULT_TIMEOUT", 5*time.Second), "how long to wait for Vault before answering 503")
-	fs.IntVar(&cfg.Vault.MaxRetries, "vault-max-retries", envInt("REGISTRY_VAULT_MAX_RETRIES", 0), "retries of a transient Vault failure (0: the default 2; negative: none)")
+	fs.IntVar(&cfg.Vault.MaxRetries, "vault-max-retries", envInt("REGISTRY_VAULT_MAX_RETRIES", 0), "the Vault adapter's own retries of a transient failure (default 0: the command bus retries)")
 	fs.DurationVar(&cfg.Vault.TokenRenewSkew, "vault-token-renew-skew", envDuration("REGISTRY_VAULT_TOKEN_RENEW_SKEW", 30*time.Second), "how long before it or its JWT expires an exchanged Vault token stops being reused")
 	fs.IntVar(&cfg.Vault.MaxCachedTokens, "vault-token-cache-size", envInt("REGISTRY_VAULT_TOKEN_CACHE_SIZE", 10000), "most exchanged Vault tokens kept")
 	fs.StringVar(&cfg.Vault.CACert, "vault-cacert", env("REGISTRY_VAULT_CACERT", ""), "PEM file of CAs for Vault's TLS certificate")

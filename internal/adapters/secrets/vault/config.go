@@ -30,10 +30,13 @@ type Config struct {
 	// vaultconn.HoldOff: a hung Vault is answered within Timeout.
 	// REGISTRY_VAULT_TIMEOUT; default 5s.
 	Timeout time.Duration
-	// MaxRetries is how many times an operation is retried after a transient
-	// failure (unreachable, 5xx, sealed), with a short backoff; no other
-	// error, a timeout included, is retried. REGISTRY_VAULT_MAX_RETRIES; 0 means the
-	// default 2, a negative value disables retries.
+	// MaxRetries is how many times the adapter itself retries an operation
+	// after a transient failure (unreachable, 5xx, sealed), with a short
+	// backoff; no other error, a timeout included, is retried.
+	// REGISTRY_VAULT_MAX_RETRIES; default 0 (a negative value is 0 too):
+	// the command bus already retries transient failures, and a second
+	// layer here multiplies the attempts and stretches a 503 past the
+	// REGISTRY_VAULT_TIMEOUT + 1 s bound.
 	MaxRetries int
 	// TokenRenewSkew is how long before its Vault token or its JWT expires
 	// an exchanged token stops being reused. REGISTRY_VAULT_TOKEN_RENEW_SKEW;
@@ -61,12 +64,7 @@ func (c Config) withDefaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = 5 * time.Second
 	}
-	switch {
-	case c.MaxRetries == 0:
-		c.MaxRetries = 2
-	case c.MaxRetries < 0:
-		c.MaxRetries = 0
-	}
+	c.MaxRetries = max(c.MaxRetries, 0)
 	if c.TokenRenewSkew == 0 {
 		c.TokenRenewSkew = 30 * time.Second
 	}
