@@ -136,7 +136,11 @@ func (p redactingPublisher) Publish(topic string, msgs ...*message.Message) erro
 	safe := make([]*message.Message, 0, len(msgs))
 	for _, m := range msgs {
 		c := m.Copy()
-		payload, err := p.redactor.CopyJSON(m.Payload, events.ClearFields)
+		raw, err := commandJSON(m)
+		var payload []byte
+		if err == nil {
+			payload, err = p.redactor.CopyJSON(raw, events.ClearFields)
+		}
 		if err != nil {
 			payload = []byte(`{"redacted":"payload is not JSON"}`)
 		}
