@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
 	"github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/components/requestreply"
@@ -91,11 +90,13 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	wmLogger := watermill.NewSlogLogger(deps.Logger.With("component", "bus"))
+	wmLogger := newLogger(deps.Logger.With("component", "bus"))
 	b := &Bus{cfg: cfg, deps: deps}
 	// Small subscriber buffers: every request subscribes to its own reply
 	// topic, and each subscription allocates its buffer.
-	b.pubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16}, wmLogger)
+	// PreserveContext: commands and replies travel in their message's
+	// context (values.go).
+	b.pubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16, PreserveContext: true}, wmLogger)
 
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wmLogger)
 	if err != nil {
@@ -103,7 +104,7 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	}
 	b.router = router
 
-	marshaler := cqrs.JSONMarshaler{GenerateName: cqrs.StructName}
+	marshaler := valueMarshaler{cqrs.JSONMarshaler{GenerateName: cqrs.StructName}}
 	b.commands, err = cqrs.NewCommandBusWithConfig(b.pubSub, cqrs.CommandBusConfig{
 		GeneratePublishTopic: func(p cqrs.CommandBusGeneratePublishTopicParams) (string, error) {
 			return commandTopicPrefix + p.CommandName, nil
@@ -142,7 +143,7 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 		Logger:                wmLogger,
 		ListenForReplyTimeout: &replyTimeout,
 		AckCommandErrors:      true,
-	}, requestreply.BackendPubsubJSONMarshaler[Reply]{})
+	}, replyMarshaler{})
 	if err != nil {
 		return nil, fmt.Errorf("bus: request/reply backend: %w", err)
 	}

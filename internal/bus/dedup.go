@@ -81,7 +81,11 @@ func (d *dedup) open(commandID string, sealed []byte) (storedReply, error) {
 // out sorted, so equal commands give equal digests.
 func requestDigest(msg *message.Message) (string, error) {
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(msg.Payload, &fields); err != nil {
+	raw, err := commandJSON(msg)
+	if err != nil {
+		return "", fmt.Errorf("dedup: request digest: %w", err)
+	}
+	if err := json.Unmarshal(raw, &fields); err != nil {
 		return "", fmt.Errorf("dedup: request digest: %w", err)
 	}
 	delete(fields, "caller")

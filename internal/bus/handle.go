@@ -99,7 +99,7 @@ func (b *Bus) complete(ctx context.Context, msg *message.Message, name string, w
 }
 
 func (b *Bus) reply(ctx context.Context, msg *message.Message, r Reply) error {
-	return b.backend.OnCommandProcessed(ctx, requestreply.BackendOnCommandProcessedParams[Reply]{
+	return b.backend.OnCommandProcessed(withReply(ctx, r), requestreply.BackendOnCommandProcessedParams[Reply]{
 		CommandMessage: msg,
 		HandlerResult:  r,
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -36,21 +37,56 @@ func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
 		b.finalFailure,
 		b.dedup.middleware(b),
 		middleware.Timeout(b.cfg.HandlerTimeout),
-		// No ShouldRetry: watermill fills RetryParams.Delay by drawing the
-		// next backoff, so with a ShouldRetry every retry would skip a step
-		// (waits of 100, 400, 1000 ms instead of 50, 100, 200).
-		// PermanentUnless(retryable) says what is not retried instead.
-		middleware.Retry{
-			MaxRetries:      b.cfg.MaxRetries,
-			InitialInterval: b.cfg.RetryInitialInterval,
-			MaxInterval:     b.cfg.RetryMaxInterval,
-			Multiplier:      2,
-			Logger:          logger,
-		}.Middleware,
+		b.retry(logger),
 		PermanentUnless(retryable),
 		middleware.Recoverer,
 	)
 	return nil
+}
+
+// retry is watermill's Retry behind a first attempt of its own: Retry
+// builds its backoff for every message, and nearly every command succeeds
+// first time. After a transient failure it waits the first interval and
+// hands over to a Retry with one retry less that starts at the second.
+// No ShouldRetry: watermill fills RetryParams.Delay by drawing the next
+// backoff, so with a ShouldRetry every retry would skip a step (waits of
+// 100, 400, 1000 ms instead of 50, 100, 200). PermanentUnless(retryable),
+// inside, says what is not retried instead.
+func (b *Bus) retry(logger watermill.LoggerAdapter) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		rest := middleware.Retry{
+			MaxRetries:      b.cfg.MaxRetries - 1,
+			InitialInterval: min(2*b.cfg.RetryInitialInterval, b.cfg.RetryMaxInterval),
+			MaxInterval:     b.cfg.RetryMaxInterval,
+			Multiplier:      2,
+			Logger:          logger,
+		}.Middleware(h)
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			if err == nil {
+				return out, nil
+			}
+			var permanent *backoff.PermanentError
+			if errors.As(err, &permanent) {
+				return out, permanent.Unwrap()
+			}
+			if b.cfg.MaxRetries < 1 {
+				return out, err
+			}
+			wait := min(b.cfg.RetryInitialInterval, b.cfg.RetryMaxInterval)
+			logger.Error("Error occurred, retrying", err, watermill.LogFields{
+				"retry_no": 0, "max_retries": b.cfg.MaxRetries, "wait_time": wait,
+			})
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			select {
+			case <-msg.Context().Done():
+				return out, msg.Context().Err()
+			case <-t.C:
+			}
+			return rest(msg)
+		}
+	}
 }
 
 // retryable reports a transient failure worth another attempt: not a
@@ -136,7 +172,11 @@ func (p redactingPublisher) Publish(topic string, msgs ...*message.Message) erro
 	safe := make([]*message.Message, 0, len(msgs))
 	for _, m := range msgs {
 		c := m.Copy()
-		payload, err := p.redactor.CopyJSON(m.Payload, events.ClearFields)
+		raw, err := commandJSON(m)
+		var payload []byte
+		if err == nil {
+			payload, err = p.redactor.CopyJSON(raw, events.ClearFields)
+		}
 		if err != nil {
 			payload = []byte(`{"redacted":"payload is not JSON"}`)
 		}

@@ -80,6 +80,7 @@ func (s envelopeSender) SendWithModifiedMessage(ctx context.Context, cmd any, mo
 		if s.env.CheckRequest && s.env.CommandID != "" {
 			m.Metadata.Set(MetaCheckRequest, "true")
 		}
+		m.SetContext(withCommand(cmd))
 		correlation := s.env.CorrelationID
 		if correlation == "" {
 			correlation = m.UUID
