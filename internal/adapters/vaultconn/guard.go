@@ -80,7 +80,10 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := g.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
-		if errors.Is(context.Cause(ctx), errTimedOut) {
+		// Our deadline, or an enclosing one (the operation's, equal to ours,
+		// may fire first): either way Vault left the request unanswered. A
+		// caller that cancelled is not a stall.
+		if errors.Is(context.Cause(ctx), errTimedOut) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			g.stalled.Store(time.Now().UnixNano())
 			return nil, &StallError{Timeout: g.timeout}
 		}
