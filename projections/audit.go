@@ -123,7 +123,11 @@ func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket([]byte(AuditBucket)).Put(indexKey(r.Index), b); err != nil {
+	records := tx.Bucket([]byte(AuditBucket))
+	// Records are only ever appended at the end: full pages mean fewer of
+	// them to split and write at commit (bbolt's advice for appends).
+	records.FillPercent = 1.0
+	if err := records.Put(indexKey(r.Index), b); err != nil {
 		return fmt.Errorf("audit: put record %d: %w", r.Index, err)
 	}
 	if err := tx.Bucket([]byte(AuditHeadBucket)).Put([]byte(auditHeadKey), encodeHead(r.Index, r.Hash)); err != nil {
