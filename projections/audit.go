@@ -108,12 +108,13 @@ func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
 	if err != nil {
 		return err
 	}
+	ext := e.Extensions() // a copy of the map: take it once, not per name
 	r := Record{
 		Index: head.Index + 1, EventSeq: seq,
 		ID: e.ID(), Type: e.Type(), Source: e.Source(), Subject: e.Subject(),
-		Tenant:        extension(e, "tenant"),
-		CorrelationID: extension(e, "correlationid"),
-		CausationID:   extension(e, "causationid"),
+		Tenant:        extension(ext, "tenant"),
+		CorrelationID: extension(ext, "correlationid"),
+		CausationID:   extension(ext, "causationid"),
 		Time:          e.Time().UTC(),
 		Data:          data,
 		Prev:          head.Hash,
@@ -122,7 +123,11 @@ func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket([]byte(AuditBucket)).Put(indexKey(r.Index), b); err != nil {
+	records := tx.Bucket([]byte(AuditBucket))
+	// Records are only ever appended at the end: full pages mean fewer of
+	// them to split and write at commit (bbolt's advice for appends).
+	records.FillPercent = 1.0
+	if err := records.Put(indexKey(r.Index), b); err != nil {
 		return fmt.Errorf("audit: put record %d: %w", r.Index, err)
 	}
 	if err := tx.Bucket([]byte(AuditHeadBucket)).Put([]byte(auditHeadKey), encodeHead(r.Index, r.Hash)); err != nil {
@@ -137,11 +142,11 @@ func (a *Audit) Apply(tx *bbolt.Tx, seq uint64, e event.Event) error {
 const hashTail = `"hash":""}`
 
 // encode sets r.Hash to r's digest and returns r's stored encoding, which
-// is json.Marshal(r). It marshals once: the digest's input is the stored
+// is json.Marshal(r) (written by appendRecord). It marshals once: the digest's input is the stored
 // encoding with the hash left empty, so the hash is spliced into it.
 func (r *Record) encode() ([]byte, error) {
 	r.Hash = ""
-	b, err := json.Marshal(r)
+	b, err := appendRecord(make([]byte, 0, 512), r)
 	if err != nil {
 		return nil, fmt.Errorf("audit record %d: encode: %w", r.Index, err)
 	}
@@ -211,8 +216,8 @@ func readAuditHead(tx *bbolt.Tx) (auditHead, bool, error) {
 	return h, true, nil
 }
 
-func extension(e event.Event, name string) string {
-	v, ok := e.Extensions()[name]
+func extension(ext map[string]any, name string) string {
+	v, ok := ext[name]
 	if !ok {
 		return ""
 	}

@@ -39,7 +39,7 @@ func (f *fastCheck) intact(val []byte) (index uint64, prev, hashHex string, ok b
 		return 0, "", "", false
 	}
 	hashAt := len(val) - 2 - hexLen
-	if !bytes.Equal(val[hashAt-len(fastHash):hashAt], []byte(fastHash)) || !lowerHex(val[hashAt:hashAt+hexLen]) {
+	if !bytes.Equal(val[hashAt-len(fastHash):hashAt], []byte(fastHash)) {
 		return 0, "", "", false
 	}
 	prevEnd := hashAt - len(fastHash)
@@ -75,11 +75,11 @@ func (f *fastCheck) intact(val []byte) (index uint64, prev, hashHex string, ok b
 	f.h.Reset()
 	f.h.Write(val[:hashAt-1]) // up to and including `"hash":`
 	f.h.Write([]byte(`""}`))
-	var want [sha256.Size]byte
-	if _, err := hex.Decode(want[:], val[hashAt:hashAt+hexLen]); err != nil {
-		return 0, "", "", false
-	}
-	if !bytes.Equal(f.h.Sum(f.sum[:0]), want[:]) {
+	// Comparing the stored hash with the lowercase hex of the digest also
+	// proves it lowercase hex, the only form Digest writes.
+	var sumHex [hexLen]byte
+	hex.Encode(sumHex[:], f.h.Sum(f.sum[:0]))
+	if !bytes.Equal(sumHex[:], val[hashAt:hashAt+hexLen]) {
 		return 0, "", "", false
 	}
 	return index, string(val[prevAt:prevEnd]), string(val[hashAt : hashAt+hexLen]), true
@@ -88,9 +88,17 @@ func (f *fastCheck) intact(val []byte) (index uint64, prev, hashHex string, ok b
 // lowerHex reports whether b is lowercase hex, the only form Digest writes.
 func lowerHex(b []byte) bool {
 	for _, c := range b {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		if !isLowerHex[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// isLowerHex is a table: one load per byte instead of four comparisons.
+var isLowerHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = true
+	}
+	return t
+}()

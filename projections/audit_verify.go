@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"go.etcd.io/bbolt"
 )
@@ -50,9 +51,7 @@ func VerifyAuditAgainst(db *bbolt.DB, expectedHead string) (AuditReport, error) 
 	}
 	err = db.View(func(tx *bbolt.Tx) error {
 		if b := tx.Bucket([]byte(AuditBucket)); b != nil {
-			if err := b.ForEach(v.entry); err != nil {
-				return err
-			}
+			v.walk(b)
 		}
 		head, found, err := readAuditHead(tx)
 		if err != nil {
@@ -101,11 +100,60 @@ func (v *verifier) problem(index uint64, kind, format string, args ...any) {
 	v.rep.Problems = append(v.rep.Problems, AuditProblem{Index: index, Kind: kind, Detail: fmt.Sprintf(format, args...)})
 }
 
-func (v *verifier) entry(k, val []byte) error {
+// fastResult is what fastCheck.intact found for one record.
+type fastResult struct {
+	index      uint64
+	prev, hash string
+	ok         bool
+}
+
+// walkBatch is how many records walk hashes at once, half of them on a
+// second goroutine: the hashing is most of a verify's CPU.
+const walkBatch = 1024
+
+// walk checks every record of b in key order. The fast check of a batch
+// runs on two goroutines; the chain checks then run in order on this one.
+// Keys and values stay valid while the read transaction is open.
+func (v *verifier) walk(b *bbolt.Bucket) {
+	var (
+		keys, vals [][]byte
+		res        = make([]fastResult, walkBatch)
+		other      fastCheck
+		wg         sync.WaitGroup
+	)
+	check := func(f *fastCheck, from, to int) {
+		for i := from; i < to; i++ {
+			r := &res[i]
+			r.index, r.prev, r.hash, r.ok = f.intact(vals[i])
+		}
+	}
+	c := b.Cursor()
+	k, val := c.First()
+	for k != nil {
+		keys, vals = keys[:0], vals[:0]
+		for ; k != nil && len(keys) < walkBatch; k, val = c.Next() {
+			keys, vals = append(keys, k), append(vals, val)
+		}
+		half := len(keys) / 2
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			check(&other, 0, half)
+		}()
+		check(&v.fast, half, len(keys))
+		wg.Wait()
+		for i := range keys {
+			v.check(keys[i], vals[i], res[i])
+		}
+	}
+}
+
+// check checks one record, given fastCheck.intact's result for its value.
+func (v *verifier) check(k, val []byte, fast fastResult) {
 	if len(k) != 8 {
 		v.problem(0, ProblemEdited, "key %x is not an 8-byte index", k)
 		v.skipChain = true
-		return nil
+		return
 	}
 	key := decodeSeq(k)
 	v.rep.Records++
@@ -117,15 +165,15 @@ func (v *verifier) entry(k, val []byte) error {
 	}
 	v.expect = key + 1
 	var r Record
-	if idx, prev, hash, ok := v.fast.intact(val); ok {
-		r.Index, r.Prev, r.Hash = idx, prev, hash
+	if fast.ok {
+		r.Index, r.Prev, r.Hash = fast.index, fast.prev, fast.hash
 	} else {
 		if err := json.Unmarshal(val, &r); err != nil {
 			v.resolve(key, r, false)
 			v.problem(key, ProblemEdited, "record %d does not decode: %v", key, err)
 			v.advance(key, "")
 			v.skipChain = true
-			return nil
+			return
 		}
 		if h, err := r.Digest(); err != nil || h != r.Hash {
 			v.problem(key, ProblemEdited, "record %d's content does not match its hash %s", key, r.Hash)
@@ -144,7 +192,6 @@ func (v *verifier) entry(k, val []byte) error {
 	}
 	v.pin.see(key, r.Hash)
 	v.advance(key, r.Hash)
-	return nil
 }
 
 func (v *verifier) advance(key uint64, hash string) {

@@ -111,7 +111,19 @@ func decode(raw []byte) (any, error) {
 // CopyJSON is Copy for encoded JSON: raw is parsed, copied with its strings
 // hashed, and encoded again. The output is compact with sorted object keys,
 // so equal input values always give equal bytes.
+//
+// It runs copyJSONFast, which writes the same bytes without reflection, and
+// comes here only for what that leaves to encoding/json (invalid input).
 func (h *Hasher) CopyJSON(raw []byte, clear map[string]bool) ([]byte, error) {
+	if out, err := h.copyJSONFast(raw, clear); err == nil {
+		return out, nil
+	}
+	return h.copyJSONSlow(raw, clear)
+}
+
+// copyJSONSlow is CopyJSON through a decoded value and json.Marshal, the
+// definition copyJSONFast is tested against.
+func (h *Hasher) copyJSONSlow(raw []byte, clear map[string]bool) ([]byte, error) {
 	v, err := decode(raw)
 	if err != nil {
 		return nil, fmt.Errorf("redact: copy json: %w", err)
