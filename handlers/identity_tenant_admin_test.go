@@ -23,6 +23,7 @@ const (
 	rulesPrefixA  = `path "hypo/data/image-pull/tenant-a*" { capabilities = ["read"] }`
 	rulesTemplate = `path "hypo/data/image-pull/{{identity.entity.name}}/*" { capabilities = ["read"] }`
 	rulesOtherMnt = `path "secret/data/tenant-a/*" { capabilities = ["read"] }`
+	rulesDotDot   = `path "hypo/data/image-pull/tenant-a/../tenant-b/*" { capabilities = ["read"] }`
 )
 
 // tenantB is what the platform admin made for tenant-b before each case.
@@ -95,6 +96,7 @@ func TestIdentityTenantAdminReachesItsOwnTenantOnly(t *testing.T) {
 		{name: "rules with a prefix glob", when: createPolicy(idAdmin, "tenant-a_policy", rulesPrefixA), wantErr: handlers.ErrForbidden},
 		{name: "rules with a template", when: createPolicy(idAdmin, "tenant-a_policy", rulesTemplate), wantErr: handlers.ErrForbidden},
 		{name: "rules of another mount", when: createPolicy(idAdmin, "tenant-a_policy", rulesOtherMnt), wantErr: handlers.ErrForbidden},
+		{name: "rules stepping out with dot-dot", when: createPolicy(idAdmin, "tenant-a_policy", rulesDotDot), wantErr: handlers.ErrForbidden},
 		{name: "update to wider rules", given: []handlers.Command{createPolicy(idAdmin, "tenant-a_policy", rulesA)},
 			when: handlers.UpdatePolicy{Auth: a, Name: "tenant-a_policy", Rules: rulesAnyone}, wantErr: handlers.ErrForbidden,
 			then: wantPolicy("tenant-a_policy", rulesA)},

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // dnameAttributes are the attribute names a dname may use (Java keytool's
@@ -51,7 +52,7 @@ func parseDName(s string) ([]byte, error) {
 		k = strings.ToUpper(strings.TrimSpace(k))
 		oid, known := dnameAttributes[k]
 		if !known {
-			return bad("attribute %q is not supported (CN, OU, O, L, ST, C, STREET, POSTALCODE, SERIALNUMBER)", printable(k))
+			return bad("attribute %q is not supported (CN, OU, O, L, ST, C, STREET, POSTALCODE, SERIALNUMBER)", secretpath.Printable(k))
 		}
 		v = unescapeDName(strings.TrimSpace(v))
 		switch {

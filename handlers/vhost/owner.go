@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // Owner kinds. An owner without a prefix is a user (seed 004).
@@ -38,7 +39,7 @@ func ParseOwner(s string) (Owner, error) {
 		case OwnerGroup:
 			o = Owner{Kind: OwnerGroup, Name: strings.TrimPrefix(name, "/")}
 		default:
-			return Owner{}, fmt.Errorf("%w: owner type %q is not supported (use user:NAME, group:NAME or NAME)", handlers.ErrInvalid, printable(kind))
+			return Owner{}, fmt.Errorf("%w: owner type %q is not supported (use user:NAME, group:NAME or NAME)", handlers.ErrInvalid, secretpath.Printable(kind))
 		}
 	}
 	if o.Name == "" || len(o.Name) > 255 {
@@ -160,21 +161,4 @@ func (r roles) materialCaller(a Auth, h Host) (c handlers.Caller, ok bool) {
 	}
 	c.Tenant = h.Tenant
 	return c, true
-}
-
-// printable returns s if it is short and printable, else a placeholder, so
-// an error never echoes control bytes.
-func printable(s string) string {
-	if len(s) > 64 {
-		return "(too long)"
-	}
-	if !utf8.ValidString(s) {
-		return "(unprintable)"
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return "(unprintable)"
-		}
-	}
-	return s
 }

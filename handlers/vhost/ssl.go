@@ -21,6 +21,7 @@ import (
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
 // PluginSelfSignedSSL is the one security plugin (seed 004).
@@ -57,7 +58,7 @@ func parseSecurityData(data map[string]json.RawMessage) (*SSLConfig, error) {
 	var ssl *SSLConfig
 	for name, raw := range data {
 		if name != PluginSelfSignedSSL {
-			return nil, fmt.Errorf("%w: unknown security plugin %q (known: %s)", handlers.ErrInvalid, printable(name), PluginSelfSignedSSL)
+			return nil, fmt.Errorf("%w: unknown security plugin %q (known: %s)", handlers.ErrInvalid, secretpath.Printable(name), PluginSelfSignedSSL)
 		}
 		cfg := SSLConfig{}
 		if len(bytes.TrimSpace(raw)) > 0 && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
