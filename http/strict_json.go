@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
@@ -135,6 +136,19 @@ func concrete(t reflect.Type) reflect.Type {
 // the fields of embedded structs promoted as encoding/json promotes them
 // (a shallower field wins).
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := buildJSONFields(t)
+	fieldCache.Store(t, m)
+	return m
+}
+
+// fieldCache holds jsonFields per type: the body types are few and fixed,
+// and reflecting over them on every object of every request is waste.
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type (read only)
+
+func buildJSONFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	var embedded []reflect.Type
 	for i := range t.NumField() {
@@ -159,7 +173,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	for _, e := range embedded {
-		for name, ft := range jsonFields(e) {
+		for name, ft := range buildJSONFields(e) {
 			if _, ok := out[name]; !ok {
 				out[name] = ft
 			}

@@ -74,7 +74,9 @@ func (b *BasicExchanger) Token(ctx context.Context, id, secret string) (string, 
 	}
 	b.mu.Unlock()
 	v, err, _ := b.flight.Do(string(key[:]), func() (any, error) {
-		tok, expiresIn, err := b.exchange(ctx, id, secret)
+		// Shared by every caller with these credentials: the first caller
+		// going away must not fail the others (the client's timeout bounds it).
+		tok, expiresIn, err := b.exchange(context.WithoutCancel(ctx), id, secret)
 		if err != nil {
 			return "", err
 		}
