@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
@@ -54,3 +55,13 @@ func ReachesCaller(err error) bool {
 // StoreRefusals are the sentinels a SecretStore's access rules
 // (secretpath.CheckAccess, CheckCallerTenant, CheckData) wrap.
 var StoreRefusals = secretpath.Refusals{Invalid: ErrInvalid, Forbidden: ErrForbidden, Unavailable: ErrUnavailable}
+
+// OpErr wraps err with op (an adapter's operation, which may name a
+// storage path) only when err reaches no caller: an error a caller is
+// shown names the resource as the client did, never a storage path.
+func OpErr(op string, err error) error {
+	if ReachesCaller(err) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

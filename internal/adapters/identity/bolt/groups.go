@@ -17,7 +17,7 @@ import (
 func (s *Store) CreateGroup(ctx context.Context, g handlers.Group) (handlers.Group, error) {
 	out, err := s.putGroup(ctx, g, false)
 	if err != nil {
-		return handlers.Group{}, opErr(fmt.Sprintf("identitystore create group %q", g.Name), err)
+		return handlers.Group{}, handlers.OpErr(fmt.Sprintf("identitystore create group %q", g.Name), err)
 	}
 	return out, nil
 }
@@ -27,7 +27,7 @@ func (s *Store) CreateGroup(ctx context.Context, g handlers.Group) (handlers.Gro
 func (s *Store) UpdateGroup(ctx context.Context, g handlers.Group) (handlers.Group, error) {
 	out, err := s.putGroup(ctx, g, true)
 	if err != nil {
-		return handlers.Group{}, opErr(fmt.Sprintf("identitystore update group %q", g.Name), err)
+		return handlers.Group{}, handlers.OpErr(fmt.Sprintf("identitystore update group %q", g.Name), err)
 	}
 	return out, nil
 }
@@ -83,7 +83,7 @@ func (s *Store) GetGroup(ctx context.Context, name string) (handlers.Group, erro
 		return nil
 	})
 	if err != nil {
-		return handlers.Group{}, opErr(fmt.Sprintf("identitystore get group %q", name), err)
+		return handlers.Group{}, handlers.OpErr(fmt.Sprintf("identitystore get group %q", name), err)
 	}
 	if g.Policies == nil {
 		g.Policies = []string{}
@@ -100,7 +100,7 @@ func (s *Store) DeleteGroup(ctx context.Context, name string) error {
 		return b.Delete(groupKey(name))
 	})
 	if err != nil {
-		return opErr(fmt.Sprintf("identitystore delete group %q", name), err)
+		return handlers.OpErr(fmt.Sprintf("identitystore delete group %q", name), err)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // The name is stored lower case, as Vault does.
 func (s *Store) CreatePolicy(ctx context.Context, p handlers.Policy) error {
 	if err := s.putPolicy(ctx, p, false); err != nil {
-		return opErr(fmt.Sprintf("identitystore create policy %q", p.Name), err)
+		return handlers.OpErr(fmt.Sprintf("identitystore create policy %q", p.Name), err)
 	}
 	return nil
 }
@@ -22,7 +22,7 @@ func (s *Store) CreatePolicy(ctx context.Context, p handlers.Policy) error {
 // PutPolicy creates or replaces p.
 func (s *Store) PutPolicy(ctx context.Context, p handlers.Policy) error {
 	if err := s.putPolicy(ctx, p, true); err != nil {
-		return opErr(fmt.Sprintf("identitystore put policy %q", p.Name), err)
+		return handlers.OpErr(fmt.Sprintf("identitystore put policy %q", p.Name), err)
 	}
 	return nil
 }
@@ -57,7 +57,7 @@ func (s *Store) GetPolicy(ctx context.Context, name string) (handlers.Policy, er
 		return nil
 	})
 	if err != nil {
-		return handlers.Policy{}, opErr(fmt.Sprintf("identitystore get policy %q", name), err)
+		return handlers.Policy{}, handlers.OpErr(fmt.Sprintf("identitystore get policy %q", name), err)
 	}
 	return p, nil
 }
@@ -73,7 +73,7 @@ func (s *Store) DeletePolicy(ctx context.Context, name string) error {
 		return b.Delete([]byte(key))
 	})
 	if err != nil {
-		return opErr(fmt.Sprintf("identitystore delete policy %q", name), err)
+		return handlers.OpErr(fmt.Sprintf("identitystore delete policy %q", name), err)
 	}
 	return nil
 }

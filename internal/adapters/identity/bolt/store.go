@@ -63,14 +63,3 @@ func dbErr(err error) error {
 	}
 	return err
 }
-
-// opErr wraps the error of op ("identitystore create group \"x\""). An
-// error that reaches the caller names no backend (handlers.ReachesCaller):
-// the handler names the group or policy as its client named it. Any other
-// keeps op, for the log.
-func opErr(op string, err error) error {
-	if handlers.ReachesCaller(err) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}

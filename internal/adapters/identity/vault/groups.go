@@ -20,7 +20,7 @@ import (
 func (a *Admin) CreateGroup(ctx context.Context, g handlers.Group) (handlers.Group, error) {
 	out, err := a.createGroup(ctx, g)
 	if err != nil {
-		return handlers.Group{}, opErr(fmt.Sprintf("vaultidentity create group %q", g.Name), err)
+		return handlers.Group{}, handlers.OpErr(fmt.Sprintf("vaultidentity create group %q", g.Name), err)
 	}
 	return out, nil
 }
@@ -94,7 +94,7 @@ func (a *Admin) GetGroup(ctx context.Context, name string) (handlers.Group, erro
 		sg, err = a.readGroup(ctx, name)
 	}
 	if err != nil {
-		return handlers.Group{}, opErr(fmt.Sprintf("vaultidentity get group %q", name), err)
+		return handlers.Group{}, handlers.OpErr(fmt.Sprintf("vaultidentity get group %q", name), err)
 	}
 	return sg.Group, nil
 }
@@ -116,7 +116,7 @@ func (a *Admin) UpdateGroup(ctx context.Context, g handlers.Group) (handlers.Gro
 		out.Name = sg.Name // as created: Vault matches names case-insensitively
 	}
 	if err != nil {
-		return handlers.Group{}, opErr(fmt.Sprintf("vaultidentity update group %q", g.Name), err)
+		return handlers.Group{}, handlers.OpErr(fmt.Sprintf("vaultidentity update group %q", g.Name), err)
 	}
 	return out, nil
 }
@@ -135,7 +135,7 @@ func (a *Admin) DeleteGroup(ctx context.Context, name string) error {
 		err = wrapVault(err)
 	}
 	if err != nil {
-		return opErr(fmt.Sprintf("vaultidentity delete group %q", name), err)
+		return handlers.OpErr(fmt.Sprintf("vaultidentity delete group %q", name), err)
 	}
 	return nil
 }

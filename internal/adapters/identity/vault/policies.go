@@ -14,7 +14,7 @@ import (
 // concurrent creators of one name may both succeed, the last one winning.
 func (a *Admin) CreatePolicy(ctx context.Context, p handlers.Policy) error {
 	if err := a.createPolicy(ctx, p); err != nil {
-		return opErr(fmt.Sprintf("vaultidentity create policy %q", p.Name), err)
+		return handlers.OpErr(fmt.Sprintf("vaultidentity create policy %q", p.Name), err)
 	}
 	return nil
 }
@@ -40,7 +40,7 @@ func (a *Admin) PutPolicy(ctx context.Context, p handlers.Policy) error {
 		err = a.writePolicy(ctx, name, p.Rules)
 	}
 	if err != nil {
-		return opErr(fmt.Sprintf("vaultidentity put policy %q", p.Name), err)
+		return handlers.OpErr(fmt.Sprintf("vaultidentity put policy %q", p.Name), err)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func (a *Admin) GetPolicy(ctx context.Context, name string) (handlers.Policy, er
 		p, err = a.readPolicy(ctx, key)
 	}
 	if err != nil {
-		return handlers.Policy{}, opErr(fmt.Sprintf("vaultidentity get policy %q", name), err)
+		return handlers.Policy{}, handlers.OpErr(fmt.Sprintf("vaultidentity get policy %q", name), err)
 	}
 	return p, nil
 }
@@ -101,7 +101,7 @@ func (a *Admin) DeletePolicy(ctx context.Context, name string) error {
 		err = wrapVault(err)
 	}
 	if err != nil {
-		return opErr(fmt.Sprintf("vaultidentity delete policy %q", name), err)
+		return handlers.OpErr(fmt.Sprintf("vaultidentity delete policy %q", name), err)
 	}
 	return nil
 }

@@ -17,12 +17,12 @@ import (
 // destroyed are left alone.
 func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path, versions ...int) error {
 	if err := guard(ctx, c, p); err != nil {
-		return opErr("boltstore delete", err)
+		return handlers.OpErr("boltstore delete", err)
 	}
 	op := "boltstore delete " + p.String()
 	for _, v := range versions {
 		if v <= 0 {
-			return opErr(op, fmt.Errorf("%w: version %d is not positive", handlers.ErrInvalid, v))
+			return handlers.OpErr(op, fmt.Errorf("%w: version %d is not positive", handlers.ErrInvalid, v))
 		}
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -48,7 +48,7 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 		return putMeta(tx, p, meta)
 	})
 	if err != nil {
-		return opErr(op, dbErr(err))
+		return handlers.OpErr(op, dbErr(err))
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 // again succeeds without a second effect rather than finding p gone.
 func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
 	if err := guard(ctx, c, p); err != nil {
-		return opErr("boltstore destroy", err)
+		return handlers.OpErr("boltstore destroy", err)
 	}
 	key := appliedKey(ctx, opDestroy, p)
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -93,7 +93,7 @@ func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Pat
 		return nil
 	})
 	if err != nil {
-		return opErr("boltstore destroy "+p.String(), dbErr(err))
+		return handlers.OpErr("boltstore destroy "+p.String(), dbErr(err))
 	}
 	return nil
 }

@@ -15,11 +15,11 @@ import (
 // written or pruned, and a deleted or destroyed version are ErrNotFound.
 func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, version int) (handlers.Secret, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.Secret{}, opErr("boltstore read", err)
+		return handlers.Secret{}, handlers.OpErr("boltstore read", err)
 	}
 	op := "boltstore read " + p.String()
 	if version < 0 {
-		return handlers.Secret{}, opErr(op, fmt.Errorf("%w: version %d is negative", handlers.ErrInvalid, version))
+		return handlers.Secret{}, handlers.OpErr(op, fmt.Errorf("%w: version %d is negative", handlers.ErrInvalid, version))
 	}
 	var out handlers.Secret
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -54,7 +54,7 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 		return nil
 	})
 	if err != nil {
-		return handlers.Secret{}, opErr(op, dbErr(err))
+		return handlers.Secret{}, handlers.OpErr(op, dbErr(err))
 	}
 	return out, nil
 }
@@ -62,7 +62,7 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 // Metadata returns the metadata of p, or ErrNotFound.
 func (s *Store) Metadata(ctx context.Context, c handlers.Caller, p secretpath.Path) (handlers.SecretMetadata, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.SecretMetadata{}, opErr("boltstore metadata", err)
+		return handlers.SecretMetadata{}, handlers.OpErr("boltstore metadata", err)
 	}
 	var out handlers.SecretMetadata
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -77,7 +77,7 @@ func (s *Store) Metadata(ctx context.Context, c handlers.Caller, p secretpath.Pa
 		return nil
 	})
 	if err != nil {
-		return handlers.SecretMetadata{}, opErr("boltstore metadata "+p.String(), dbErr(err))
+		return handlers.SecretMetadata{}, handlers.OpErr("boltstore metadata "+p.String(), dbErr(err))
 	}
 	return out, nil
 }
@@ -86,14 +86,14 @@ func (s *Store) Metadata(ctx context.Context, c handlers.Caller, p secretpath.Pa
 // keys in byte order and names hold no '/', so a prefix scan is the answer.
 func (s *Store) List(ctx context.Context, c handlers.Caller, scope secretpath.Scope, tenant string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, opErr("boltstore list", fmt.Errorf("%w: %w", handlers.ErrUnavailable, err))
+		return nil, handlers.OpErr("boltstore list", fmt.Errorf("%w: %w", handlers.ErrUnavailable, err))
 	}
 	prefix, err := secretpath.Prefix(scope, tenant)
 	if err != nil {
-		return nil, opErr("boltstore list", fmt.Errorf("%w: %w", handlers.ErrInvalid, err))
+		return nil, handlers.OpErr("boltstore list", fmt.Errorf("%w: %w", handlers.ErrInvalid, err))
 	}
 	if err := checkTenant(c, tenant); err != nil {
-		return nil, opErr("boltstore list "+prefix, err)
+		return nil, handlers.OpErr("boltstore list "+prefix, err)
 	}
 	names := []string{}
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -105,7 +105,7 @@ func (s *Store) List(ctx context.Context, c handlers.Caller, scope secretpath.Sc
 		return nil
 	})
 	if err != nil {
-		return nil, opErr("boltstore list "+prefix, dbErr(err))
+		return nil, handlers.OpErr("boltstore list "+prefix, dbErr(err))
 	}
 	return names, nil
 }

@@ -126,14 +126,3 @@ func dbErr(err error) error {
 	}
 	return err
 }
-
-// opErr wraps the error of op ("boltstore write image-pull/t/x"). An error
-// that reaches the caller carries neither this backend's name nor the
-// storage path (handlers.ReachesCaller): the handler names the resource as
-// its client named it. Any other keeps op, for the log.
-func opErr(op string, err error) error {
-	if handlers.ReachesCaller(err) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}

@@ -20,14 +20,14 @@ import (
 // its effect once.
 func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path, data handlers.SecretData, cas *int) (handlers.SecretMetadata, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.SecretMetadata{}, opErr("boltstore write", err)
+		return handlers.SecretMetadata{}, handlers.OpErr("boltstore write", err)
 	}
 	op := "boltstore write " + p.String()
 	if err := checkData(data); err != nil {
-		return handlers.SecretMetadata{}, opErr(op, err)
+		return handlers.SecretMetadata{}, handlers.OpErr(op, err)
 	}
 	if cas != nil && *cas < 0 {
-		return handlers.SecretMetadata{}, opErr(op, fmt.Errorf("%w: cas %d is negative", handlers.ErrInvalid, *cas))
+		return handlers.SecretMetadata{}, handlers.OpErr(op, fmt.Errorf("%w: cas %d is negative", handlers.ErrInvalid, *cas))
 	}
 	var out handlers.SecretMetadata
 	key := appliedKey(ctx, opWrite, p)
@@ -68,10 +68,10 @@ func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path,
 		return s.recordApplied(tx, key, result)
 	})
 	if err != nil {
-		return handlers.SecretMetadata{}, opErr(op, dbErr(err))
+		return handlers.SecretMetadata{}, handlers.OpErr(op, dbErr(err))
 	}
 	if err := handlers.Step(ctx, handlers.StepStoreWritten); err != nil {
-		return handlers.SecretMetadata{}, opErr(op, err)
+		return handlers.SecretMetadata{}, handlers.OpErr(op, err)
 	}
 	return out, nil
 }

@@ -14,23 +14,23 @@ import (
 // report ErrNotFound. Versions unknown or already deleted are left alone.
 func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path, versions ...int) error {
 	if err := guard(ctx, c, p); err != nil {
-		return opErr("vaultstore delete", err)
+		return handlers.OpErr("vaultstore delete", err)
 	}
 	op := "vaultstore delete " + p.String()
 	for _, v := range versions {
 		if v <= 0 {
-			return opErr(op, fmt.Errorf("%w: version %d is not positive", handlers.ErrInvalid, v))
+			return handlers.OpErr(op, fmt.Errorf("%w: version %d is not positive", handlers.ErrInvalid, v))
 		}
 	}
 	if _, err := s.metadata(ctx, c, p); err != nil {
-		return opErr(op, err)
+		return handlers.OpErr(op, err)
 	}
 	cl := call{method: http.MethodDelete, path: s.kvPath("data", p), idempotent: true}
 	if len(versions) > 0 {
 		cl = call{method: http.MethodPut, path: s.kvPath("delete", p), body: map[string][]int{"versions": versions}, idempotent: true}
 	}
 	if _, err := s.do(ctx, c, cl); err != nil {
-		return opErr(op, err)
+		return handlers.OpErr(op, err)
 	}
 	return nil
 }
@@ -40,26 +40,26 @@ func (s *Store) Delete(ctx context.Context, c handlers.Caller, p secretpath.Path
 // succeeds without a second effect rather than finding p gone.
 func (s *Store) Destroy(ctx context.Context, c handlers.Caller, p secretpath.Path) error {
 	if err := guard(ctx, c, p); err != nil {
-		return opErr("vaultstore destroy", err)
+		return handlers.OpErr("vaultstore destroy", err)
 	}
 	op := "vaultstore destroy " + p.String()
 	key := s.intentKey(ctx, opDestroy, p)
 	if done, err := s.destroyedBefore(ctx, c, p, key); err != nil || done {
 		if err != nil {
-			return opErr(op, err)
+			return handlers.OpErr(op, err)
 		}
 		return nil
 	}
 	if _, err := s.metadata(ctx, c, p); err != nil {
-		return opErr(op, err)
+		return handlers.OpErr(op, err)
 	}
 	if key != "" {
 		if err := s.intents.Intend(ctx, key, 0); err != nil {
-			return fmt.Errorf("%s: %w: record intent: %w", op, handlers.ErrUnavailable, err)
+			return handlers.OpErr(op, fmt.Errorf("%w: record intent: %w", handlers.ErrUnavailable, err))
 		}
 	}
 	if _, err := s.do(ctx, c, call{method: http.MethodDelete, path: s.kvPath("metadata", p), idempotent: true}); err != nil {
-		return opErr(op, err)
+		return handlers.OpErr(op, err)
 	}
 	return nil
 }

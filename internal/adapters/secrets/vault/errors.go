@@ -70,14 +70,3 @@ func statusKind(status int, msg string) error {
 	}
 	return handlers.ErrUnavailable
 }
-
-// opErr wraps the error of op ("vaultstore write image-pull/t/x"). An error
-// that reaches the caller carries neither the backend's name nor the
-// storage path (handlers.ReachesCaller): the handler names the resource as
-// its client named it. Any other keeps op, for the log.
-func opErr(op string, err error) error {
-	if handlers.ReachesCaller(err) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}

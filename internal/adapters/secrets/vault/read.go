@@ -19,11 +19,11 @@ import (
 // data and the metadata are fetched in parallel.
 func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, version int) (handlers.Secret, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.Secret{}, opErr("vaultstore read", err)
+		return handlers.Secret{}, handlers.OpErr("vaultstore read", err)
 	}
 	op := "vaultstore read " + p.String()
 	if version < 0 {
-		return handlers.Secret{}, opErr(op, fmt.Errorf("%w: version %d is negative", handlers.ErrInvalid, version))
+		return handlers.Secret{}, handlers.OpErr(op, fmt.Errorf("%w: version %d is negative", handlers.ErrInvalid, version))
 	}
 	var query url.Values
 	if version > 0 {
@@ -38,19 +38,19 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("data", p), query: query, idempotent: true})
 	wg.Wait()
 	if err != nil {
-		return handlers.Secret{}, opErr(op, err)
+		return handlers.Secret{}, handlers.OpErr(op, err)
 	}
 	d, err := decode[kvData](raw, "data")
 	if err != nil {
-		return handlers.Secret{}, opErr(op, err)
+		return handlers.Secret{}, handlers.OpErr(op, err)
 	}
 	// Vault answers 404 for a deleted or destroyed version; a 200 without
 	// data would mean the same.
 	if d.Data == nil || d.Metadata == nil || d.Metadata.Destroyed || d.Metadata.DeletionTime != "" {
-		return handlers.Secret{}, opErr(op, fmt.Errorf("%w: version deleted or destroyed", handlers.ErrNotFound))
+		return handlers.Secret{}, handlers.OpErr(op, fmt.Errorf("%w: version deleted or destroyed", handlers.ErrNotFound))
 	}
 	if metaErr != nil {
-		return handlers.Secret{}, opErr(op, metaErr)
+		return handlers.Secret{}, handlers.OpErr(op, metaErr)
 	}
 	return handlers.Secret{Data: secretData(d.Data), Version: d.Metadata.Version, Metadata: meta}, nil
 }
@@ -58,11 +58,11 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 // Metadata returns the KV v2 metadata of p.
 func (s *Store) Metadata(ctx context.Context, c handlers.Caller, p secretpath.Path) (handlers.SecretMetadata, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.SecretMetadata{}, opErr("vaultstore metadata", err)
+		return handlers.SecretMetadata{}, handlers.OpErr("vaultstore metadata", err)
 	}
 	meta, err := s.metadata(ctx, c, p)
 	if err != nil {
-		return handlers.SecretMetadata{}, opErr("vaultstore metadata "+p.String(), err)
+		return handlers.SecretMetadata{}, handlers.OpErr("vaultstore metadata "+p.String(), err)
 	}
 	return meta, nil
 }
@@ -85,14 +85,14 @@ func (s *Store) metadata(ctx context.Context, c handlers.Caller, p secretpath.Pa
 // folder Vault does not know (404) is empty.
 func (s *Store) List(ctx context.Context, c handlers.Caller, scope secretpath.Scope, tenant string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, opErr("vaultstore list", fmt.Errorf("%w: %w", handlers.ErrUnavailable, err))
+		return nil, handlers.OpErr("vaultstore list", fmt.Errorf("%w: %w", handlers.ErrUnavailable, err))
 	}
 	prefix, err := secretpath.Prefix(scope, tenant)
 	if err != nil {
-		return nil, opErr("vaultstore list", fmt.Errorf("%w: %w", handlers.ErrInvalid, err))
+		return nil, handlers.OpErr("vaultstore list", fmt.Errorf("%w: %w", handlers.ErrInvalid, err))
 	}
 	if err := checkCaller(c, tenant); err != nil {
-		return nil, opErr("vaultstore list", err)
+		return nil, handlers.OpErr("vaultstore list", err)
 	}
 	op := "vaultstore list " + prefix
 	raw, err := s.do(ctx, c, call{
@@ -103,11 +103,11 @@ func (s *Store) List(ctx context.Context, c handlers.Caller, scope secretpath.Sc
 		return []string{}, nil
 	}
 	if err != nil {
-		return nil, opErr(op, err)
+		return nil, handlers.OpErr(op, err)
 	}
 	l, err := decode[kvList](raw, "list")
 	if err != nil {
-		return nil, opErr(op, err)
+		return nil, handlers.OpErr(op, err)
 	}
 	names := make([]string, 0, len(l.Keys))
 	for _, k := range l.Keys {

@@ -15,14 +15,14 @@ import (
 // UseIntents).
 func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path, data handlers.SecretData, cas *int) (handlers.SecretMetadata, error) {
 	if err := guard(ctx, c, p); err != nil {
-		return handlers.SecretMetadata{}, opErr("vaultstore write", err)
+		return handlers.SecretMetadata{}, handlers.OpErr("vaultstore write", err)
 	}
 	op := "vaultstore write " + p.String()
 	if err := checkData(data); err != nil {
-		return handlers.SecretMetadata{}, opErr(op, err)
+		return handlers.SecretMetadata{}, handlers.OpErr(op, err)
 	}
 	if cas != nil && *cas < 0 {
-		return handlers.SecretMetadata{}, opErr(op, fmt.Errorf("%w: cas %d is negative", handlers.ErrInvalid, *cas))
+		return handlers.SecretMetadata{}, handlers.OpErr(op, fmt.Errorf("%w: cas %d is negative", handlers.ErrInvalid, *cas))
 	}
 	var (
 		meta handlers.SecretMetadata
@@ -37,7 +37,7 @@ func (s *Store) Write(ctx context.Context, c handlers.Caller, p secretpath.Path,
 		err = handlers.Step(ctx, handlers.StepStoreWritten)
 	}
 	if err != nil {
-		return handlers.SecretMetadata{}, opErr(op, err)
+		return handlers.SecretMetadata{}, handlers.OpErr(op, err)
 	}
 	return meta, nil
 }
