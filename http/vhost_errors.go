@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hypo-registry/registry/http/respond"
+	"github.com/hypo-registry/registry/internal/bus"
 )
 
 // vhostError is seed 004's error body.
@@ -26,8 +27,9 @@ var vhostFormat = respond.Format{ContentType: "application/json", Challenge: `Be
 func writeVHError(w http.ResponseWriter, err error) {
 	status := StatusOf(err)
 	desc := describe(err)
-	if status == http.StatusInternalServerError {
-		desc = "internal error"
+	if status >= http.StatusInternalServerError {
+		// A fixed sentence, as on REST: the text names backends and paths.
+		desc = bus.PublicMessage(err)
 	}
 	vhostFormat.Error(w, status, vhostError{Error: vhostErrorDetail{Description: desc}})
 }

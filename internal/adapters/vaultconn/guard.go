@@ -77,13 +77,18 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &StallError{Timeout: g.timeout, NotSent: true}
 	}
 	ctx, cancel := WithTimeout(req.Context(), g.timeout)
+	start := time.Now()
 	resp, err := g.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
-		// Our deadline, or an enclosing one (the operation's, equal to ours,
-		// may fire first): either way Vault left the request unanswered. A
-		// caller that cancelled is not a stall.
-		if errors.Is(context.Cause(ctx), errTimedOut) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// Our deadline, or an enclosing one that fired at (about) the same
+		// time (the operation's equals ours): Vault left the request
+		// unanswered for the whole timeout. A caller that cancelled, or
+		// whose own shorter deadline ended it, is no stall: holding every
+		// tenant off for it would be wrong.
+		timedOut := errors.Is(context.Cause(ctx), errTimedOut) ||
+			errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Since(start) >= g.timeout*9/10
+		if timedOut {
 			g.stalled.Store(time.Now().UnixNano())
 			return nil, &StallError{Timeout: g.timeout}
 		}

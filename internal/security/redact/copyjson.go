@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -87,7 +88,7 @@ func (p *jparser) value(dst []byte, keep bool) ([]byte, error) {
 }
 
 func (p *jparser) literal(dst []byte, lit string) ([]byte, error) {
-	if !strings.HasPrefix(string(p.src[p.i:]), lit) {
+	if !bytes.HasPrefix(p.src[p.i:], []byte(lit)) {
 		return nil, errSlow
 	}
 	p.i += len(lit)
