@@ -16,12 +16,12 @@ type fabricBody struct {
 }
 
 func (s *Server) listFabric(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	s.dispatch(w, r, p, "ListFabricSecrets", &handlers.ListFabricSecrets{Auth: handlers.Auth{Caller: p.Caller()}}, http.StatusOK, "")
+	s.query(w, r, p, "ListFabricSecrets", &handlers.ListFabricSecrets{Auth: handlers.Auth{Caller: p.Caller()}})
 }
 
 func (s *Server) getFabric(w http.ResponseWriter, r *http.Request, p auth.Principal, id string) {
 	cmd := &handlers.GetFabricSecret{Auth: handlers.Auth{Caller: p.Caller()}, ControllerID: id}
-	s.dispatch(w, r, p, "GetFabricSecret", cmd, http.StatusOK, "")
+	s.query(w, r, p, "GetFabricSecret", cmd)
 }
 
 func (s *Server) createFabric(w http.ResponseWriter, r *http.Request, p auth.Principal, id string) {

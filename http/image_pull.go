@@ -24,12 +24,12 @@ func deref(s *string) string {
 }
 
 func (s *Server) listImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	s.dispatch(w, r, p, "ListImagePullSecrets", &handlers.ListImagePullSecrets{Auth: handlers.Auth{Caller: p.Caller()}}, http.StatusOK, "")
+	s.query(w, r, p, "ListImagePullSecrets", &handlers.ListImagePullSecrets{Auth: handlers.Auth{Caller: p.Caller()}})
 }
 
 func (s *Server) getImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {
 	cmd := &handlers.GetImagePullSecret{Auth: handlers.Auth{Caller: p.Caller()}, Name: name}
-	s.dispatch(w, r, p, "GetImagePullSecret", cmd, http.StatusOK, "")
+	s.query(w, r, p, "GetImagePullSecret", cmd)
 }
 
 func (s *Server) createImagePull(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {

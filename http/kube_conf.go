@@ -21,7 +21,7 @@ func (s *Server) kubeConfRoutes(api *mux.Router) {
 }
 
 func (s *Server) listKubeconfigs(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	s.dispatch(w, r, p, "ListKubeconfigs", &handlers.ListKubeconfigs{Auth: handlers.Auth{Caller: p.Caller()}}, http.StatusOK, "")
+	s.query(w, r, p, "ListKubeconfigs", &handlers.ListKubeconfigs{Auth: handlers.Auth{Caller: p.Caller()}})
 }
 
 func (s *Server) issueTerminalToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -36,7 +36,7 @@ func (s *Server) issueTerminalToken(w http.ResponseWriter, r *http.Request, p au
 		return
 	}
 	cmd := &handlers.IssueTerminalToken{Auth: handlers.Auth{Caller: p.Caller()}, ServiceID: serviceID, ID: id}
-	s.dispatch(w, r, p, "IssueTerminalToken", cmd, http.StatusOK, "")
+	s.query(w, r, p, "IssueTerminalToken", cmd)
 }
 
 // TerminalKeys publishes the public keys terminal access tokens are signed

@@ -44,7 +44,7 @@ func routeTableServer(t *testing.T) *rest.Server {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	srv, err := rest.New(rest.Deps{
-		Bus: refusingBus{}, Verifier: refusingVerifier{},
+		Bus: refusingBus{}, Queries: refusingBus{}, Verifier: refusingVerifier{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LogLevel: new(slog.LevelVar),
 		Metrics: reg, Gatherer: reg,
 	})

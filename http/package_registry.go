@@ -15,12 +15,12 @@ import (
 
 func (s *Server) listPackageRegistry(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	cmd := &handlers.ListPackageRegistrySecrets{Auth: handlers.Auth{Caller: p.Caller()}}
-	s.dispatch(w, r, p, "ListPackageRegistrySecrets", cmd, http.StatusOK, "")
+	s.query(w, r, p, "ListPackageRegistrySecrets", cmd)
 }
 
 func (s *Server) getPackageRegistry(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {
 	cmd := &handlers.GetPackageRegistrySecret{Auth: handlers.Auth{Caller: p.Caller()}, Name: name}
-	s.dispatch(w, r, p, "GetPackageRegistrySecret", cmd, http.StatusOK, "")
+	s.query(w, r, p, "GetPackageRegistrySecret", cmd)
 }
 
 func (s *Server) createPackageRegistry(w http.ResponseWriter, r *http.Request, p auth.Principal, name string) {

@@ -117,15 +117,26 @@ func envelope(w http.ResponseWriter, r *http.Request, p auth.Principal) (bus.Env
 // REST, writeVHErr under /registry/v1.
 type errorFormat func(w http.ResponseWriter, r *http.Request, err error)
 
-// send sends cmd for p and returns its reply data; on an error it has
-// answered in format (a failure of the service logged under op).
+// send sends cmd for p on the command bus and returns its reply data; on
+// an error it has answered in format (a failure of the service logged
+// under op).
 func (s *Server) send(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, format errorFormat) (json.RawMessage, bool) {
+	return s.exchange(s.deps.Bus, w, r, p, op, cmd, format)
+}
+
+// ask is send for a query (a read, a list, a token): it runs directly,
+// off the bus (Deps.Queries).
+func (s *Server) ask(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, q any, format errorFormat) (json.RawMessage, bool) {
+	return s.exchange(s.deps.Queries, w, r, p, op, q, format)
+}
+
+func (s *Server) exchange(to Sender, w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, format errorFormat) (json.RawMessage, bool) {
 	env, err := envelope(w, r, p)
 	if err != nil {
 		format(w, r, err)
 		return nil, false
 	}
-	reply, err := s.deps.Bus.Send(r.Context(), cmd, env)
+	reply, err := to.Send(r.Context(), cmd, env)
 	if err == nil {
 		err = reply.Error.Err()
 	}
@@ -143,6 +154,17 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p auth.Principal, 
 // problem details for a handler error.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, cmd any, okStatus int, location string) {
 	data, ok := s.send(w, r, p, op, cmd, writeProblem)
+	s.answer(w, data, ok, okStatus, location)
+}
+
+// query runs q and writes its answer: 200 with the data, or problem
+// details.
+func (s *Server) query(w http.ResponseWriter, r *http.Request, p auth.Principal, op string, q any) {
+	data, ok := s.ask(w, r, p, op, q, writeProblem)
+	s.answer(w, data, ok, http.StatusOK, "")
+}
+
+func (s *Server) answer(w http.ResponseWriter, data json.RawMessage, ok bool, okStatus int, location string) {
 	if !ok {
 		return
 	}

@@ -39,7 +39,10 @@ type Check struct {
 
 // Deps are the server's collaborators.
 type Deps struct {
-	Bus      Sender
+	Bus Sender
+	// Queries runs reads, lists and token issuance directly (query.Dispatcher):
+	// they change nothing, so they do not travel the command bus.
+	Queries  Sender
 	Verifier Verifier
 	Logger   *slog.Logger
 	// LogLevel is the service's runtime-adjustable log level.
@@ -79,8 +82,8 @@ type Server struct {
 
 // New builds the router.
 func New(deps Deps) (*Server, error) {
-	if deps.Bus == nil || deps.Verifier == nil || deps.Logger == nil || deps.LogLevel == nil || deps.Metrics == nil || deps.Gatherer == nil {
-		return nil, errors.New("rest: Bus, Verifier, Logger, LogLevel, Metrics and Gatherer are required")
+	if deps.Bus == nil || deps.Queries == nil || deps.Verifier == nil || deps.Logger == nil || deps.LogLevel == nil || deps.Metrics == nil || deps.Gatherer == nil {
+		return nil, errors.New("rest: Bus, Queries, Verifier, Logger, LogLevel, Metrics and Gatherer are required")
 	}
 	if deps.AdminRole == "" {
 		deps.AdminRole = "admin"

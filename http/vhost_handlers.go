@@ -80,7 +80,7 @@ func (v *vhostRoutes) getHost(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		writeVHJSON(w, host)
 		return
 	}
-	if data, ok := v.send(w, r, p, "GetVirtualHost", &vhost.GetVirtualHost{Auth: vhostAuth(p), Name: vs[0]}, false); ok {
+	if data, ok := v.s.ask(w, r, *p, "GetVirtualHost", &vhost.GetVirtualHost{Auth: vhostAuth(p), Name: vs[0]}, writeVHErr); ok {
 		writeData(w, http.StatusOK, data)
 	}
 }

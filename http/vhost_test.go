@@ -37,7 +37,7 @@ func startVHostServer(t *testing.T, anonymous bool) *vhostServer {
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := rest.New(rest.Deps{
-		Bus: h.Bus, Verifier: verifier, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Bus: h.Bus, Queries: h.Bus, Verifier: verifier, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		LogLevel: new(slog.LevelVar), Metrics: reg, Gatherer: reg,
 	})
 	if err != nil {

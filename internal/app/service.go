@@ -27,6 +27,7 @@ import (
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 	"github.com/hypo-registry/registry/internal/security/redact"
@@ -47,6 +48,7 @@ type Service struct {
 	server   *http.Server
 	dev      *devIssuer
 	bus      *bus.Bus
+	queries  *query.Dispatcher // reads, lists, token issuance: called directly
 	store    handlers.SecretStore
 	vault    *vaultstore.Store // nil when embedded
 	identity handlers.IdentityAdmin
@@ -138,11 +140,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
+	if s.queries, err = query.New(eventAudit{log: s.log, redactor: hasher, now: time.Now}, cfg.Bus, logger); err != nil {
+		return nil, err
+	}
 	credentials, err := s.credentialOptions()
 	if err != nil {
 		return nil, err
 	}
-	if err := registerHandlers(s.bus, s.store, credentials); err != nil {
+	if err := registerHandlers(s.bus, s.queries, s.store, credentials); err != nil {
 		return nil, err
 	}
 	if err := registerIdentityHandlers(s.bus, s.identity, cfg); err != nil {
@@ -152,10 +157,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err != nil {
 		return nil, err
 	}
-	if err := registerKubeconfHandlers(s.bus, s.store, signer, credentials); err != nil {
+	if err := registerKubeconfHandlers(s.bus, s.queries, s.store, signer, credentials); err != nil {
 		return nil, err
 	}
-	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, verifier, basic, reg, logger); err != nil {
+	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, s.queries, verifier, basic, reg, logger); err != nil {
 		return nil, err
 	}
 	if s.token != nil {
@@ -164,14 +169,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.roles, err = registerRoleMappings(s.bus, s.projDB, cfg.AdminRole); err != nil {
 		return nil, err
 	}
-	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.store, s.projDB, cfg.virtualHostConfig()); err != nil {
+	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.queries, s.store, s.projDB, cfg.virtualHostConfig()); err != nil {
 		return nil, err
 	}
 	if err := s.openSouthbound(verifier); err != nil {
 		return nil, err
 	}
 	s.rest, err = rest.New(rest.Deps{
-		Bus: s.bus, Verifier: verifier, Logger: logger, LogLevel: level,
+		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
 		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/hypo-registry/registry/handlers/rolemap"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/projections/owners"
@@ -17,7 +18,7 @@ import (
 
 // registerHandlers binds every command to its handler. Handler names are
 // consumer identities: never rename one casually.
-func registerHandlers(b *bus.Bus, store handlers.SecretStore, opts []handlers.CredentialOption) error {
+func registerHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, opts []handlers.CredentialOption) error {
 	ip, err := handlers.NewImagePullSecrets(store, opts...)
 	if err != nil {
 		return err
@@ -32,18 +33,18 @@ func registerHandlers(b *bus.Bus, store handlers.SecretStore, opts []handlers.Cr
 	}
 	for _, err := range []error{
 		bus.Handle(b, "imagepull.create", ip.Create),
-		bus.Handle(b, "imagepull.get", ip.Get),
-		bus.Handle(b, "imagepull.list", ip.List),
+		read(b, q, "imagepull.get", ip.Get),
+		read(b, q, "imagepull.list", ip.List),
 		bus.Handle(b, "imagepull.update", ip.Update),
 		bus.Handle(b, "imagepull.delete", ip.Delete),
 		bus.Handle(b, "packageregistry.create", pr.Create),
-		bus.Handle(b, "packageregistry.get", pr.Get),
-		bus.Handle(b, "packageregistry.list", pr.List),
+		read(b, q, "packageregistry.get", pr.Get),
+		read(b, q, "packageregistry.list", pr.List),
 		bus.Handle(b, "packageregistry.update", pr.Update),
 		bus.Handle(b, "packageregistry.delete", pr.Delete),
 		bus.Handle(b, "fabric.create", fs.Create),
-		bus.Handle(b, "fabric.get", fs.Get),
-		bus.Handle(b, "fabric.list", fs.List),
+		read(b, q, "fabric.get", fs.Get),
+		read(b, q, "fabric.list", fs.List),
 		bus.Handle(b, "fabric.update", fs.Update),
 		bus.Handle(b, "fabric.delete", fs.Delete),
 	} {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
@@ -40,7 +41,7 @@ type registryToken struct {
 // HTTP handler. It writes the public JWKS to dataDir for a registry's
 // auth.token.jwks. It returns nil when the service is off. Close it with
 // close.
-func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole string, b *bus.Bus,
+func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole string, b *bus.Bus, q *query.Dispatcher,
 	verifier registrytoken.Verifier, basic *auth.BasicExchanger, reg prometheus.Registerer, logger *slog.Logger) (_ *registryToken, err error) {
 	if dev {
 		tc = registrytoken.DevDefaults(tc)
@@ -83,10 +84,10 @@ func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole str
 	if rt.tokens, err = registrytoken.NewTokens(tc, rt.signer, refresh, adminRole); err != nil {
 		return nil, err
 	}
-	if err := registerRegistryTokenHandlers(b, rt.tokens); err != nil {
+	if err := registerRegistryTokenHandlers(b, q, rt.tokens); err != nil {
 		return nil, err
 	}
-	deps := registrytoken.HandlerDeps{Config: tc, Verifier: verifier, Bus: b, Refresh: refresh, Metrics: reg, Logger: logger}
+	deps := registrytoken.HandlerDeps{Config: tc, Verifier: verifier, Bus: q, Refresh: refresh, Metrics: reg, Logger: logger}
 	if basic != nil {
 		deps.ClientCredentials = basic
 	}
@@ -102,10 +103,10 @@ func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole str
 // registerRegistryTokenHandlers binds the registry token commands to their
 // handlers. Handler names are consumer identities: never rename one
 // casually.
-func registerRegistryTokenHandlers(b *bus.Bus, t *registrytoken.Tokens) error {
+func registerRegistryTokenHandlers(b *bus.Bus, q *query.Dispatcher, t *registrytoken.Tokens) error {
 	for _, err := range []error{
-		bus.Handle(b, "registrytoken.issue", t.Issue),
-		bus.Handle(b, "registrytoken.reject", t.Reject),
+		read(b, q, "registrytoken.issue", t.Issue),
+		read(b, q, "registrytoken.reject", t.Reject),
 		bus.Handle(b, "registrytoken.refresh.revoke", t.Revoke),
 	} {
 		if err != nil {

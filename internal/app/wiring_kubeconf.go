@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/query"
 )
 
 // registerKubeconfHandlers binds the kubeconfig commands to their handlers:
@@ -10,7 +11,7 @@ import (
 // (REST), and the Package Manager's credential requests (Kafka), which
 // read kubeconfigs among other secrets. Handler names are consumer
 // identities: never rename one casually.
-func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer handlers.TerminalTokenSigner, opts []handlers.CredentialOption) error {
+func registerKubeconfHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, signer handlers.TerminalTokenSigner, opts []handlers.CredentialOption) error {
 	kc, err := handlers.NewKubeconfigs(store, signer)
 	if err != nil {
 		return err
@@ -33,9 +34,9 @@ func registerKubeconfHandlers(b *bus.Bus, store handlers.SecretStore, signer han
 	}
 	for _, err := range []error{
 		bus.Handle(b, "kubeconfig.store", kc.Store),
-		bus.Handle(b, "kubeconfig.get", kc.Get),
-		bus.Handle(b, "kubeconfig.list", kc.List),
-		bus.Handle(b, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
+		read(b, q, "kubeconfig.get", kc.Get),
+		read(b, q, "kubeconfig.list", kc.List),
+		read(b, q, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
 		bus.Handle(b, "credentials.resolve.repo", cr.ResolveRepo),
 		bus.Handle(b, "credentials.resolve.deployment", cr.ResolveDeployment),
 		bus.Handle(b, "fabric.put", cr.PutFabric),

@@ -12,6 +12,7 @@ import (
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
 )
@@ -21,7 +22,7 @@ import (
 // private material in store. It refuses to start when events.ClearFields
 // would hash the public data the projection is rebuilt from. Handler names
 // are consumer identities: never rename one casually.
-func registerVirtualHostHandlers(b *bus.Bus, store handlers.SecretStore, db *bolt.DB, cfg vhost.Config) (*vhost.Handlers, error) {
+func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, db *bolt.DB, cfg vhost.Config) (*vhost.Handlers, error) {
 	if err := vhost.CheckClearFields(events.ClearFields, events.VirtualHostClearFields); err != nil {
 		return nil, err
 	}
@@ -35,7 +36,7 @@ func registerVirtualHostHandlers(b *bus.Bus, store handlers.SecretStore, db *bol
 	}
 	if err := errors.Join(
 		bus.Handle(b, "vhost.create", h.Create),
-		bus.Handle(b, "vhost.get", h.Get),
+		read(b, q, "vhost.get", h.Get),
 		bus.Handle(b, "vhost.delete", h.Delete),
 		bus.Handle(b, "vhost.server.heartbeat", h.Heartbeat),
 		bus.Handle(b, "vhost.server.delete", h.DeleteServer),
