@@ -41,7 +41,7 @@
 //	  data        uvarint length + compact JSON object (length 0: no data)
 //
 //	str: uvarint k; k=0 empty; k=1 followed by the 16 bytes of a UUID whose
-//	     canonical text (lowercase 8-4-4-4-12) is the value; k>=2 followed by
+//	     canonical text (lowercase 8-4-4-4-12) is the value; k>=3 followed by
 //	     k-2 bytes of text. A value that is a canonical UUID is always
 //	     stored in the 16-byte form.
 //

@@ -91,21 +91,18 @@ func parseUUID(s string) (u [16]byte, ok bool) {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return u, false
 	}
-	j := 0
-	for i := 0; i < 36; {
-		if s[i] == '-' {
-			i++
-			continue
-		}
+	for j, i := range uuidHexAt {
 		hi, lo := unhex(s[i]), unhex(s[i+1])
 		if hi > 15 || lo > 15 {
 			return u, false
 		}
 		u[j] = hi<<4 | lo
-		i, j = i+2, j+1
 	}
 	return u, true
 }
+
+// uuidHexAt is where each byte's two hex digits sit in a UUID's text.
+var uuidHexAt = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
 
 func unhex(c byte) byte {
 	switch {
@@ -198,14 +195,14 @@ func scanBody(body []byte, r *Record) (bodyMeta, error) {
 			p += 16
 		default:
 			k -= 2
-			if k > maxStrBytes || uint64(len(body)-p) < k {
+			if k == 0 || k > maxStrBytes || uint64(len(body)-p) < k {
 				return m, errBody
 			}
 			s := body[p : p+int(k)]
 			if _, isUUID := parseUUID(unsafe.String(unsafe.SliceData(s), len(s))); isUUID {
 				return m, errBody
 			}
-			if own != nil && k > 0 {
+			if own != nil {
 				strs[i] = unsafe.String(&s[0], len(s))
 			}
 			p += int(k)
