@@ -26,7 +26,8 @@ type Options struct {
 	// SegmentAge: a segment begun longer ago than this is sealed, so that
 	// retention by age works on a quiet log too.
 	SegmentAge time.Duration
-	// MaxBatch bounds how many entries share one write and one fdatasync.
+	// MaxBatch bounds how many entries share one write and one fdatasync
+	// (one Append is never split, so a single large Append may exceed it).
 	MaxBatch int
 	// Retention: sealed, exported segments sealed longer ago than this are
 	// removed by Enforce; 0 keeps them forever.

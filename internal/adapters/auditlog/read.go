@@ -22,7 +22,7 @@ func Scan(dir string, from uint64, fn func(Record) error) error {
 	files = files[startAt(files, from):]
 	var (
 		c    chain
-		w    walker
+		w    = walker{decode: true}
 		seen bool
 	)
 	each := deliver(from, fn)
@@ -62,10 +62,7 @@ func deliver(from uint64, fn func(Record) error) func(*checked) error {
 		if c.meta.index < from {
 			return nil
 		}
-		var r Record
-		if _, err := scanBody(c.body, &r); err != nil {
-			return err
-		}
+		r := c.rec
 		r.Hash = c.hash
 		return fn(r)
 	}
@@ -77,7 +74,7 @@ const FollowInterval = 200 * time.Millisecond
 // Follow is Scan that does not stop at the end: like tail -f, it waits for
 // new records (and new segments) until ctx ends, then returns nil.
 func Follow(ctx context.Context, dir string, from uint64, fn func(Record) error) error {
-	f := follower{dir: dir, each: deliver(from, fn)}
+	f := follower{dir: dir, each: deliver(from, fn), w: walker{decode: true}}
 	for {
 		files, err := listSegments(dir)
 		if err != nil {

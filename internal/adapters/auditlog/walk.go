@@ -15,16 +15,21 @@ type checked struct {
 	body []byte
 	hash [32]byte
 	meta bodyMeta
-	bad  bool // CRC mismatch or a body that is not canonical
+	bad  bool   // CRC mismatch or a body that is not canonical
+	rec  Record // decoded when the walker decodes
 }
 
-func (c *checked) check(b []byte) {
+func (c *checked) check(b []byte, decode bool) {
 	c.body = b[c.f.body:c.f.end]
 	if !c.f.crcOK(b) {
 		c.bad = true
 		return
 	}
-	m, err := scanBody(c.body, nil)
+	var r *Record
+	if decode {
+		r = &c.rec
+	}
+	m, err := scanBody(c.body, r)
 	if err != nil {
 		c.bad = true
 		return
@@ -34,7 +39,8 @@ func (c *checked) check(b []byte) {
 
 // walker holds a walk's buffers between segments.
 type walker struct {
-	batch []checked
+	batch  []checked
+	decode bool // also decode each record into checked.rec, in parallel
 }
 
 // walk checks the records of b from off and calls each, in order, for every
@@ -57,7 +63,7 @@ func (w *walker) walk(b []byte, off int, each func(*checked) error) (end int, da
 			batch = append(batch, checked{f: f})
 			off = f.end
 		}
-		checkAll(b, batch)
+		checkAll(b, batch, w.decode)
 		for i := range batch {
 			c := &batch[i]
 			if c.bad {
@@ -76,10 +82,10 @@ func (w *walker) walk(b []byte, off int, each func(*checked) error) (end int, da
 	}
 }
 
-func checkAll(b []byte, batch []checked) {
+func checkAll(b []byte, batch []checked, decode bool) {
 	if len(batch) < 64 {
 		for i := range batch {
-			batch[i].check(b)
+			batch[i].check(b, decode)
 		}
 		return
 	}
@@ -89,11 +95,11 @@ func checkAll(b []byte, batch []checked) {
 	go func() {
 		defer wg.Done()
 		for i := range batch[:half] {
-			batch[i].check(b)
+			batch[i].check(b, decode)
 		}
 	}()
 	for i := half; i < len(batch); i++ {
-		batch[i].check(b)
+		batch[i].check(b, decode)
 	}
 	wg.Wait()
 }
