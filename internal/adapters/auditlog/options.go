@@ -1,0 +1,71 @@
+package auditlog
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	DefaultSegmentBytes = 64 << 20
+	DefaultSegmentAge   = 24 * time.Hour
+	DefaultMaxBatch     = 1024
+)
+
+// Options configures Open. Zero values take the defaults above.
+type Options struct {
+	// Dir holds the segments, e.g. <data-dir>/audit; created if missing.
+	Dir string
+	// Source is the instance's CloudEvents source, stored once per segment
+	// header, not per record.
+	Source string
+	// SegmentBytes: a segment past this size is sealed and a new one begun
+	// before the next batch is written.
+	SegmentBytes int64
+	// SegmentAge: a segment begun longer ago than this is sealed, so that
+	// retention by age works on a quiet log too.
+	SegmentAge time.Duration
+	// MaxBatch bounds how many entries share one write and one fdatasync
+	// (one Append is never split, so a single large Append may exceed it).
+	MaxBatch int
+	// Retention: sealed, exported segments sealed longer ago than this are
+	// removed by Enforce; 0 keeps them forever.
+	Retention time.Duration
+	// MaxBytes: Enforce removes sealed, exported segments, oldest first,
+	// while the log is larger than this; 0 is unbounded.
+	MaxBytes int64
+	// Now is the clock for segment times and retention; time.Now if nil.
+	Now func() time.Time
+}
+
+// Validate reports every invalid field at once.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Dir == "" {
+		errs = append(errs, errors.New("Dir is empty"))
+	}
+	if len(o.Source) > maxSourceLen {
+		errs = append(errs, fmt.Errorf("Source is longer than %d bytes", maxSourceLen))
+	}
+	if o.SegmentBytes < 0 || o.SegmentAge < 0 || o.MaxBatch < 0 || o.Retention < 0 || o.MaxBytes < 0 {
+		errs = append(errs, errors.New("SegmentBytes, SegmentAge, MaxBatch, Retention and MaxBytes must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func (o Options) withDefaults() Options {
+	if o.SegmentBytes == 0 {
+		o.SegmentBytes = DefaultSegmentBytes
+	}
+	if o.SegmentAge == 0 {
+		o.SegmentAge = DefaultSegmentAge
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
