@@ -19,14 +19,15 @@ import (
 // concluding that registryd holds it.
 const lockTimeout = time.Second
 
-// newAuditCmd groups the audit log commands. They work on the files of a
-// data directory, offline: registryd must be stopped (or the files copied).
+// newAuditCmd groups the audit log commands. The audit log of queries
+// (<data-dir>/audit) is read while registryd runs; the audit projection of
+// command events (projections.db) only while it is stopped (or copied).
 func newAuditCmd() *cobra.Command {
 	audit := &cobra.Command{
 		Use:   "audit",
 		Short: "Verify, replay and read the hash-chained audit log",
 	}
-	audit.AddCommand(newAuditVerifyCmd(), newAuditReplayCmd(), newAuditTailCmd())
+	audit.AddCommand(newAuditVerifyCmd(), newAuditReplayCmd(), newAuditTailCmd(), newAuditExportCmd())
 	return audit
 }
 

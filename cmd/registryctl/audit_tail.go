@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/projections"
@@ -16,9 +19,12 @@ func newAuditTailCmd() *cobra.Command {
 	var (
 		f            projections.AuditFilter
 		since, until string
+		queries      bool
+		follow       bool
+		from         uint64
 	)
 	cmd := &cobra.Command{
-		Use:   "tail [--tenant T] [--type TYPE ...] [--since RFC3339] [--until RFC3339] [--limit N]",
+		Use:   "tail [--queries [--follow] [--from N]] [--tenant T] [--type TYPE ...] [--since RFC3339] [--until RFC3339] [--limit N]",
 		Short: "Print audit records as JSON lines, oldest first (--limit N: the newest N)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -32,6 +38,15 @@ func newAuditTailCmd() *cobra.Command {
 			dir, err := dataDir(cmd)
 			if err != nil {
 				return fmt.Errorf("audit tail: %w", err)
+			}
+			if queries || follow {
+				if f.Limit > 0 {
+					return fmt.Errorf("audit tail: --limit applies to the command audit; use --from INDEX with --queries")
+				}
+				return tailQueries(cmd, dir, max(from, 1), follow, func(r auditlog.Record) bool {
+					return (f.Tenant == "" || r.Tenant == f.Tenant) && (len(f.Types) == 0 || slices.Contains(f.Types, r.Type)) &&
+						(f.Since.IsZero() || !r.Time.Before(f.Since)) && (f.Until.IsZero() || r.Time.Before(f.Until))
+				})
 			}
 			db, err := openReadOnly(datadir.Path(dir, datadir.ProjectionsDB))
 			if err != nil {
@@ -48,6 +63,9 @@ func newAuditTailCmd() *cobra.Command {
 	fl.StringVar(&since, "since", "", "only records at or after this time (RFC 3339)")
 	fl.StringVar(&until, "until", "", "only records before this time (RFC 3339)")
 	fl.IntVar(&f.Limit, "limit", 0, "only the newest N matching records (0: all)")
+	fl.BoolVar(&queries, "queries", false, "the audit log of queries (reads, lists, tokens) instead of the command audit; works while registryd runs")
+	fl.BoolVar(&follow, "follow", false, "with --queries: keep printing new records until interrupted")
+	fl.Uint64Var(&from, "from", 1, "with --queries: start at this record index")
 	return cmd
 }
 

@@ -12,7 +12,11 @@ import (
 // newAuditVerifyCmd checks the audit chain of projections.db and fails when
 // anything was edited, dropped, reordered or truncated.
 func newAuditVerifyCmd() *cobra.Command {
-	var head string
+	var (
+		head     string
+		archives []string
+		queries  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "verify [--head INDEX:HASH]",
 		Short: "Check every audit record's hash, the chain and the head; fail on any problem",
@@ -25,9 +29,12 @@ func newAuditVerifyCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("audit verify: %w", err)
 			}
+			if queries {
+				return verifyQueries(cmd, dir, archives)
+			}
 			db, err := openReadOnly(datadir.Path(dir, datadir.ProjectionsDB))
 			if err != nil {
-				return fmt.Errorf("audit verify: %w", err)
+				return fmt.Errorf("audit verify: %w (--queries checks the audit log of queries alone, while registryd runs)", err)
 			}
 			defer db.Close()
 			rep, err := projections.VerifyAuditAgainst(db, head)
@@ -48,10 +55,15 @@ func newAuditVerifyCmd() *cobra.Command {
 			if n := len(rep.Problems); n > 0 {
 				return fmt.Errorf("audit verify: %d problem(s) found", n)
 			}
+			if err := verifyQueries(cmd, dir, archives); err != nil {
+				return err
+			}
 			fmt.Fprintln(out, "ok: no problems found")
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&head, "head", "", "head kept elsewhere (INDEX:HASH or HASH) that must still be in the log")
+	cmd.Flags().StringArrayVar(&archives, "archive", nil, "an archive of `registryctl audit export`, oldest first (repeatable): verified with the live audit log of queries as one chain")
+	cmd.Flags().BoolVar(&queries, "queries", false, "verify only the audit log of queries (and --archive), which works while registryd runs")
 	return cmd
 }

@@ -97,6 +97,9 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	} {
 		fs.StringVar(t.dst, t.flag, env(t.env, t.def), t.usage+" topic")
 	}
+	fs.DurationVar(&cfg.Audit.Retention, "audit-retention", envDuration("REGISTRY_AUDIT_RETENTION", 0), "remove exported audit segments older than this (0: keep them until --audit-max-bytes needs room)")
+	fs.Int64Var(&cfg.Audit.MaxBytes, "audit-max-bytes", int64(envInt("REGISTRY_AUDIT_MAX_BYTES", 0)), "remove exported audit segments, oldest first, while the audit log is larger than this (0: unbounded)")
+	fs.Int64Var(&cfg.Audit.SegmentBytes, "audit-segment-bytes", int64(envInt("REGISTRY_AUDIT_SEGMENT_BYTES", 64<<20)), "seal an audit segment past this size")
 	fs.StringVar(&cfg.Vault.Addr, "vault-addr", env("REGISTRY_VAULT_ADDR", ""), "Vault address (enables the Vault secret store)")
 	fs.StringVar(&cfg.Vault.Mount, "vault-mount", env("REGISTRY_VAULT_MOUNT", "hypo"), "KV v2 mount")
 	fs.StringVar(&cfg.Vault.AuthMount, "vault-auth-mount", env("REGISTRY_VAULT_AUTH_MOUNT", "jwt"), "JWT auth mount where callers' tokens are exchanged")

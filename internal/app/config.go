@@ -77,6 +77,8 @@ type Config struct {
 	// VirtualHosts configures seed 004's registry (timeouts, compaction, key
 	// algorithm); its role names are replaced by AdminRole and Authz's.
 	VirtualHosts vhost.Config
+	// Audit bounds the audit log of queries (DataDir/audit).
+	Audit AuditConfig
 	// HeartbeatAudit says how the audit log records heartbeats: sampled
 	// (default) or all. registryctl audit replay must be given the same
 	// (both parse it with ParseHeartbeatAudit).
@@ -151,6 +153,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.HeartbeatAudit.WithDefaults().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err))
+	}
+	if err := c.Audit.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.BasicAuth.CacheTTL < 0 {
 		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CACHE_TTL must not be negative"))

@@ -21,6 +21,7 @@ import (
 	"github.com/hypo-registry/registry/handlers/rolemap"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
 	boltstore "github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
@@ -49,6 +50,7 @@ type Service struct {
 	dev      *devIssuer
 	bus      *bus.Bus
 	queries  *query.Dispatcher // reads, lists, token issuance: called directly
+	audit    *auditlog.Log     // the queries' audit records
 	store    handlers.SecretStore
 	vault    *vaultstore.Store // nil when embedded
 	identity handlers.IdentityAdmin
@@ -105,6 +107,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := s.openEventLog(ctx, hasher); err != nil {
 		return nil, err
 	}
+	if err := s.openAudit(); err != nil {
+		return nil, err
+	}
 	if s.vault != nil {
 		s.vault.UseIntents(s.log)
 	}
@@ -140,7 +145,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
-	if s.queries, err = query.New(eventAudit{log: s.log, redactor: hasher, now: time.Now}, cfg.Bus, logger); err != nil {
+	if s.queries, err = query.New(queryAudit{log: s.audit, redactor: hasher, now: time.Now}, cfg.Bus, logger); err != nil {
 		return nil, err
 	}
 	credentials, err := s.credentialOptions()
@@ -261,6 +266,10 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.bus.Run(inner) })
 	g.Go(func() error { return s.runProjections(inner) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
+	g.Go(func() error {
+		every(gctx, auditEnforceInterval, s.logger, "audit log retention", s.enforceAudit)
+		return nil
+	})
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
 	}
