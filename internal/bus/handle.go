@@ -8,7 +8,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -112,11 +111,9 @@ func (b *Bus) complete(ctx context.Context, msg *message.Message, name string, w
 	return handlers.Step(ctx, handlers.StepReplied)
 }
 
-func (b *Bus) reply(ctx context.Context, msg *message.Message, r Reply) error {
-	return b.backend.OnCommandProcessed(withReply(ctx, r), requestreply.BackendOnCommandProcessedParams[Reply]{
-		CommandMessage: msg,
-		HandlerResult:  r,
-	})
+func (b *Bus) reply(_ context.Context, msg *message.Message, r Reply) error {
+	answer(msg, r)
+	return nil
 }
 
 // toEvents stamps outcomes with ids, time and correlation, and replaces
