@@ -21,4 +21,10 @@ func (a Auth) Who() Caller { return a.Caller }
 type Result struct {
 	Events []events.Outcome
 	Reply  any
+	// Committed, when set, is called once with whether the events became
+	// durable: true before the caller is answered, false when they never
+	// will from this handling (the commit failed, a retry replaces it). A
+	// handler shows its change to this instance's reads there, ahead of
+	// the read models.
+	Committed func(durable bool)
 }

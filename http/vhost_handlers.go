@@ -132,7 +132,9 @@ func (v *vhostRoutes) heartbeat(w http.ResponseWriter, r *http.Request, p *auth.
 		return
 	}
 	cmd := &vhost.HeartbeatServer{Auth: vhostAuth(p), Name: vs[0], ServerID: vs[1], Host: body.Host, Port: body.Port}
-	if data, ok := v.send(w, r, p, "HeartbeatServer", cmd, true); ok {
+	// No Sync: the reply waits for the event to be durable, and until the
+	// projection has it the handlers show it to reads (vhost.Beats).
+	if data, ok := v.send(w, r, p, "HeartbeatServer", cmd, false); ok {
 		writeData(w, http.StatusOK, data)
 	}
 }

@@ -18,22 +18,26 @@ type Handlers struct {
 	cfg     Config
 	roles   roles
 	store   handlers.SecretStore
-	hosts   HostReader
+	hosts   HostReader // the projection with beats laid over it
+	beats   *Beats
 	pending *pending
 }
 
-// New checks cfg (after defaults) and refuses nil dependencies.
-func New(cfg Config, store handlers.SecretStore, hosts HostReader) (*Handlers, error) {
+// New checks cfg (after defaults) and refuses nil dependencies. beats must
+// be the set the projection reading into hosts reports to
+// (NewProjection), or heartbeats would override it for beatTTL.
+func New(cfg Config, store handlers.SecretStore, hosts HostReader, beats *Beats) (*Handlers, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if store == nil || hosts == nil {
-		return nil, errors.New("vhost: nil secret store or host reader")
+	if store == nil || hosts == nil || beats == nil {
+		return nil, errors.New("vhost: nil secret store, host reader or beats")
 	}
+	hosts = withBeats{HostReader: hosts, beats: beats}
 	return &Handlers{
 		cfg: cfg, roles: roles{admin: cfg.AdminRole, platform: cfg.PlatformAdminRole, readOnly: cfg.ReadOnlyRole, developer: cfg.DeveloperRole},
-		store: store, hosts: hosts, pending: newPending(hosts, cfg.Now),
+		store: store, hosts: hosts, beats: beats, pending: newPending(hosts, cfg.Now),
 	}, nil
 }
 

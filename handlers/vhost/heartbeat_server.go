@@ -21,7 +21,9 @@ type HeartbeatServer struct {
 
 // Heartbeat handles HeartbeatServer. It reads only the projection (and
 // this instance's pending changes) and touches no secret, so it stays
-// cheap: the event is its only write.
+// cheap: the event is its only write. Its caller is answered once the event
+// is durable, not once the projection has it: until then Beats shows the
+// heartbeat to this instance's reads.
 func (h *Handlers) Heartbeat(ctx context.Context, cmd HeartbeatServer) (handlers.Result, error) {
 	const op = "heartbeat server"
 	if err := CheckServerID(cmd.ServerID); err != nil {
@@ -42,6 +44,7 @@ func (h *Handlers) Heartbeat(ctx context.Context, cmd HeartbeatServer) (handlers
 	}
 	rec := serverRecord{Host: cmd.Host, Port: cmd.Port, HB: h.nowMillis()}
 	return handlers.Result{
+		Committed: h.beats.stage(host.Name, cmd.ServerID, rec),
 		Events: []events.Outcome{{
 			Type: events.VirtualHostServerHeartbeat, Tenant: host.Tenant, Subject: serverSubject(host.Name, cmd.ServerID),
 			Data: map[string]any{"name": host.Name, "id": cmd.ServerID, "server": rec, "actor": cmd.Caller.Subject},

@@ -21,10 +21,14 @@ const (
 // implements projections.Projection: the runner calls Apply inside its
 // batched transactions, so a burst of heartbeats costs one fsync per batch.
 // It depends on nothing but the events, so a replay rebuilds it exactly.
-type Projection struct{}
+type Projection struct {
+	beats *Beats
+}
 
-// NewProjection returns the virtual-host projection.
-func NewProjection() *Projection { return &Projection{} }
+// NewProjection returns the virtual-host projection. It tells beats (nil
+// in a replay: nobody reads ahead of it) which heartbeats it has applied,
+// once each transaction has committed.
+func NewProjection(beats *Beats) *Projection { return &Projection{beats: beats} }
 
 // Name is the projection's position key; do not rename.
 func (*Projection) Name() string { return "vhost" }
@@ -33,7 +37,7 @@ func (*Projection) Name() string { return "vhost" }
 func (*Projection) Buckets() []string { return []string{HostsBucket, ServersBucket} }
 
 // Apply applies one event; other types are ignored.
-func (*Projection) Apply(tx *bbolt.Tx, _ uint64, e event.Event) error {
+func (p *Projection) Apply(tx *bbolt.Tx, _ uint64, e event.Event) error {
 	switch e.Type() {
 	case events.VirtualHostCreated, events.VirtualHostDeleted, events.VirtualHostServerHeartbeat,
 		events.VirtualHostServerDeleted, events.VirtualHostServersCompacted:
@@ -51,7 +55,16 @@ func (*Projection) Apply(tx *bbolt.Tx, _ uint64, e event.Event) error {
 	case events.VirtualHostDeleted:
 		return applyDeleted(hosts, servers, d)
 	case events.VirtualHostServerHeartbeat:
-		if d.Server == nil || hosts.Get([]byte(d.Name)) == nil {
+		if d.Server == nil {
+			return nil
+		}
+		if p.beats != nil {
+			// Skipped or applied, the heartbeat is settled once this
+			// transaction is durable: its entry in beats must go either way.
+			name, id, hb := d.Name, d.ID, d.Server.HB
+			tx.OnCommit(func() { p.beats.applied(name, id, hb) })
+		}
+		if hosts.Get([]byte(d.Name)) == nil {
 			return nil // the host was deleted before this heartbeat was applied
 		}
 		return putJSON(servers, serverKey(d.Name, d.ID), d.Server)

@@ -21,7 +21,7 @@ func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p := vhost.NewProjection()
+	p := vhost.NewProjection(nil)
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range p.Buckets() {
 			if _, err := tx.CreateBucket([]byte(b)); err != nil {

@@ -177,5 +177,5 @@ func decodeServer(id string, raw []byte) (Server, error) {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return Server{}, fmt.Errorf("vhost: server %s: %w", id, err)
 	}
-	return Server{ID: id, Host: r.Host, Port: r.Port, HB: r.HB}, nil
+	return r.server(id), nil
 }

@@ -98,7 +98,7 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 		}
 		s.closers = append(s.closers, kl.Close)
 		s.kafka = kl
-		ps, err := Projections(hasher, s.cfg.HeartbeatAudit)
+		ps, err := projectionsFor(hasher, s.cfg.HeartbeatAudit, s.vhostBeats)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 	}
 	s.closers = append(s.closers, s.events.Close)
 	s.log = s.events
-	ps, err := Projections(hasher, s.cfg.HeartbeatAudit)
+	ps, err := projectionsFor(hasher, s.cfg.HeartbeatAudit, s.vhostBeats)
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,7 @@ type Service struct {
 	// southbound consumes the HypO Kafka topics, nil without Kafka.
 	southbound *southboundRunner
 	vhosts     *vhost.Handlers
+	vhostBeats *vhost.Beats   // shared by the virtual-host handlers and projection
 	token      *registryToken // the Docker registry token service, nil when off
 	roles      *rolemap.View
 	closers    []func() error
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	s := &Service{cfg: cfg, logger: logger}
+	s := &Service{cfg: cfg, logger: logger, vhostBeats: vhost.NewBeats()}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -174,7 +175,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.roles, err = registerRoleMappings(s.bus, s.projDB, cfg.AdminRole); err != nil {
 		return nil, err
 	}
-	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.queries, s.store, s.projDB, cfg.virtualHostConfig()); err != nil {
+	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.queries, s.store, s.projDB, s.vhostBeats, cfg.virtualHostConfig()); err != nil {
 		return nil, err
 	}
 	if err := s.openSouthbound(verifier); err != nil {

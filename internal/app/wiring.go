@@ -79,7 +79,13 @@ func (s *Service) credentialOptions() ([]handlers.CredentialOption, error) {
 // recorded as heartbeats says), the virtual hosts, the role mappings and
 // the secrets' owners.
 func Projections(h *redact.Hasher, heartbeats vhost.AuditConfig) ([]projections.Projection, error) {
-	ps, err := virtualHostProjections(h, heartbeats)
+	return projectionsFor(h, heartbeats, nil)
+}
+
+// projectionsFor is Projections with the virtual-host projection telling
+// beats, the heartbeats the handlers show ahead of it, what it applied.
+func projectionsFor(h *redact.Hasher, heartbeats vhost.AuditConfig, beats *vhost.Beats) ([]projections.Projection, error) {
+	ps, err := virtualHostProjections(h, heartbeats, beats)
 	if err != nil {
 		return nil, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err)
 	}

@@ -18,11 +18,12 @@ import (
 )
 
 // registerVirtualHostHandlers binds the virtual-host commands (seed 004) to
-// their handlers, which read hosts from the projection in db and keep
+// their handlers, which read hosts from the projection in db (with beats,
+// the heartbeats it may not have applied yet, laid over it) and keep
 // private material in store. It refuses to start when events.ClearFields
 // would hash the public data the projection is rebuilt from. Handler names
 // are consumer identities: never rename one casually.
-func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, db *bolt.DB, cfg vhost.Config) (*vhost.Handlers, error) {
+func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, db *bolt.DB, beats *vhost.Beats, cfg vhost.Config) (*vhost.Handlers, error) {
 	if err := vhost.CheckClearFields(events.ClearFields, events.VirtualHostClearFields); err != nil {
 		return nil, err
 	}
@@ -30,7 +31,7 @@ func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers
 	if err != nil {
 		return nil, err
 	}
-	h, err := vhost.New(cfg, store, view)
+	h, err := vhost.New(cfg, store, view, beats)
 	if err != nil {
 		return nil, err
 	}
@@ -51,12 +52,12 @@ func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers
 // virtualHostProjections returns the audit projection, its heartbeats
 // sampled as cfg says, and the virtual-host projection. registryctl audit
 // replay must get the same cfg as registryd, or its audit log differs.
-func virtualHostProjections(h *redact.Hasher, cfg vhost.AuditConfig) ([]projections.Projection, error) {
+func virtualHostProjections(h *redact.Hasher, cfg vhost.AuditConfig, beats *vhost.Beats) ([]projections.Projection, error) {
 	audit, err := vhost.SampleHeartbeats(projections.NewAudit(h), cfg)
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projection{audit, vhost.NewProjection()}, nil
+	return []projections.Projection{audit, vhost.NewProjection(beats)}, nil
 }
 
 // compactionCaller is whom the compaction job acts as: the service itself,

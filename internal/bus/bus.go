@@ -1,9 +1,9 @@
 // Package bus is the command path: ingress adapters send typed commands on a
 // watermill command bus (components/cqrs); handlers return outcome events and
 // a reply; the bus turns outcomes into CloudEvents, commits them with the
-// reply in one transaction of the outcome log, and answers the caller through
-// components/requestreply. Retry, timeout, recovery, poison queue and
-// deduplication are router middleware.
+// reply in one transaction of the outcome log, and answers the caller over
+// a channel its command's message carries (send.go). Retry, timeout,
+// recovery, poison queue and deduplication are router middleware.
 package bus
 
 import (
@@ -11,11 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
 	"github.com/ThreeDotsLabs/watermill/components/metrics"
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -71,8 +71,8 @@ type Bus struct {
 	router    *message.Router
 	commands  *cqrs.CommandBus
 	processor *cqrs.CommandProcessor
-	backend   *requestreply.PubSubBackend[Reply]
 	dedup     *dedup
+	timers    timers
 }
 
 const commandTopicPrefix = "commands."
@@ -104,10 +104,10 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	}
 	b.router = router
 
-	marshaler := valueMarshaler{cqrs.JSONMarshaler{GenerateName: cqrs.StructName}}
+	marshaler := valueMarshaler{JSONMarshaler: cqrs.JSONMarshaler{GenerateName: cqrs.StructName}, kinds: &sync.Map{}}
 	b.commands, err = cqrs.NewCommandBusWithConfig(b.pubSub, cqrs.CommandBusConfig{
 		GeneratePublishTopic: func(p cqrs.CommandBusGeneratePublishTopicParams) (string, error) {
-			return commandTopicPrefix + p.CommandName, nil
+			return marshaler.topic(p.Command), nil
 		},
 		Marshaler: marshaler,
 		Logger:    wmLogger,
@@ -127,25 +127,6 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bus: command processor: %w", err)
-	}
-	replyTimeout := cfg.ReplyTimeout
-	b.backend, err = requestreply.NewPubSubBackend(requestreply.PubSubBackendConfig{
-		Publisher: b.pubSub,
-		SubscriberConstructor: func(requestreply.PubSubBackendSubscribeParams) (message.Subscriber, error) {
-			return b.pubSub, nil
-		},
-		GeneratePublishTopic: func(p requestreply.PubSubBackendPublishParams) (string, error) {
-			return "replies." + string(p.OperationID), nil
-		},
-		GenerateSubscribeTopic: func(p requestreply.PubSubBackendSubscribeParams) (string, error) {
-			return "replies." + string(p.OperationID), nil
-		},
-		Logger:                wmLogger,
-		ListenForReplyTimeout: &replyTimeout,
-		AckCommandErrors:      true,
-	}, replyMarshaler{})
-	if err != nil {
-		return nil, fmt.Errorf("bus: request/reply backend: %w", err)
 	}
 	b.dedup = newDedup(deps.Log, deps.Sealer)
 	// Metrics first, so they wrap (and time) every other middleware.

@@ -74,6 +74,13 @@ type fixture struct {
 
 func start(t *testing.T, logPath string, cfg bus.Config) *fixture {
 	t.Helper()
+	return startWith(t, logPath, cfg, nil)
+}
+
+// startWith is start with more handlers, registered by register before the
+// bus runs; it gets the log the fixture will hold.
+func startWith(t *testing.T, logPath string, cfg bus.Config, register func(*bus.Bus, *bolt.Log) error) *fixture {
+	t.Helper()
 	if logPath == "" {
 		logPath = filepath.Join(t.TempDir(), "events.db")
 	}
@@ -96,6 +103,11 @@ func start(t *testing.T, logPath string, cfg bus.Config) *fixture {
 	th := &touchHandler{}
 	if err := bus.Handle(b, "test.touch", th.handle); err != nil {
 		t.Fatal(err)
+	}
+	if register != nil {
+		if err := register(b, l); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -27,6 +26,17 @@ func Handle[C handlers.Command](b *Bus, name string, h func(context.Context, C) 
 		msg := cqrs.OriginalMessageFromCtx(ctx)
 		ctx = b.commandContext(ctx, msg)
 		res, err := h(ctx, *cmd)
+		if settle := res.Committed; settle != nil {
+			// Exactly once: complete says true after a durable commit;
+			// every other way out of here says false.
+			settled := false
+			res.Committed = func(durable bool) { settled = true; settle(durable) }
+			defer func() {
+				if !settled {
+					settle(false)
+				}
+			}()
+		}
 		if handlers.Transient(err) || errors.Is(err, handlers.ErrFailpoint) {
 			return err // retried by middleware; answered by finalFailure after the last try
 		}
@@ -89,6 +99,9 @@ func (b *Bus) complete(ctx context.Context, msg *message.Message, name string, w
 	if _, err := b.deps.Log.Commit(ctx, commandID, evs, sealed); err != nil {
 		return errCommit{err}
 	}
+	if herr == nil && res.Committed != nil {
+		res.Committed(true)
+	}
 	if err := handlers.Step(ctx, handlers.StepCommitted); err != nil {
 		return err
 	}
@@ -98,11 +111,9 @@ func (b *Bus) complete(ctx context.Context, msg *message.Message, name string, w
 	return handlers.Step(ctx, handlers.StepReplied)
 }
 
-func (b *Bus) reply(ctx context.Context, msg *message.Message, r Reply) error {
-	return b.backend.OnCommandProcessed(withReply(ctx, r), requestreply.BackendOnCommandProcessedParams[Reply]{
-		CommandMessage: msg,
-		HandlerResult:  r,
-	})
+func (b *Bus) reply(_ context.Context, msg *message.Message, r Reply) error {
+	answer(msg, r)
+	return nil
 }
 
 // toEvents stamps outcomes with ids, time and correlation, and replaces

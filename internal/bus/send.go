@@ -2,10 +2,10 @@ package bus
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sync"
+	"time"
 
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
@@ -47,45 +47,74 @@ type Envelope struct {
 // Send dispatches cmd and waits for its reply. A reply carrying a handler
 // error is returned as the Reply, not as err; err is for the bus itself
 // failing (no reply in time: handlers.ErrUnavailable).
+//
+// The reply comes back in process, over a channel the command's message
+// carries (delivery): nothing outside the process waits for replies, and
+// watermill's requestreply backend, which subscribed to a topic per
+// request and published each reply as a message, cost more than the rest
+// of a dispatch.
 func (b *Bus) Send(ctx context.Context, cmd any, env Envelope) (Reply, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.ReplyTimeout)
-	defer cancel()
-	reply, err := requestreply.SendWithReply[Reply](ctx, envelopeSender{b: b, env: env}, b.backend, cmd)
-	if err != nil {
-		return Reply{}, fmt.Errorf("%w: send command: %v", handlers.ErrUnavailable, err)
-	}
-	if reply.Error != nil {
-		var timeout requestreply.ReplyTimeoutError
-		if errors.As(reply.Error, &timeout) {
-			return Reply{}, fmt.Errorf("%w: no reply within %s", handlers.ErrUnavailable, timeout.Duration.Round(1e6))
+	d := &delivery{cmd: cmd, replies: make(chan Reply, 1)}
+	err := b.commands.SendWithModifiedMessage(ctx, cmd, func(m *message.Message) error {
+		if env.CommandID != "" {
+			m.Metadata.Set(MetaCommandID, env.CommandID)
 		}
-		return Reply{}, fmt.Errorf("%w: reply: %v", handlers.ErrUnavailable, reply.Error)
-	}
-	return reply.HandlerResult, nil
-}
-
-type envelopeSender struct {
-	b   *Bus
-	env Envelope
-}
-
-func (s envelopeSender) SendWithModifiedMessage(ctx context.Context, cmd any, modify func(*message.Message) error) error {
-	return s.b.commands.SendWithModifiedMessage(ctx, cmd, func(m *message.Message) error {
-		if s.env.CommandID != "" {
-			m.Metadata.Set(MetaCommandID, s.env.CommandID)
+		if env.Tenant != "" {
+			m.Metadata.Set(MetaTenant, env.Tenant)
 		}
-		if s.env.Tenant != "" {
-			m.Metadata.Set(MetaTenant, s.env.Tenant)
-		}
-		if s.env.CheckRequest && s.env.CommandID != "" {
+		if env.CheckRequest && env.CommandID != "" {
 			m.Metadata.Set(MetaCheckRequest, "true")
 		}
-		m.SetContext(withCommand(cmd))
-		correlation := s.env.CorrelationID
+		m.SetContext(withDelivery(d))
+		correlation := env.CorrelationID
 		if correlation == "" {
 			correlation = m.UUID
 		}
 		middleware.SetCorrelationID(correlation, m)
-		return modify(m)
+		return nil
 	})
+	if err != nil {
+		return Reply{}, fmt.Errorf("%w: send command: %v", handlers.ErrUnavailable, err)
+	}
+	t := b.timers.get(b.cfg.ReplyTimeout)
+	defer b.timers.put(t)
+	select {
+	case r := <-d.replies:
+		return r, nil
+	case <-t.C:
+		return Reply{}, fmt.Errorf("%w: no reply within %s", handlers.ErrUnavailable, b.cfg.ReplyTimeout)
+	case <-ctx.Done():
+		return Reply{}, fmt.Errorf("%w: send command: %w", handlers.ErrUnavailable, ctx.Err())
+	}
+}
+
+// answer hands r to the sender of msg, if it still waits: the first
+// answer of a delivery is the one its sender gets.
+func answer(msg *message.Message, r Reply) {
+	d := deliveryOf(msg)
+	if d == nil {
+		return // not sent by Send (nobody waits in this process)
+	}
+	select {
+	case d.replies <- r:
+	default:
+	}
+}
+
+// timers reuses the reply timers: one per Send was two allocations of a
+// dispatch. Since Go 1.23 a stopped timer's channel holds no stale value,
+// so a timer from the pool is as good as new once Reset.
+type timers struct{ pool sync.Pool }
+
+func (p *timers) get(d time.Duration) *time.Timer {
+	if t, ok := p.pool.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func (p *timers) put(t *time.Timer) {
+	t.Stop()
+	p.pool.Put(t)
 }

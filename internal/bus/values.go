@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"sync"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/ThreeDotsLabs/watermill/message"
 )
 
@@ -20,16 +20,27 @@ import (
 // command carries the caller's token. They are encoded only where they
 // leave the process (the poison queue, redacted) or are kept (the sealed
 // stored reply, the request digest): see commandJSON.
-type (
-	commandKey struct{}
-	replyKey   struct{}
-)
+type deliveryKey struct{}
 
-// withCommand returns the context a command's message travels with:
+// delivery is what a command's message carries in its context: the command
+// and where its sender waits for the reply. The reply channel holds one
+// reply, so answering never blocks, and the first answer is the one the
+// sender gets (a late one after a timeout is dropped with the channel).
+type delivery struct {
+	cmd     any
+	replies chan Reply
+}
+
+// withDelivery returns the context a command's message travels with:
 // detached from the sender's, as a pub/sub delivery was, so a caller going
 // away does not cut a write short.
-func withCommand(cmd any) context.Context {
-	return context.WithValue(context.Background(), commandKey{}, cmd)
+func withDelivery(d *delivery) context.Context {
+	return context.WithValue(context.Background(), deliveryKey{}, d)
+}
+
+func deliveryOf(msg *message.Message) *delivery {
+	d, _ := msg.Context().Value(deliveryKey{}).(*delivery)
+	return d
 }
 
 // commandJSON is msg's command encoded, for where it must be bytes.
@@ -37,16 +48,23 @@ func commandJSON(msg *message.Message) ([]byte, error) {
 	if len(msg.Payload) > 0 {
 		return msg.Payload, nil
 	}
-	cmd := msg.Context().Value(commandKey{})
-	if cmd == nil {
+	d := deliveryOf(msg)
+	if d == nil {
 		return nil, errors.New("message carries no command")
 	}
-	return json.Marshal(cmd)
+	return json.Marshal(d.cmd)
 }
 
 // valueMarshaler names commands as cqrs.JSONMarshaler does and leaves
-// their content in the message's context (set by envelopeSender).
-type valueMarshaler struct{ cqrs.JSONMarshaler }
+// their content in the message's context (set by Send).
+type valueMarshaler struct {
+	cqrs.JSONMarshaler
+	// kinds caches each command type's name and topic: StructName builds
+	// the name with Sprintf and Split, and the topic is a concatenation.
+	kinds *sync.Map // reflect.Type → commandKind
+}
+
+type commandKind struct{ name, topic string }
 
 func (m valueMarshaler) Marshal(v any) (*message.Message, error) {
 	msg := message.NewMessage(watermill.NewUUID(), nil)
@@ -54,56 +72,40 @@ func (m valueMarshaler) Marshal(v any) (*message.Message, error) {
 	return msg, nil
 }
 
+// Name is the command's name, computed once per type.
+func (m valueMarshaler) Name(v any) string { return m.kind(v).name }
+
+// topic is where commands like v are published.
+func (m valueMarshaler) topic(v any) string { return m.kind(v).topic }
+
+func (m valueMarshaler) kind(v any) commandKind {
+	t := reflect.TypeOf(v)
+	if k, ok := m.kinds.Load(t); ok {
+		return k.(commandKind)
+	}
+	name := m.JSONMarshaler.Name(v)
+	k := commandKind{name: name, topic: commandTopicPrefix + name}
+	m.kinds.Store(t, k)
+	return k
+}
+
 // Unmarshal copies the sent command into v, a *C. The copy is shallow: a
 // handler must not change slices or maps of its command in place.
 func (m valueMarshaler) Unmarshal(msg *message.Message, v any) error {
-	cmd := msg.Context().Value(commandKey{})
-	if cmd == nil {
+	d := deliveryOf(msg)
+	if d == nil {
 		return m.JSONMarshaler.Unmarshal(msg, v)
 	}
 	dst := reflect.ValueOf(v)
-	src := reflect.ValueOf(cmd)
+	src := reflect.ValueOf(d.cmd)
 	if src.Type() == dst.Type() {
 		src = src.Elem()
 	}
 	if dst.Kind() != reflect.Pointer || src.Type() != dst.Type().Elem() {
-		return fmt.Errorf("bus: command %T cannot be handled as %T", cmd, v)
+		return fmt.Errorf("bus: command %T cannot be handled as %T", d.cmd, v)
 	}
 	dst.Elem().Set(src)
 	return nil
-}
-
-// withReply returns ctx carrying r to replyMarshaler: watermill's backend
-// gives the reply message the context it is answered on.
-func withReply(ctx context.Context, r Reply) context.Context {
-	return context.WithValue(ctx, replyKey{}, r)
-}
-
-// replyMarshaler passes the Reply through its message's context.
-type replyMarshaler struct{}
-
-func (replyMarshaler) MarshalReply(p requestreply.BackendOnCommandProcessedParams[Reply]) (*message.Message, error) {
-	msg := message.NewMessage(watermill.NewUUID(), nil)
-	if p.HandleErr != nil {
-		msg.Metadata.Set(requestreply.ErrorMetadataKey, p.HandleErr.Error())
-		msg.Metadata.Set(requestreply.HasErrorMetadataKey, "1")
-	} else {
-		msg.Metadata.Set(requestreply.HasErrorMetadataKey, "0")
-	}
-	return msg, nil
-}
-
-func (replyMarshaler) UnmarshalReply(msg *message.Message) (requestreply.Reply[Reply], error) {
-	var out requestreply.Reply[Reply]
-	if msg.Metadata.Get(requestreply.HasErrorMetadataKey) == "1" {
-		out.Error = errors.New(msg.Metadata.Get(requestreply.ErrorMetadataKey))
-	}
-	r, ok := msg.Context().Value(replyKey{}).(Reply)
-	if !ok {
-		return out, errors.New("bus: reply message carries no reply")
-	}
-	out.HandlerResult = r
-	return out, nil
 }
 
 // gatedLogger skips watermill's log lines, and building their fields,

@@ -44,6 +44,10 @@ type Options struct {
 	AuditKey []byte
 	// Clock; default one starting at 2025-01-01T00:00:00Z.
 	Clock *Clock
+	// HoldProjections leaves the projection runner stopped: the test
+	// applies events with Runner.CatchUp (Sync would wait forever), and
+	// reads in between see the projection as it was.
+	HoldProjections bool
 }
 
 // Harness is a running virtual-host registry.
@@ -58,6 +62,7 @@ type Harness struct {
 	Runner   *projections.Runner
 	Store    *bolt.Store
 	View     *vhost.View
+	Beats    *vhost.Beats
 	Handlers *vhost.Handlers
 	Hasher   *redact.Hasher
 
@@ -70,11 +75,17 @@ func Scope() secretpath.Scope { return secretpath.VirtualHost }
 // Projections are the projections the harness runs: the virtual hosts and
 // the audit log with heartbeats sampled by cfg.
 func Projections(h *redact.Hasher, cfg vhost.AuditConfig) ([]projections.Projection, error) {
+	return ProjectionsFor(h, cfg, nil)
+}
+
+// ProjectionsFor is Projections with the virtual-host projection telling
+// beats what it applied, as registryd runs it.
+func ProjectionsFor(h *redact.Hasher, cfg vhost.AuditConfig, beats *vhost.Beats) ([]projections.Projection, error) {
 	audit, err := vhost.SampleHeartbeats(projections.NewAudit(h), cfg)
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projection{vhost.NewProjection(), audit}, nil
+	return []projections.Projection{vhost.NewProjection(beats), audit}, nil
 }
 
 // Start runs a harness until the test ends (or Stop).
@@ -128,7 +139,8 @@ func start(opts Options, tempDir func() string) (_ *Harness, err error) {
 		return nil, err
 	}
 	closers = append(closers, h.ProjDB.Close)
-	ps, err := Projections(h.Hasher, opts.Audit)
+	h.Beats = vhost.NewBeats()
+	ps, err := ProjectionsFor(h.Hasher, opts.Audit, h.Beats)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +160,7 @@ func start(opts Options, tempDir func() string) (_ *Harness, err error) {
 	if cfg.KeyAlgorithm == "" {
 		cfg.KeyAlgorithm = vhost.KeyECDSAP256
 	}
-	if h.Handlers, err = vhost.New(cfg, h.Store, h.View); err != nil {
+	if h.Handlers, err = vhost.New(cfg, h.Store, h.View, h.Beats); err != nil {
 		return nil, err
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -165,7 +177,11 @@ func start(opts Options, tempDir func() string) (_ *Harness, err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	busDone, runDone := make(chan error, 1), make(chan error, 1)
 	go func() { busDone <- h.Bus.Run(ctx) }()
-	go func() { runDone <- h.Runner.Run(ctx) }()
+	if opts.HoldProjections {
+		runDone <- nil
+	} else {
+		go func() { runDone <- h.Runner.Run(ctx) }()
+	}
 	select {
 	case <-h.Bus.Running():
 	case err := <-busDone:
