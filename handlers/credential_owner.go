@@ -42,3 +42,16 @@ func (s credentialSecrets) mayChange(ctx context.Context, c Caller, p secretpath
 	}
 	return nil
 }
+
+// ListNames lets a list take each name as created from names instead of
+// reading every secret for it: one store list per list. A key names does
+// not know is still read.
+func ListNames(names CreatedNames) CredentialOption {
+	return func(s *credentialSecrets) error {
+		if names == nil {
+			return errors.New("list names need the created names")
+		}
+		s.names = names
+		return nil
+	}
+}

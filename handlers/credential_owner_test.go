@@ -28,8 +28,12 @@ func ownersOf(t *testing.T) (handlers.Owners, func(t *testing.T, res handlers.Re
 	t.Cleanup(func() { db.Close() })
 	p := owners.Projection{}
 	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists([]byte(owners.Bucket))
-		return err
+		for _, b := range p.Buckets() {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ type credentialSecrets struct {
 	// owners and admins: owner-only writes (OwnerOnly); nil owners: off.
 	owners Owners
 	admins []string
+	// names, when set (ListNames), answers a list's names as created.
+	names CreatedNames
 }
 
 // credentialKind is what sets one credential resource apart.

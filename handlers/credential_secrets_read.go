@@ -53,12 +53,36 @@ func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
 	if err := secretpath.CheckTenant(tenant); err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	names, err := s.store.List(ctx, c, s.scope, tenant)
-	if err != nil {
-		return Result{}, fmt.Errorf("list %ss: %w", s.kind.noun, err)
+	var (
+		keys  []string
+		known map[string]string
+	)
+	// The store's list and the names as created, side by side: both
+	// start after the call, so both reflect every write committed before.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		if keys, err = s.store.List(gctx, c, s.scope, tenant); err != nil {
+			return fmt.Errorf("list %ss: %w", s.kind.noun, err)
+		}
+		return nil
+	})
+	if s.kind.key != nil && s.names != nil {
+		g.Go(func() error {
+			var err error
+			if known, err = s.names.Names(gctx, tenant, s.scope); err != nil {
+				return fmt.Errorf("list %ss: names: %w", s.kind.noun, err)
+			}
+			return nil
+		})
 	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	names := keys
 	if s.kind.key != nil {
-		if names, err = s.givenNames(ctx, c, names); err != nil {
+		var err error
+		if names, err = s.givenNames(ctx, c, keys, known); err != nil {
 			return Result{}, err
 		}
 	}
@@ -74,16 +98,24 @@ func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
 	}, nil
 }
 
-// givenNames reads each secret for the name it was given. The store lists
-// keys only, and a key is not the name as given (case, scheme, slashes). A
-// secret gone between list and read, or whose current version is deleted,
-// is left out: a GET of it would be not found. The reads run a few at a
-// time: against Vault each is a round trip.
-func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []string) ([]string, error) {
+// givenNames finds the name each listed key was given. The store lists
+// keys only, and a key is not the name as given (case, scheme, slashes).
+// The store's list decides which secrets there are; known (ListNames)
+// names them as created, and a key it does not know (created before the
+// names were kept, or outside this service) is read for its name, a few
+// at a time: against Vault each read is a round trip. A secret read that
+// is gone meanwhile, or whose current version is deleted, is left out: a
+// GET of it would be not found. A known one is not read: should its
+// current version be soft-deleted outside this service, it still lists.
+func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []string, known map[string]string) ([]string, error) {
 	found := make([]string, len(keys)) // "" = left out
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listReadConcurrency)
 	for i, k := range keys {
+		if n := known[k]; n != "" {
+			found[i] = n
+			continue
+		}
 		g.Go(func() error {
 			p, err := secretpath.New(s.scope, c.Tenant, k)
 			if err != nil { // a key written outside this service

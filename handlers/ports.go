@@ -72,7 +72,9 @@ type Secret struct {
 // ErrUnavailable.
 type SecretStore interface {
 	// Read returns version (0 = current). A path without metadata, or a
-	// version deleted or destroyed, is ErrNotFound.
+	// version deleted or destroyed, is ErrNotFound. For version 0,
+	// Metadata.Versions may hold the current version only (a store may
+	// answer from the one read of it).
 	Read(ctx context.Context, c Caller, p secretpath.Path, version int) (Secret, error)
 	// Write stores data as a new version. cas nil writes unconditionally;
 	// *cas == 0 writes only if the path has no metadata; *cas == n only if
@@ -135,4 +137,16 @@ type Owners interface {
 	// subject (tenant/scope/key), "" when unknown, with every event
 	// committed before the call applied. Errors wrap ErrUnavailable.
 	Owner(ctx context.Context, subject string) (string, error)
+}
+
+// CreatedNames answers the name each credential secret was created with,
+// for lists of resources whose storage key is derived from the name (the
+// store lists keys only); the owners projection (projections/owners)
+// implements it.
+type CreatedNames interface {
+	// Names returns key → name as created of tenant's secrets in scope,
+	// with every event committed before the call applied. A secret it
+	// does not know (created before it kept names, or outside this
+	// service) is missing. Errors wrap ErrUnavailable.
+	Names(ctx context.Context, tenant string, scope secretpath.Scope) (map[string]string, error)
 }

@@ -302,7 +302,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	}
 	if res.Vault != nil {
 		res.Notes = append(res.Notes,
-			"vault.restImagePullGet = the same REST GET through registryd on a Vault dev server (KV v2, JWT auth, tenant policy), at the same concurrency; each GET exchanges the caller's JWT for a Vault token (cached) and reads the secret's data and metadata from Vault in parallel",
+			"vault.restImagePullGet = the same REST GET through registryd on a Vault dev server (KV v2, JWT auth, tenant policy), at the same concurrency; each GET exchanges the caller's JWT for a Vault token (cached) and reads the secret with one KV v2 data read",
 			"vault.bareVaultKVv2Read = GET /v1/{mount}/data/image-pull/{tenant}/{name} straight from Vault with X-Vault-Token of a token from auth/jwt/login with the same JWT: one Vault read, Vault's own response bytes, no registry",
 			"vault.packageRegistry: the same GET and list through registryd on Vault, beside a bare KV v2 read of that secret and a bare KV v2 LIST of the tenant's package-registry folder, with the exchanged token",
 			"vault.tokenExchangeCache counts every token lookup of the registry's Vault store over that registry's whole run (seed, warm-up, measurement); hitRate = hits/(hits+misses)",

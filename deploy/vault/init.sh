@@ -24,7 +24,7 @@ for tenant in tenant-a tenant-b; do
   for scope in image-pull package-registry kubernetes-config kubernetes-sa-config fabric-secret service-order-data virtual-host; do
     rules="$rules
 path \"hypo/data/$scope/$tenant/*\" { capabilities = [\"create\", \"read\", \"update\", \"patch\", \"delete\", \"list\"] }
-path \"hypo/metadata/$scope/$tenant/*\" { capabilities = [\"read\", \"list\", \"delete\"] }
+path \"hypo/metadata/$scope/$tenant/*\" { capabilities = [\"read\", \"update\", \"list\", \"delete\"] }
 path \"hypo/metadata/$scope/$tenant/\" { capabilities = [\"list\"] }
 path \"hypo/metadata/$scope/$tenant\" { capabilities = [\"list\"] }
 path \"hypo/delete/$scope/$tenant/*\" { capabilities = [\"update\"] }

@@ -55,23 +55,29 @@ func registerHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStor
 	return nil
 }
 
-// credentialOptions configure the credential resources: owner-only writes
-// when REGISTRY_AUTHZ_OWNER_ONLY is on, over the owners projection, for
-// the admin and platform admin roles the Authorizer gives an admin.
+// credentialOptions configure the credential resources: list names as
+// created from the owners projection, and owner-only writes when
+// REGISTRY_AUTHZ_OWNER_ONLY is on, over the same projection, for the admin
+// and platform admin roles the Authorizer gives an admin.
 func (s *Service) credentialOptions() ([]handlers.CredentialOption, error) {
-	az := s.cfg.authzConfig()
-	if !az.OwnerOnly {
-		return nil, nil
-	}
 	view, err := owners.NewView(s.projDB)
 	if err != nil {
 		return nil, err
+	}
+	names, err := owners.NewNames(view, s.WaitProjections)
+	if err != nil {
+		return nil, err
+	}
+	opts := []handlers.CredentialOption{handlers.ListNames(names)}
+	az := s.cfg.authzConfig()
+	if !az.OwnerOnly {
+		return opts, nil
 	}
 	lookup, err := owners.NewLookup(view, s.WaitProjections)
 	if err != nil {
 		return nil, err
 	}
-	return []handlers.CredentialOption{handlers.OwnerOnly(lookup, az.AdminRole, az.PlatformAdminRole)}, nil
+	return append(opts, handlers.OwnerOnly(lookup, az.AdminRole, az.PlatformAdminRole)), nil
 }
 
 // Projections lists every projection the service keeps; registryctl audit

@@ -27,7 +27,16 @@ type policyRule struct {
 // never matches tenant "t2"'s paths.
 var tenantRules = []policyRule{
 	{"data", "/*", []string{"create", "read", "update", "patch", "delete", "list"}},
-	{"metadata", "/*", []string{"read", "list", "delete"}},
+	// update: a write of a second or later version records the secret's
+	// creation time in its custom_metadata, so that a GET is one data read
+	// (the Vault store's Read). A tenant provisioned before this has no
+	// update here: its writes still succeed, its GETs of such versions
+	// read the metadata too (two requests), until its policy is replaced
+	// with these rules (PATCH of policy "{tenant}_policy" through the
+	// identity API by a tenant or platform admin, or a Vault policy
+	// write). No create: a metadata write never makes a secret that is
+	// not there.
+	{"metadata", "/*", []string{"read", "update", "list", "delete"}},
 	// LIST of the tenant folder itself (Vault adds the trailing slash).
 	{"metadata", "/", []string{"list"}},
 	{"metadata", "", []string{"list"}},

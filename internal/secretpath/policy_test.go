@@ -18,7 +18,7 @@ func TestTenantPolicyHCL(t *testing.T) {
 	for _, scope := range secretpath.Scopes {
 		for _, want := range []string{
 			fmt.Sprintf("path \"hypo/data/%s/tenant-a/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"patch\", \"delete\", \"list\"]\n}", scope),
-			fmt.Sprintf("path \"hypo/metadata/%s/tenant-a/*\" {\n  capabilities = [\"read\", \"list\", \"delete\"]\n}", scope),
+			fmt.Sprintf("path \"hypo/metadata/%s/tenant-a/*\" {\n  capabilities = [\"read\", \"update\", \"list\", \"delete\"]\n}", scope),
 			fmt.Sprintf("path \"hypo/metadata/%s/tenant-a/\" {\n  capabilities = [\"list\"]\n}", scope),
 			fmt.Sprintf("path \"hypo/metadata/%s/tenant-a\" {\n  capabilities = [\"list\"]\n}", scope),
 			fmt.Sprintf("path \"hypo/delete/%s/tenant-a/*\" {\n  capabilities = [\"update\"]\n}", scope),

@@ -1,10 +1,14 @@
 // Package ownership remembers who created each credential secret (seed
 // 002's owner-only authorization): a bbolt projection of the secrets'
 // created and deleted events, keyed by the event subject (the secret's
-// storage path, tenant/scope/key), holding the creator's subject.
+// storage path, tenant/scope/key), holding the creator's subject, and the
+// name each secret was created with (a list's names without a read per
+// secret). A secret created before the names were kept has none until the
+// projections are rebuilt (registryctl audit replay); lists read it.
 package owners
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +21,10 @@ import (
 
 // Bucket holds event subject → creator subject.
 const Bucket = "owners"
+
+// NamesBucket holds event subject → the name the secret was created with,
+// so a list shows names as given without reading every secret.
+const NamesBucket = "owner-names"
 
 var created = map[string]bool{
 	events.ImagePullSecretCreated: true, events.PackageRegistrySecretCreated: true, events.FabricSecretCreated: true,
@@ -32,27 +40,39 @@ type Projection struct{}
 // Name is the projection's position key; do not rename.
 func (Projection) Name() string { return "owners" }
 
-// Buckets lists the owners bucket.
-func (Projection) Buckets() []string { return []string{Bucket} }
+// Buckets lists the owners and names buckets.
+func (Projection) Buckets() []string { return []string{Bucket, NamesBucket} }
 
-// Apply records a creation's actor and forgets a deleted secret.
+// Apply records a creation's actor and name and forgets a deleted secret.
 func (Projection) Apply(tx *bbolt.Tx, _ uint64, e event.Event) error {
-	b := tx.Bucket([]byte(Bucket))
+	b, names := tx.Bucket([]byte(Bucket)), tx.Bucket([]byte(NamesBucket))
 	switch {
 	case created[e.Type()]:
 		var d struct {
 			Actor string `json:"actor"`
+			Name  string `json:"name"`
 		}
 		if err := json.Unmarshal(e.Data(), &d); err != nil {
 			return fmt.Errorf("ownership: event %s: %w", e.ID(), err)
 		}
-		if e.Subject() == "" || d.Actor == "" {
+		if e.Subject() == "" {
+			return nil
+		}
+		if d.Name != "" {
+			if err := names.Put([]byte(e.Subject()), []byte(d.Name)); err != nil {
+				return err
+			}
+		}
+		if d.Actor == "" {
 			return nil
 		}
 		return b.Put([]byte(e.Subject()), []byte(d.Actor))
 	case deleted[e.Type()]:
 		if e.Subject() == "" {
 			return nil
+		}
+		if err := names.Delete([]byte(e.Subject())); err != nil {
+			return err
 		}
 		return b.Delete([]byte(e.Subject()))
 	}
@@ -81,4 +101,22 @@ func (v *View) Owner(subject string) (string, error) {
 		return nil
 	})
 	return owner, err
+}
+
+// Names returns, for every secret under prefix ("tenant/scope/"), its key
+// (the subject after prefix) → the name it was created with.
+func (v *View) Names(prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	err := v.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(NamesBucket))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, val := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, val = c.Next() {
+			out[string(k[len(prefix):])] = string(val)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -17,6 +17,8 @@ type (
 		DeletionTime string `json:"deletion_time"`
 		Destroyed    bool   `json:"destroyed"`
 		Version      int    `json:"version"`
+		// CustomMetadata is the secret's: a data read carries it too.
+		CustomMetadata map[string]string `json:"custom_metadata"`
 	}
 	kvData struct {
 		Data     map[string]json.RawMessage `json:"data"`
@@ -27,6 +29,7 @@ type (
 		UpdatedTime    string               `json:"updated_time"`
 		CurrentVersion int                  `json:"current_version"`
 		Versions       map[string]kvVersion `json:"versions"`
+		CustomMetadata map[string]string    `json:"custom_metadata"`
 	}
 	kvList struct {
 		Keys []string `json:"keys"`

@@ -15,8 +15,11 @@ import (
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
-// Read returns version (0 = current) of p with the secret's metadata. The
-// data and the metadata are fetched in parallel.
+// Read returns version (0 = current) of p with the secret's metadata. A
+// read of the current version is one request when its answer tells the
+// secret's creation time (see currentMetadata); otherwise, and for an
+// older version, the metadata is read as well (in parallel for an older
+// version, after the data read for the current one).
 func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, version int) (handlers.Secret, error) {
 	if err := guard(ctx, c, p); err != nil {
 		return handlers.Secret{}, handlers.OpErr("vaultstore read", err)
@@ -25,16 +28,16 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 	if version < 0 {
 		return handlers.Secret{}, handlers.OpErr(op, fmt.Errorf("%w: version %d is negative", handlers.ErrInvalid, version))
 	}
-	var query url.Values
-	if version > 0 {
-		query = url.Values{"version": {strconv.Itoa(version)}}
-	}
 	var (
+		query   url.Values
 		wg      sync.WaitGroup
 		meta    handlers.SecretMetadata
 		metaErr error
 	)
-	wg.Go(func() { meta, metaErr = s.metadata(ctx, c, p) })
+	if version > 0 {
+		query = url.Values{"version": {strconv.Itoa(version)}}
+		wg.Go(func() { meta, metaErr = s.metadata(ctx, c, p) })
+	}
 	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("data", p), query: query, idempotent: true})
 	wg.Wait()
 	if err != nil {
@@ -49,10 +52,51 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 	if d.Data == nil || d.Metadata == nil || d.Metadata.Destroyed || d.Metadata.DeletionTime != "" {
 		return handlers.Secret{}, handlers.OpErr(op, fmt.Errorf("%w: version deleted or destroyed", handlers.ErrNotFound))
 	}
+	if version == 0 {
+		var told bool
+		if meta, told, metaErr = currentMetadata(*d.Metadata); metaErr == nil && !told {
+			meta, metaErr = s.metadata(ctx, c, p)
+		}
+	}
 	if metaErr != nil {
 		return handlers.Secret{}, handlers.OpErr(op, metaErr)
 	}
 	return handlers.Secret{Data: secretData(d.Data), Version: d.Metadata.Version, Metadata: meta}, nil
+}
+
+// createdKey is the custom_metadata key holding the secret's creation time
+// (Vault's metadata created_time, RFC 3339), written by a write that makes
+// version 2 or later (see recordCreated), so that a read of the current
+// version needs no metadata read.
+const createdKey = "registry-created-time"
+
+// currentMetadata is the secret's metadata as the data read of its current
+// version v tells it, the same values a metadata read gives: the current
+// version is v; updated is v's creation (Vault sets updated_time to it on
+// every data write, and a metadata write leaves it alone); created is
+// version 1's creation when v is version 1 (Vault gives the secret and its
+// first version one timestamp), else createdKey. told is false when the
+// read does not tell it: a later version without createdKey, written
+// before writes recorded it or by another client, or by a tenant whose
+// policy predates metadata "update" (see secretpath.TenantPolicyHCL).
+// Versions holds v alone.
+func currentMetadata(v kvVersion) (meta handlers.SecretMetadata, told bool, err error) {
+	vm, err := v.toVersionMetadata()
+	if err != nil {
+		return meta, false, fmt.Errorf("%w: version metadata: %w", handlers.ErrUnavailable, err)
+	}
+	created := vm.CreatedTime
+	if v.Version != 1 {
+		t, err := parseTime(v.CustomMetadata[createdKey])
+		if err != nil || t.IsZero() {
+			return meta, false, nil
+		}
+		created = t
+	}
+	return handlers.SecretMetadata{
+		CurrentVersion: v.Version, CreatedTime: created, UpdatedTime: vm.CreatedTime,
+		Versions: map[int]handlers.VersionMetadata{v.Version: vm},
+	}, true, nil
 }
 
 // Metadata returns the KV v2 metadata of p.
@@ -69,15 +113,20 @@ func (s *Store) Metadata(ctx context.Context, c handlers.Caller, p secretpath.Pa
 
 // metadata reads p's metadata; the caller has run guard.
 func (s *Store) metadata(ctx context.Context, c handlers.Caller, p secretpath.Path) (handlers.SecretMetadata, error) {
-	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("metadata", p), idempotent: true})
-	if err != nil {
-		return handlers.SecretMetadata{}, err
-	}
-	m, err := decode[kvMetadata](raw, "metadata")
+	m, err := s.kvMetadata(ctx, c, p)
 	if err != nil {
 		return handlers.SecretMetadata{}, err
 	}
 	return m.toSecretMetadata()
+}
+
+// kvMetadata is metadata as Vault answers it, custom_metadata included.
+func (s *Store) kvMetadata(ctx context.Context, c handlers.Caller, p secretpath.Path) (kvMetadata, error) {
+	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("metadata", p), idempotent: true})
+	if err != nil {
+		return kvMetadata{}, err
+	}
+	return decode[kvMetadata](raw, "metadata")
 }
 
 // List returns the sorted names of tenant's secrets in scope. Sub-folders

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 
 	"github.com/hypo-registry/registry/handlers"
@@ -61,14 +62,41 @@ func (s *Store) put(ctx context.Context, c handlers.Caller, p secretpath.Path, d
 		return handlers.SecretMetadata{}, fmt.Errorf("%w: created_time: %w", handlers.ErrUnavailable, err)
 	}
 	if v.Version == 1 {
-		// A first version: the secret's metadata is fully known.
+		// A first version: the secret's metadata is fully known, and a
+		// read of it tells its creation time (see currentMetadata).
 		return asOf(handlers.SecretMetadata{}, 1, created), nil
 	}
-	meta, err := s.metadata(ctx, c, p)
+	m, err := s.kvMetadata(ctx, c, p)
 	if err != nil {
 		// The write is done; failing now would invite a retry that writes
 		// again. Report what the write response says.
-		meta = handlers.SecretMetadata{}
+		return asOf(handlers.SecretMetadata{}, v.Version, created), nil
 	}
+	meta, err := m.toSecretMetadata()
+	if err != nil {
+		return asOf(handlers.SecretMetadata{}, v.Version, created), nil
+	}
+	s.recordCreated(ctx, c, p, m)
 	return asOf(meta, v.Version, created), nil
+}
+
+// recordCreated keeps p's creation time in its custom_metadata (createdKey)
+// when it is not there yet, so that a read of a version after the first is
+// one request (see currentMetadata). Vault replaces custom_metadata whole,
+// so the keys already there are sent back. It is best effort: the write is
+// done, and a read without createdKey reads the metadata instead. A tenant
+// policy from before metadata "update" refuses it (403) until the policy
+// is brought up to secretpath.TenantPolicyHCL; the policy has no metadata
+// "create", so a secret destroyed meanwhile is not brought back.
+func (s *Store) recordCreated(ctx context.Context, c handlers.Caller, p secretpath.Path, m kvMetadata) {
+	if m.CreatedTime == "" || m.CustomMetadata[createdKey] == m.CreatedTime {
+		return
+	}
+	custom := maps.Clone(m.CustomMetadata)
+	if custom == nil {
+		custom = map[string]string{}
+	}
+	custom[createdKey] = m.CreatedTime
+	body := map[string]any{"custom_metadata": custom}
+	_, _ = s.do(ctx, c, call{method: http.MethodPost, path: s.kvPath("metadata", p), body: body, idempotent: true})
 }
