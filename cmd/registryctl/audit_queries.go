@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -66,8 +69,13 @@ func tailQueries(cmd *cobra.Command, dir string, from uint64, follow bool, match
 // verifyQueries checks the audit log of queries, archives (oldest first)
 // then the live segments, and prints what it checked.
 func verifyQueries(cmd *cobra.Command, dir string, archives []string) error {
-	sum, err := auditlog.Verify(datadir.Path(dir, datadir.AuditDir), archives)
 	out := cmd.OutOrStdout()
+	auditDir := datadir.Path(dir, datadir.AuditDir)
+	if _, err := os.Stat(auditDir); errors.Is(err, fs.ErrNotExist) && len(archives) == 0 {
+		fmt.Fprintln(out, "queries: none (no audit directory: a data directory of an older registryd)")
+		return nil
+	}
+	sum, err := auditlog.Verify(auditDir, archives)
 	if err != nil {
 		fmt.Fprintf(out, "queries: PROBLEM: %v\n", err)
 		return fmt.Errorf("audit verify: the audit log of queries: %w", err)
