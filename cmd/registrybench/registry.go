@@ -13,12 +13,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/app"
-	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
-	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
 )
 
@@ -127,7 +125,7 @@ func (r *registry) seedSecret() (url, token string, body []byte, err error) {
 	return
 }
 
-// auditRates replays the whole event log into a fresh database, then
+// auditRates replays the whole event log into fresh read models, then
 // verifies the live audit log, timing both.
 func (r *registry) auditRates(ctx context.Context, replayPath string) (rate, rate, error) {
 	log := r.svc.Events()
@@ -136,38 +134,27 @@ func (r *registry) auditRates(ctx context.Context, replayPath string) (rate, rat
 	if err := r.svc.Runner().WaitFor(wctx, log.Last()); err != nil {
 		return rate{}, rate{}, err
 	}
-	key, err := redact.LoadKey(datadir.Path(r.dir, datadir.AuditKey))
-	if err != nil {
-		return rate{}, rate{}, err
-	}
-	h, err := redact.NewHasher(key)
-	if err != nil {
-		return rate{}, rate{}, err
-	}
 	dst, err := bolt.Open(replayPath, 0o600, nil)
 	if err != nil {
 		return rate{}, rate{}, err
 	}
 	defer dst.Close()
 	t0 := time.Now()
-	ps, err := app.Projections(h, vhost.AuditConfig{})
-	if err != nil {
-		return rate{}, rate{}, err
-	}
-	counts, err := projections.Replay(ctx, log, dst, nil, ps...)
+	counts, err := projections.Replay(ctx, log, dst, nil, app.Projections()...)
 	if err != nil {
 		return rate{}, rate{}, err
 	}
 	replaySecs := time.Since(t0).Seconds()
-	replay := rate{Count: counts["audit"], Seconds: replaySecs, PerSec: float64(counts["audit"]) / replaySecs}
-	t0 = time.Now()
-	report, err := projections.VerifyAudit(r.svc.ProjectionsDB())
-	if err != nil {
+	replayed := counts["vhost"]
+	replay := rate{Count: replayed, Seconds: replaySecs, PerSec: float64(replayed) / replaySecs}
+	if err := r.svc.WaitAudit(wctx); err != nil {
 		return rate{}, rate{}, err
 	}
-	if len(report.Problems) > 0 {
-		return rate{}, rate{}, fmt.Errorf("live audit log does not verify: %v", report.Problems[0])
+	t0 = time.Now()
+	sum, err := auditlog.Verify(r.svc.AuditDir(), nil)
+	if err != nil {
+		return rate{}, rate{}, fmt.Errorf("live audit log does not verify: %w", err)
 	}
 	verifySecs := time.Since(t0).Seconds()
-	return replay, rate{Count: uint64(report.Records), Seconds: verifySecs, PerSec: float64(report.Records) / verifySecs}, nil
+	return replay, rate{Count: uint64(sum.Records), Seconds: verifySecs, PerSec: float64(sum.Records) / verifySecs}, nil
 }

@@ -11,7 +11,6 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/internal/app"
-	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
 )
 
@@ -19,9 +18,9 @@ import (
 // concluding that registryd holds it.
 const lockTimeout = time.Second
 
-// newAuditCmd groups the audit log commands. The audit log of queries
-// (<data-dir>/audit) is read while registryd runs; the audit projection of
-// command events (projections.db) only while it is stopped (or copied).
+// newAuditCmd groups the audit log commands. The audit log
+// (<data-dir>/audit) is read while registryd runs; replay and the legacy
+// audit chain of projections.db need registryd stopped (or the files copied).
 func newAuditCmd() *cobra.Command {
 	audit := &cobra.Command{
 		Use:   "audit",
@@ -31,17 +30,9 @@ func newAuditCmd() *cobra.Command {
 	return audit
 }
 
-// allProjections lists every projection registryd keeps, in the order the
-// runner applies them; replay rebuilds exactly these, with the heartbeat
-// audit settings registryd reads from the same REGISTRY_VHOST_AUDIT_*
-// variables.
-func allProjections(h *redact.Hasher) ([]projections.Projection, error) {
-	heartbeats, err := app.ParseHeartbeatAudit(envOr("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS", ""), envOr("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL", ""))
-	if err != nil {
-		return nil, err
-	}
-	return app.Projections(h, heartbeats)
-}
+// allProjections lists every read model registryd keeps, in the order the
+// runner applies them; replay rebuilds exactly these.
+func allProjections() []projections.Projection { return app.Projections() }
 
 func dataDir(cmd *cobra.Command) (string, error) {
 	dir, err := cmd.Flags().GetString("data-dir")

@@ -9,6 +9,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"go.etcd.io/bbolt"
 
+	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/internal/security/redact"
@@ -17,9 +18,16 @@ import (
 
 const cliSecret = "cli-s3cret-value"
 
-// auditDataDir populates a data directory the way registryd would: an audit
-// key, an event log with n events, and projections fed from it.
+// auditDataDir populates a data directory the way an older registryd would:
+// an audit key, an event log with n events, and projections fed from it,
+// the audit chain among them.
 func auditDataDir(t *testing.T, n int) string {
+	return dataDirWith(t, n, true)
+}
+
+// dataDirWith is auditDataDir, with the audit chain in projections.db only
+// when legacy.
+func dataDirWith(t *testing.T, n int, legacy bool) string {
 	t.Helper()
 	dir := t.TempDir()
 	key, err := redact.LoadKey(datadir.Path(dir, datadir.AuditKey))
@@ -56,9 +64,9 @@ func auditDataDir(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ps, err := allProjections(h)
-	if err != nil {
-		t.Fatal(err)
+	ps := allProjections()
+	if legacy {
+		ps = legacyProjections(t, h)
 	}
 	r, err := projections.NewRunner(db, l, ps...)
 	if err != nil {
@@ -68,6 +76,17 @@ func auditDataDir(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// legacyProjections are the read models and the audit projection an
+// older registryd kept in projections.db (before the audit log).
+func legacyProjections(t testing.TB, h *redact.Hasher) []projections.Projection {
+	t.Helper()
+	audit, err := vhost.SampleHeartbeats(projections.NewAudit(h), vhost.AuditConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]projections.Projection{audit}, allProjections()...)
 }
 
 func runAudit(args ...string) (stdout, stderr string, err error) {

@@ -17,8 +17,6 @@ import (
 
 	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	"github.com/hypo-registry/registry/internal/app/datadir"
-	"github.com/hypo-registry/registry/internal/security/keyfile"
-	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
 )
 
@@ -58,17 +56,6 @@ func replay(cmd *cobra.Command, dir, out string, force bool) error {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	// The live key, never a new one: records hashed with another key would
-	// not match the live audit log.
-	keyPath := datadir.Path(dir, datadir.AuditKey)
-	key, err := keyfile.Load(keyPath)
-	if err != nil {
-		return fmt.Errorf("the audit key %s is needed (it is not created here): %w", keyPath, err)
-	}
-	h, err := redact.NewHasher(key)
-	if err != nil {
-		return err
-	}
 	src, err := bolt.Open(datadir.Path(dir, datadir.EventsDB), bolt.Options{ReadOnly: true, Timeout: lockTimeout})
 	if err != nil {
 		return err
@@ -80,7 +67,7 @@ func replay(cmd *cobra.Command, dir, out string, force bool) error {
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	counts, err := replayInto(cmd, src, tmp, h)
+	counts, err := replayInto(cmd, src, tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return err
@@ -96,11 +83,8 @@ func replay(cmd *cobra.Command, dir, out string, force bool) error {
 	return nil
 }
 
-func replayInto(cmd *cobra.Command, src *bolt.Log, path string, h *redact.Hasher) (map[string]uint64, error) {
-	ps, err := allProjections(h)
-	if err != nil {
-		return nil, err
-	}
+func replayInto(cmd *cobra.Command, src *bolt.Log, path string) (map[string]uint64, error) {
+	ps := allProjections()
 	// No fsync per transaction: the file is a temporary one until it is
 	// complete, synced once below and renamed by the caller.
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, NoSync: true, NoGrowSync: true})

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
-
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/projections"
 )
@@ -19,14 +18,18 @@ func newAuditTailCmd() *cobra.Command {
 	var (
 		f            projections.AuditFilter
 		since, until string
-		queries      bool
 		follow       bool
 		from         uint64
+		legacy       bool
 	)
 	cmd := &cobra.Command{
-		Use:   "tail [--queries [--follow] [--from N]] [--tenant T] [--type TYPE ...] [--since RFC3339] [--until RFC3339] [--limit N]",
-		Short: "Print audit records as JSON lines, oldest first (--limit N: the newest N)",
-		Args:  cobra.NoArgs,
+		Use:   "tail [--follow] [--from INDEX] [--tenant T] [--type TYPE ...] [--since RFC3339] [--until RFC3339]",
+		Short: "Print audit records as JSON lines, oldest first (works while registryd runs)",
+		Long: "Print the records of the audit log (<data-dir>/audit) as JSON lines: command events\n" +
+			"(eventSeq set) and queries' records (reads, lists, tokens). --follow keeps printing new\n" +
+			"ones until interrupted. --legacy prints the audit chain an older registryd kept in\n" +
+			"projections.db (registryd stopped; --limit N: the newest N).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if f.Since, err = parseTime("since", since); err != nil {
@@ -39,14 +42,17 @@ func newAuditTailCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("audit tail: %w", err)
 			}
-			if queries || follow {
+			if !legacy {
 				if f.Limit > 0 {
-					return fmt.Errorf("audit tail: --limit applies to the command audit; use --from INDEX with --queries")
+					return fmt.Errorf("audit tail: --limit is for --legacy; use --from INDEX")
 				}
-				return tailQueries(cmd, dir, max(from, 1), follow, func(r auditlog.Record) bool {
+				return tailLog(cmd, dir, max(from, 1), follow, func(r auditlog.Record) bool {
 					return (f.Tenant == "" || r.Tenant == f.Tenant) && (len(f.Types) == 0 || slices.Contains(f.Types, r.Type)) &&
 						(f.Since.IsZero() || !r.Time.Before(f.Since)) && (f.Until.IsZero() || r.Time.Before(f.Until))
 				})
+			}
+			if follow {
+				return fmt.Errorf("audit tail: --follow is for the audit log, not --legacy")
 			}
 			db, err := openReadOnly(datadir.Path(dir, datadir.ProjectionsDB))
 			if err != nil {
@@ -62,10 +68,10 @@ func newAuditTailCmd() *cobra.Command {
 	fl.StringArrayVar(&f.Types, "type", nil, "only records of this event type (repeatable)")
 	fl.StringVar(&since, "since", "", "only records at or after this time (RFC 3339)")
 	fl.StringVar(&until, "until", "", "only records before this time (RFC 3339)")
-	fl.IntVar(&f.Limit, "limit", 0, "only the newest N matching records (0: all)")
-	fl.BoolVar(&queries, "queries", false, "the audit log of queries (reads, lists, tokens) instead of the command audit; works while registryd runs")
-	fl.BoolVar(&follow, "follow", false, "with --queries: keep printing new records until interrupted")
-	fl.Uint64Var(&from, "from", 1, "with --queries: start at this record index")
+	fl.BoolVar(&follow, "follow", false, "keep printing new records until interrupted")
+	fl.Uint64Var(&from, "from", 1, "start at this record index")
+	fl.BoolVar(&legacy, "legacy", false, "the audit chain of projections.db an older registryd kept (registryd stopped)")
+	fl.IntVar(&f.Limit, "limit", 0, "with --legacy: only the newest N matching records (0: all)")
 	return cmd
 }
 

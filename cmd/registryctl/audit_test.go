@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -18,7 +17,7 @@ import (
 func TestAuditVerify(t *testing.T) {
 	t.Parallel()
 	dir := auditDataDir(t, 4)
-	out, _, err := runAudit("--data-dir", dir, "audit", "verify")
+	out, _, err := runAudit("--data-dir", dir, "audit", "verify", "--legacy")
 	if err != nil || !strings.Contains(out, "records: 4") || !strings.Contains(out, "ok: no problems") {
 		t.Fatalf("verify = %v\n%s", err, out)
 	}
@@ -28,7 +27,7 @@ func TestAuditVerify(t *testing.T) {
 			pin = rest
 		}
 	}
-	if _, _, err := runAudit("--data-dir", dir, "audit", "verify", "--head", pin); err != nil {
+	if _, _, err := runAudit("--data-dir", dir, "audit", "verify", "--legacy", "--head", pin); err != nil {
 		t.Errorf("verify --head %s: %v", pin, err)
 	}
 
@@ -44,11 +43,11 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	// While the file is open read-write, as under a running registryd.
-	if _, _, err := runAudit("--data-dir", dir, "audit", "verify"); err == nil || !strings.Contains(err.Error(), "is registryd running") {
+	if _, _, err := runAudit("--data-dir", dir, "audit", "verify", "--legacy"); err == nil || !strings.Contains(err.Error(), "is registryd running") {
 		t.Errorf("verify of a locked db = %v, want the locked hint", err)
 	}
 	db.Close()
-	out, _, err = runAudit("--data-dir", dir, "audit", "verify")
+	out, _, err = runAudit("--data-dir", dir, "audit", "verify", "--legacy")
 	if err == nil || !strings.Contains(out, "PROBLEM record 2: dropped") {
 		t.Errorf("verify after deleting record 2 = %v\n%s", err, out)
 	}
@@ -72,7 +71,7 @@ func TestAuditTail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			out, _, err := runAudit(append([]string{"--data-dir", dir, "audit", "tail"}, tt.args...)...)
+			out, _, err := runAudit(append([]string{"--data-dir", dir, "audit", "tail", "--legacy"}, tt.args...)...)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("tail err = %v, wantErr %v", err, tt.wantErr)
 			}
@@ -97,9 +96,9 @@ func TestAuditTail(t *testing.T) {
 
 func TestAuditReplay(t *testing.T) {
 	t.Parallel()
-	dir := auditDataDir(t, 5)
+	dir := dataDirWith(t, 5, false)
 	out, _, err := runAudit("--data-dir", dir, "audit", "replay")
-	if err != nil || !strings.Contains(out, "audit: 5 events") {
+	if err != nil || !strings.Contains(out, "owners: 5 events") {
 		t.Fatalf("replay = %v\n%s", err, out)
 	}
 	replayed := datadir.Path(dir, "projections.replay.db")
@@ -115,15 +114,5 @@ func TestAuditReplay(t *testing.T) {
 	other := filepath.Join(t.TempDir(), "other.db")
 	if _, _, err := runAudit("--data-dir", dir, "audit", "replay", "--out", other); err != nil {
 		t.Errorf("replay --out: %v", err)
-	}
-	if err := os.Remove(datadir.Path(dir, datadir.AuditKey)); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = runAudit("--data-dir", dir, "audit", "replay", "--out", filepath.Join(t.TempDir(), "x.db"))
-	if err == nil || !strings.Contains(err.Error(), "audit key") {
-		t.Errorf("replay without the audit key = %v, want a refusal naming the key", err)
-	}
-	if _, err := os.Stat(datadir.Path(dir, datadir.AuditKey)); err == nil {
-		t.Error("replay created a new audit key")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 	"go.etcd.io/bbolt"
@@ -80,8 +79,7 @@ func (s *sampledAudit) heartbeat(tx *bbolt.Tx, seq uint64, e cloudevents.Event) 
 	if raw := b.Get(key); raw != nil {
 		known = json.Unmarshal(raw, &st) == nil
 	}
-	changed := !known || st.Host != d.Server.Host || st.Port != d.Server.Port
-	if !s.cfg.All && !changed && time.Duration(at-st.At)*time.Millisecond < s.cfg.Interval {
+	if !s.cfg.keep(st, known, d.Server.Host, d.Server.Port, at) {
 		st.Suppressed++
 		return putJSON(b, key, st)
 	}

@@ -46,7 +46,9 @@ func (c AuditConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// openAudit opens the audit log of queries in the data directory.
+// openAudit opens the audit log in the data directory and the feed that
+// appends the local event log's command events to it. Call it after
+// openEventLog.
 func (s *Service) openAudit() error {
 	l, err := auditlog.Open(auditlog.Options{
 		Dir: datadir.Path(s.cfg.DataDir, datadir.AuditDir), Source: events.Source,
@@ -60,7 +62,29 @@ func (s *Service) openAudit() error {
 	}
 	s.audit = l
 	s.closers = append(s.closers, l.Close)
+	var src localEvents = s.events
+	if s.kafka != nil {
+		src = s.kafka.Outbox()
+	}
+	if s.auditFeed, err = newAuditFeed(src, l, s.cfg.HeartbeatAudit, s.logger); err != nil {
+		return err
+	}
+	if s.kafka != nil {
+		s.kafka.HoldTrim(s.auditFeed.position)
+	}
 	return nil
+}
+
+// WaitAudit returns once the audit log holds every command event committed
+// so far (queries' records are durable before their answer).
+func (s *Service) WaitAudit(ctx context.Context) error {
+	var last uint64
+	if s.kafka != nil {
+		last = s.kafka.Outbox().Last()
+	} else {
+		last = s.events.Last()
+	}
+	return s.auditFeed.waitFor(ctx, last)
 }
 
 // enforceAudit removes what retention allows; segments waiting for an

@@ -16,7 +16,6 @@ import (
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/internal/bus"
-	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/internal/security/seal"
 	"github.com/hypo-registry/registry/projections"
 	bolt "go.etcd.io/bbolt"
@@ -83,7 +82,7 @@ func (s *Service) openIdentity(ctx context.Context) error {
 
 // openEventLog picks the Kafka topic when brokers are configured, else the
 // embedded log; projections follow the same choice.
-func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error {
+func (s *Service) openEventLog(ctx context.Context) error {
 	var err error
 	if s.projDB, err = bolt.Open(datadir.Path(s.cfg.DataDir, datadir.ProjectionsDB), 0o600, &bolt.Options{Timeout: time.Second}); err != nil {
 		return fmt.Errorf("open %s: %w (is another registryd using this data directory?)", datadir.ProjectionsDB, err)
@@ -98,11 +97,7 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 		}
 		s.closers = append(s.closers, kl.Close)
 		s.kafka = kl
-		ps, err := projectionsFor(hasher, s.cfg.HeartbeatAudit, s.vhostBeats)
-		if err != nil {
-			return err
-		}
-		feed, err := kafka.NewFeed(s.projDB, kcfg, s.logger, ps...)
+		feed, err := kafka.NewFeed(s.projDB, kcfg, s.logger, projectionsFor(s.vhostBeats)...)
 		if err != nil {
 			return err
 		}
@@ -116,11 +111,7 @@ func (s *Service) openEventLog(ctx context.Context, hasher *redact.Hasher) error
 	}
 	s.closers = append(s.closers, s.events.Close)
 	s.log = s.events
-	ps, err := projectionsFor(hasher, s.cfg.HeartbeatAudit, s.vhostBeats)
-	if err != nil {
-		return err
-	}
-	if s.runner, err = projections.NewRunner(s.projDB, s.events, ps...); err != nil {
+	if s.runner, err = projections.NewRunner(s.projDB, s.events, projectionsFor(s.vhostBeats)...); err != nil {
 		return err
 	}
 	s.runner.SetBatchDelay(projectionBatchDelay)

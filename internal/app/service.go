@@ -50,17 +50,19 @@ type Service struct {
 	dev      *devIssuer
 	bus      *bus.Bus
 	queries  *query.Dispatcher // reads, lists, token issuance: called directly
-	audit    *auditlog.Log     // the queries' audit records
-	store    handlers.SecretStore
-	vault    *vaultstore.Store // nil when embedded
-	identity handlers.IdentityAdmin
-	log      outcomeLog
-	events   *eventlog.Log       // embedded event log, nil with Kafka
-	runner   *projections.Runner // embedded projections, nil with Kafka
-	feed     *kafkalog.Feed      // projections from Kafka, nil embedded
-	kafka    *kafkalog.Log       // the Kafka event log, nil embedded
-	projDB   *bolt.DB
-	rest     *rest.Server
+	audit    *auditlog.Log     // the one audit chain: queries' records and command events
+	// auditFeed appends the local event log's events to audit.
+	auditFeed *auditFeed
+	store     handlers.SecretStore
+	vault     *vaultstore.Store // nil when embedded
+	identity  handlers.IdentityAdmin
+	log       outcomeLog
+	events    *eventlog.Log       // embedded event log, nil with Kafka
+	runner    *projections.Runner // embedded projections, nil with Kafka
+	feed      *kafkalog.Feed      // projections from Kafka, nil embedded
+	kafka     *kafkalog.Log       // the Kafka event log, nil embedded
+	projDB    *bolt.DB
+	rest      *rest.Server
 	// southbound consumes the HypO Kafka topics, nil without Kafka.
 	southbound *southboundRunner
 	vhosts     *vhost.Handlers
@@ -105,7 +107,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := s.openIdentity(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.openEventLog(ctx, hasher); err != nil {
+	if err := s.openEventLog(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.openAudit(); err != nil {
@@ -266,6 +268,7 @@ func (s *Service) Run(ctx context.Context) error {
 	defer stopInner()
 	g.Go(func() error { return s.bus.Run(inner) })
 	g.Go(func() error { return s.runProjections(inner) })
+	g.Go(func() error { return s.auditFeed.run(inner) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
 	g.Go(func() error {
 		every(gctx, auditEnforceInterval, s.logger, "audit log retention", s.enforceAudit)
@@ -315,7 +318,7 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 func (s *Service) readyChecks() []rest.Check {
-	checks := []rest.Check{{Name: "bus", Run: s.busReady}}
+	checks := []rest.Check{{Name: "bus", Run: s.busReady}, {Name: "audit", Run: s.auditFeed.ready}}
 	if s.vault != nil {
 		checks = append(checks, rest.Check{Name: "vault", Run: s.vault.Healthy})
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
-	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/projections"
 	"github.com/hypo-registry/registry/projections/owners"
 )
@@ -80,22 +78,17 @@ func (s *Service) credentialOptions() ([]handlers.CredentialOption, error) {
 	return append(opts, handlers.OwnerOnly(lookup, az.AdminRole, az.PlatformAdminRole)), nil
 }
 
-// Projections lists every projection the service keeps; registryctl audit
-// replay rebuilds the same list: the audit log (virtual-host heartbeats
-// recorded as heartbeats says), the virtual hosts, the role mappings and
-// the secrets' owners.
-func Projections(h *redact.Hasher, heartbeats vhost.AuditConfig) ([]projections.Projection, error) {
-	return projectionsFor(h, heartbeats, nil)
-}
+// Projections lists the read models the service keeps, fed from the event
+// log; registryctl audit replay rebuilds the same list: the virtual hosts,
+// the role mappings and the secrets' owners. The audit trail is not one of
+// them: it is the audit log (auditlog), which the command events are
+// appended to as they commit (auditFeed) and the queries' records directly.
+func Projections() []projections.Projection { return projectionsFor(nil) }
 
 // projectionsFor is Projections with the virtual-host projection telling
 // beats, the heartbeats the handlers show ahead of it, what it applied.
-func projectionsFor(h *redact.Hasher, heartbeats vhost.AuditConfig, beats *vhost.Beats) ([]projections.Projection, error) {
-	ps, err := virtualHostProjections(h, heartbeats, beats)
-	if err != nil {
-		return nil, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err)
-	}
-	return append(ps, rolemap.Projection{}, owners.Projection{}), nil
+func projectionsFor(beats *vhost.Beats) []projections.Projection {
+	return []projections.Projection{vhost.NewProjection(beats), rolemap.Projection{}, owners.Projection{}}
 }
 
 // registerRoleMappings binds the role-mapping commands (seed 002) to their

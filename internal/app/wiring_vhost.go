@@ -13,8 +13,6 @@ import (
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
-	"github.com/hypo-registry/registry/internal/security/redact"
-	"github.com/hypo-registry/registry/projections"
 )
 
 // registerVirtualHostHandlers binds the virtual-host commands (seed 004) to
@@ -47,17 +45,6 @@ func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers
 		return nil, err
 	}
 	return h, nil
-}
-
-// virtualHostProjections returns the audit projection, its heartbeats
-// sampled as cfg says, and the virtual-host projection. registryctl audit
-// replay must get the same cfg as registryd, or its audit log differs.
-func virtualHostProjections(h *redact.Hasher, cfg vhost.AuditConfig, beats *vhost.Beats) ([]projections.Projection, error) {
-	audit, err := vhost.SampleHeartbeats(projections.NewAudit(h), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return []projections.Projection{audit, vhost.NewProjection(beats)}, nil
 }
 
 // compactionCaller is whom the compaction job acts as: the service itself,

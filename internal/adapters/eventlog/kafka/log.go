@@ -43,6 +43,7 @@ type Log struct {
 	relayDone chan struct{}
 	relayed   atomic.Uint64
 	trimmed   uint64 // outbox sequence trimmed through; relay goroutine only
+	trimHold  atomic.Pointer[func() uint64]
 	relayMu   sync.Mutex
 	relayErr  error
 	closeOnce sync.Once

@@ -10,6 +10,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 )
 
 // relayCursor is the outbox cursor of the relay: the last event published.
@@ -97,17 +98,29 @@ const trimEvery = 1024
 // trim deletes relayed events from the outbox now and then. A failure is
 // only logged: the events are out, and the next trim deletes them.
 func (l *Log) trim(relayed uint64) {
-	if relayed-l.trimmed < trimEvery {
+	through := relayed
+	if hold := l.trimHold.Load(); hold != nil {
+		through = min(through, (*hold)())
+	}
+	if through <= l.trimmed || through-l.trimmed < trimEvery {
 		return
 	}
-	n, err := l.outbox.TrimThrough(relayed)
+	n, err := l.outbox.TrimThrough(through)
 	if err != nil {
 		l.logger.Warn("trimming relayed events from the outbox", "error", err)
 		return
 	}
-	l.trimmed = relayed
-	l.logger.Debug("trimmed relayed events from the outbox", "count", n, "through", relayed)
+	l.trimmed = through
+	l.logger.Debug("trimmed relayed events from the outbox", "count", n, "through", through)
 }
+
+// HoldTrim keeps every event after hold() in the outbox, relayed or not:
+// the audit log follows the outbox and must read each event before it goes.
+func (l *Log) HoldTrim(hold func() uint64) { l.trimHold.Store(&hold) }
+
+// Outbox is the local log every command's events are committed to before
+// the relay publishes them; the audit log follows it.
+func (l *Log) Outbox() *bolt.Log { return l.outbox }
 
 func (l *Log) setRelayErr(err error) {
 	l.relayMu.Lock()
