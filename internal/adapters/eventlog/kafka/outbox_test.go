@@ -116,3 +116,39 @@ func TestRelayedEventsAreTrimmedFromTheOutbox(t *testing.T) {
 		t.Errorf("outbox still holds %d of %d relayed events, want at most %d", left, n, n-1024)
 	}
 }
+
+// TestTrimHeldForTheAuditLog: with a hold (the audit log's position), the
+// relay trims only what the holder has read, however far it has relayed.
+func TestTrimHeldForTheAuditLog(t *testing.T) {
+	t.Parallel()
+	k := testkit.StartKafka(t)
+	cfg := config(t, k)
+	l := openLog(t, cfg)
+	const n, held = 1100, 50
+	l.HoldTrim(func() uint64 { return held })
+	for i := 0; i < n; i += 100 {
+		commitEach(t, l, i, 100, "tenant-a")
+	}
+	waitRelayed(t, l, n)
+	l.Close()
+	outbox, err := bolt.Open(cfg.OutboxDB, bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outbox.Close()
+	var first uint64
+	left := 0
+	if _, err := outbox.Read(context.Background(), 1, 0, func(seq uint64, _ cloudevents.Event) error {
+		if first == 0 {
+			first = seq
+		}
+		left++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Without the hold the relay would have trimmed about 1024 events.
+	if first == 0 || first-1 > held || left != n-int(first-1) {
+		t.Errorf("outbox holds %d events from %d, want every event after %d", left, first, held)
+	}
+}
