@@ -11,13 +11,10 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 
-	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
-	"github.com/hypo-registry/registry/projections"
 )
 
 type registry struct {
@@ -125,36 +122,3 @@ func (r *registry) seedSecret() (url, token string, body []byte, err error) {
 	return
 }
 
-// auditRates replays the whole event log into fresh read models, then
-// verifies the live audit log, timing both.
-func (r *registry) auditRates(ctx context.Context, replayPath string) (rate, rate, error) {
-	log := r.svc.Events()
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := r.svc.Runner().WaitFor(wctx, log.Last()); err != nil {
-		return rate{}, rate{}, err
-	}
-	dst, err := bolt.Open(replayPath, 0o600, nil)
-	if err != nil {
-		return rate{}, rate{}, err
-	}
-	defer dst.Close()
-	t0 := time.Now()
-	counts, err := projections.Replay(ctx, log, dst, nil, app.Projections()...)
-	if err != nil {
-		return rate{}, rate{}, err
-	}
-	replaySecs := time.Since(t0).Seconds()
-	replayed := counts["vhost"]
-	replay := rate{Count: replayed, Seconds: replaySecs, PerSec: float64(replayed) / replaySecs}
-	if err := r.svc.WaitAudit(wctx); err != nil {
-		return rate{}, rate{}, err
-	}
-	t0 = time.Now()
-	sum, err := auditlog.Verify(r.svc.AuditDir(), nil)
-	if err != nil {
-		return rate{}, rate{}, fmt.Errorf("live audit log does not verify: %w", err)
-	}
-	verifySecs := time.Since(t0).Seconds()
-	return replay, rate{Count: uint64(sum.Records), Seconds: verifySecs, PerSec: float64(sum.Records) / verifySecs}, nil
-}
