@@ -4,7 +4,7 @@ DATA_DIR ?= .data
 BIN      := bin
 BENCH_OUT ?= bench/results.json
 
-.PHONY: all build run run-kafka run-stack test vault-bin vet fmt bench clean
+.PHONY: all build run run-kafka run-stack test vault-bin vet fmt bench soak clean
 
 all: build
 
@@ -44,6 +44,13 @@ fmt:
 ## bench: throughput and latency figures, written as JSON to $(BENCH_OUT)
 bench: build
 	$(GO) run ./cmd/registrybench -out $(BENCH_OUT)
+
+## soak: issue 13's soak (not part of test): $(SOAK) of REST GETs at half the
+## measured rate against a bounded audit log, JSON to $(SOAK_OUT)
+SOAK     ?= 30m
+SOAK_OUT ?= bench/soak.json
+soak:
+	$(GO) run ./cmd/registrybench -soak $(SOAK) -out $(SOAK_OUT)
 
 clean:
 	rm -rf $(BIN) $(DATA_DIR)

@@ -76,8 +76,29 @@ func main() {
 	flag.IntVar(&o.kafkaInFlight, "kafka-inflight", 32, "Kafka requests in flight")
 	flag.BoolVar(&o.skipVHost, "skip-vhost", false, "skip the virtual-host measurements (they populate -vhost-hosts hosts)")
 	flag.IntVar(&o.vhostHosts, "vhost-hosts", 10000, "virtual hosts populated for the server list and RSS figures, 10 servers each")
+	var so soakOptions
+	flag.DurationVar(&so.duration, "soak", 0, "run the soak for this long instead of the measurements (e.g. 30m; see -soak-*)")
+	flag.Float64Var(&so.rate, "soak-rate", 0, "soak GETs per second (0: half the REST GET rate measured first, closed loop, for -d)")
+	flag.Float64Var(&so.writesPerSec, "soak-writes", 2, "soak secret updates (PATCH) per second")
+	flag.DurationVar(&so.sampleEvery, "soak-sample", 5*time.Second, "how often the soak samples disk, RSS, heap and latency")
+	flag.DurationVar(&so.exportEvery, "soak-export", 15*time.Second, "how often the soak exports the audit log (as `registryctl audit export`)")
+	flag.DurationVar(&so.enforceEvery, "soak-enforce", 5*time.Second, "the registry's audit retention interval during the soak (registryd: 1m)")
+	flag.Int64Var(&so.maxBytes, "soak-audit-max-bytes", 32<<20, "the soak registry's REGISTRY_AUDIT_MAX_BYTES")
+	flag.Int64Var(&so.segmentBytes, "soak-audit-segment-bytes", 1<<20, "the soak registry's REGISTRY_AUDIT_SEGMENT_BYTES")
+	flag.DurationVar(&so.retention, "soak-audit-retention", 10*time.Minute, "the soak registry's REGISTRY_AUDIT_RETENTION")
+	flag.IntVar(&so.workers, "soak-workers", 256, "soak requests in flight at most")
 	flag.Parse()
 	profilePath = *cpuProfile
+	if so.duration > 0 {
+		if !flagSet("out") {
+			*out = "bench/soak.json"
+		}
+		if err := runSoak(*out, *conc, *dur, so); err != nil {
+			fmt.Fprintln(os.Stderr, "registrybench: soak:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out, *conc, *dur, o); err != nil {
 		fmt.Fprintln(os.Stderr, "registrybench:", err)
 		os.Exit(1)
@@ -85,6 +106,13 @@ func main() {
 }
 
 var profilePath string
+
+// flagSet says whether the flag name was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
 
 // options selects the optional measurements.
 type options struct {
@@ -168,6 +196,10 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	if err != nil {
 		return err
 	}
+	_, by0, err := dirUsageBy(reg.dir)
+	if err != nil {
+		return err
+	}
 	stopProfile, err := startProfile(profilePath)
 	if err != nil {
 		return err
@@ -185,11 +217,23 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	if err != nil {
 		return err
 	}
-	res.DiskAudit = diskAudit{AuditedReads: res.RESTGet.Requests, AllocatedBytes: alloc1 - alloc0, ApparentBytes: apparent1 - apparent0}
+	_, by1, err := dirUsageBy(reg.dir)
+	if err != nil {
+		return err
+	}
+	res.DiskAudit = diskAudit{AuditedReads: res.RESTGet.Requests, AllocatedBytes: alloc1 - alloc0, ApparentBytes: apparent1 - apparent0, AllocatedBy: map[string]int64{}}
+	for name, n := range by1 {
+		res.DiskAudit.AllocatedBy[name] = n - by0[name]
+	}
+	for name, n := range by0 {
+		if _, ok := by1[name]; !ok {
+			res.DiskAudit.AllocatedBy[name] = -n
+		}
+	}
 	res.DiskAudit.PerRead = float64(res.DiskAudit.AllocatedBytes) / float64(res.RESTGet.Requests)
 	res.DiskBytesPerAuditedRead = res.DiskAudit.PerRead
-	fmt.Fprintf(os.Stderr, "disk: %d bytes allocated (%d apparent) over %d audited GETs: %.0f bytes per read\n",
-		res.DiskAudit.AllocatedBytes, res.DiskAudit.ApparentBytes, res.DiskAudit.AuditedReads, res.DiskAudit.PerRead)
+	fmt.Fprintf(os.Stderr, "disk: %d bytes allocated (%d apparent) over %d audited GETs: %.0f bytes per read (by entry: %v)\n",
+		res.DiskAudit.AllocatedBytes, res.DiskAudit.ApparentBytes, res.DiskAudit.AuditedReads, res.DiskAudit.PerRead, res.DiskAudit.AllocatedBy)
 	verifier := newJWTVerifier(reg.issuer, "registry-api")
 	bareURL, stopBare, err := startBare(body, verifier)
 	if err != nil {
@@ -292,7 +336,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		"packageRegistry: GET of a secret named by a URL and the list of 10 secrets (the list reads each secret for the name as given), each beside the same bare verifying handler serving the same bytes",
 		"ratios (issue 13's benchmark contract; kafkaCredential is issue 14's): restGet = restImagePullGet / bareNetHTTPVerifyRS256SameBytes; vaultGet = vault.restImagePullGet / vault.bareVaultKVv2Read; vaultList = vault.packageRegistry.list / listBare (a bare KV v2 LIST); tokenRS256, tokenES256 = registryToken.*.tokenEndpointGet / bareNetHTTPVerifyAndSign; heartbeat = virtualHosts.heartbeatPut / bareBoltBatchPut; kafkaCredential = kafkaCredentialRequests.credentialRequestRoundTrip / bareRelayOneStoreReadRoundTrip; ratioDetails holds both sides' rates with p50/p99 under the same names; a ratio whose measurement was skipped is absent",
 		"auditReplayPerSecond = auditReplay.perSecond: registryctl audit replay of 200000 command events (secrets created) into fresh read models; auditVerifyPerSecond = auditVerify.perSecond: registryctl audit verify of an audit log of 200000 records (nine reads to one write); both built in the run, one pass each, no per-request latency",
-		"diskBytesPerAuditedRead = growth of the blocks allocated to the embedded registry's data directory (du: bbolt files are sparse) from just before to just after the restImagePullGet measurement, projections caught up at both ends, over its audited GETs (its p50/p99 are restImagePullGet's); diskAudit also gives the growth of the files' sizes, which bbolt extends in steps",
+		"diskBytesPerAuditedRead = growth of the blocks allocated to the embedded registry's data directory (du: bbolt files are sparse) from just before to just after the restImagePullGet measurement, projections caught up at both ends, over its audited GETs (its p50/p99 are restImagePullGet's); diskAudit also gives the growth of the files' sizes, which bbolt extends in steps, and allocatedBytesAddedBy the growth of each entry of the data directory (audit = the audit log; events.db and projections.db do not grow with reads)",
 	}
 	if res.VirtualHosts != nil {
 		res.Notes = append(res.Notes, vhostNotes...)

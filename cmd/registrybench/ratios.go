@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -55,6 +57,43 @@ type diskAudit struct {
 	// grows in steps ahead of use.
 	ApparentBytes int64   `json:"apparentBytesAdded"`
 	PerRead       float64 `json:"allocatedBytesPerAuditedRead"`
+	// AllocatedBy splits AllocatedBytes by the data directory's entries
+	// (audit, events.db, projections.db, ...): where a read's bytes go.
+	AllocatedBy map[string]int64 `json:"allocatedBytesAddedBy"`
+}
+
+// dirUsageBy sums the allocated sizes of the files under dir, in total
+// and by dir's entry they are under.
+func dirUsageBy(dir string) (total int64, by map[string]int64, err error) {
+	by = map[string]int64{}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed by retention while we walk
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n := fi.Size()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			n = st.Blocks * 512
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		top, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		by[top] += n
+		total += n
+		return nil
+	})
+	return total, by, err
 }
 
 // dirUsage sums the allocated and apparent sizes of the files under dir.

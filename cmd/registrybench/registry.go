@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
@@ -121,4 +120,3 @@ func (r *registry) seedSecret() (url, token string, body []byte, err error) {
 	}
 	return
 }
-

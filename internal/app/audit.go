@@ -14,7 +14,7 @@ import (
 	"github.com/hypo-registry/registry/internal/query"
 )
 
-// AuditConfig bounds the audit log of queries (DataDir/audit): segments
+// AuditConfig bounds the audit log (DataDir/audit): segments
 // sealed past SegmentBytes, and removed once exported (registryctl audit
 // export) and older than Retention or while the log exceeds MaxBytes.
 type AuditConfig struct {
@@ -134,9 +134,9 @@ func (a queryAudit) Record(ctx context.Context, m query.Meta, outcomes []events.
 	return err
 }
 
-// AuditDir is the directory of the audit log of queries.
+// AuditDir is the directory of the audit log.
 func (s *Service) AuditDir() string { return datadir.Path(s.cfg.DataDir, datadir.AuditDir) }
 
-// AuditLog exposes the audit log of queries (tests stop it to check that a
+// AuditLog exposes the audit log (tests stop it to check that a
 // query fails closed).
 func (s *Service) AuditLog() *auditlog.Log { return s.audit }

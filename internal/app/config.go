@@ -77,8 +77,11 @@ type Config struct {
 	// VirtualHosts configures seed 004's registry (timeouts, compaction, key
 	// algorithm); its role names are replaced by AdminRole and Authz's.
 	VirtualHosts vhost.Config
-	// Audit bounds the audit log of queries (DataDir/audit).
+	// Audit bounds the audit log (DataDir/audit).
 	Audit AuditConfig
+	// AuditEnforceInterval is how often audit retention runs; default a
+	// minute. Not an operator setting: registrybench's soak shortens it.
+	AuditEnforceInterval time.Duration
 	// HeartbeatAudit says how the audit log records heartbeats: sampled
 	// (default) or all. registryctl audit replay must be given the same
 	// (both parse it with ParseHeartbeatAudit).
@@ -156,6 +159,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Audit.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.AuditEnforceInterval < 0 {
+		errs = append(errs, fmt.Errorf("AuditEnforceInterval %s: must not be negative", c.AuditEnforceInterval))
 	}
 	if c.BasicAuth.CacheTTL < 0 {
 		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CACHE_TTL must not be negative"))

@@ -271,7 +271,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.auditFeed.run(inner) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
 	g.Go(func() error {
-		every(gctx, auditEnforceInterval, s.logger, "audit log retention", s.enforceAudit)
+		every(gctx, s.cfg.auditEnforceEvery(), s.logger, "audit log retention", s.enforceAudit)
 		return nil
 	})
 	if s.southbound != nil {

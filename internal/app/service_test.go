@@ -87,7 +87,7 @@ func TestNoSecretLeaves(t *testing.T) {
 	}
 	raw, _ := json.Marshal(all)
 	assertAbsent(t, "events", raw, canaries)
-	// Reads are queries: their records are in the audit log of queries,
+	// Reads are queries: their records are in the audit log,
 	// not in the event log.
 	records := reg.AuditRecords(t)
 	queries, _ := json.Marshal(records)

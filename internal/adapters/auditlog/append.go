@@ -159,7 +159,11 @@ func (l *Log) fail(err error) error {
 // next. The open segment's batches are all synced already, so a sealed
 // segment is complete the moment the next one exists.
 func (l *Log) maybeRoll() error {
+	// Enforce drops segments from the front of l.segs under l.mu: read
+	// the open one's entry under it too.
+	l.mu.Lock()
 	cur := l.segs[len(l.segs)-1]
+	l.mu.Unlock()
 	now := l.opts.Now()
 	if cur.first > l.head { // no records yet
 		return nil

@@ -14,7 +14,7 @@ const (
 	SealKey       = "seal.key"        // at-rest key ring of the embedded store
 	AuditKey      = "audit.key"       // HMAC key for secret fields in events and audit
 	DevIssuer     = "dev-issuer.json" // the --dev issuer's signing key and settings
-	AuditDir      = "audit"           // the audit log of queries: hash-chained segments
+	AuditDir      = "audit"           // the audit log: hash-chained segments of command events and query records
 )
 
 // TerminalKey is the P-256 key signing terminal access tokens (PKCS#8 PEM).
