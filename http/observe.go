@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -49,8 +50,13 @@ func routeTemplate(r *http.Request) string {
 
 // accessLog writes one line per request: route, status, duration and the
 // correlation id. Never headers or bodies: they carry tokens and secrets.
+// Below DEBUG a request costs it one level check.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.deps.Logger.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/app/datadir"
-	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
 )
 
@@ -106,8 +104,14 @@ func (s *Service) enforceAudit(context.Context) error {
 // return, concurrent queries sharing one fdatasync (group commit).
 type queryAudit struct {
 	log      *auditlog.Log
-	redactor bus.Redactor
+	redactor mapRedactor
 	now      func() time.Time
+}
+
+// mapRedactor is redact.Hasher's CopyMap: CopyJSON of the data's JSON,
+// built from the map without encoding and parsing it first.
+type mapRedactor interface {
+	CopyMap(m map[string]any, clear map[string]bool) ([]byte, error)
 }
 
 func (a queryAudit) Record(ctx context.Context, m query.Meta, outcomes []events.Outcome) error {
@@ -117,11 +121,7 @@ func (a queryAudit) Record(ctx context.Context, m query.Meta, outcomes []events.
 	at := a.now()
 	entries := make([]auditlog.Entry, 0, len(outcomes))
 	for _, o := range outcomes {
-		raw, err := json.Marshal(o.Data)
-		if err != nil {
-			return fmt.Errorf("audit %s: marshal data: %w", o.Type, err)
-		}
-		safe, err := a.redactor.CopyJSON(raw, events.ClearFields)
+		safe, err := a.redactor.CopyMap(o.Data, events.ClearFields)
 		if err != nil {
 			return fmt.Errorf("audit %s: redact: %w", o.Type, err)
 		}

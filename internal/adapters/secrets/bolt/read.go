@@ -23,7 +23,7 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 	}
 	var out handlers.Secret
 	err := s.db.View(func(tx *bolt.Tx) error {
-		meta, ok, err := loadMeta(tx, p)
+		meta, ok, err := s.meta.load(tx, p)
 		if err != nil {
 			return err
 		}

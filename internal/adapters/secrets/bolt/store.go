@@ -68,6 +68,7 @@ type Store struct {
 	db   *bolt.DB
 	ring *seal.Keyring
 	opts Options
+	meta metaCache // decoded metadata for Read
 }
 
 var _ handlers.SecretStore = (*Store)(nil)
