@@ -21,9 +21,17 @@ type Verifier interface {
 	Verify(ctx context.Context, raw string) (auth.Principal, error)
 }
 
-// Sender sends a command and waits for its reply; *bus.Bus is one.
+// Sender sends a command and waits for its reply; *bus.Bus is one, and
+// so is *query.Dispatcher, which registryd gives the handler.
 type Sender interface {
 	Send(ctx context.Context, cmd any, env bus.Envelope) (bus.Reply, error)
+}
+
+// asker is a Sender that also answers with the handler's reply as the Go
+// value it is (*query.Dispatcher's Ask): the adapter then reads the reply
+// without encoding and decoding it inside the process.
+type asker interface {
+	Ask(ctx context.Context, q any, env bus.Envelope) (any, *bus.ReplyError, error)
 }
 
 var (
@@ -149,19 +157,18 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		Offline: req.offline, ClientID: req.clientID, RefreshID: id.refreshID,
 	}
 	cmd.Caller = id.caller
-	reply, err := h.deps.Bus.Send(ctx, cmd, env)
+	out, rerr, err := h.issue(ctx, cmd, env)
 	if err != nil {
 		h.deps.Logger.Error("registry token: command bus", "correlation_id", env.CorrelationID, "error", err)
 		h.answerFailure(w, http.StatusServiceUnavailable, ReasonUnavailable, "the token service is unavailable")
 		return
 	}
-	if reply.Error != nil {
-		h.answerReplyError(w, env, reply.Error)
+	if rerr != nil {
+		h.answerReplyError(w, env, rerr)
 		return
 	}
-	var out IssueReply
-	if err := json.Unmarshal(reply.Data, &out); err != nil || (out.Token == nil && out.Denied == nil) {
-		h.deps.Logger.Error("registry token: unexpected reply", "correlation_id", env.CorrelationID, "error", err)
+	if out.Token == nil && out.Denied == nil {
+		h.deps.Logger.Error("registry token: unexpected reply", "correlation_id", env.CorrelationID)
 		h.answerFailure(w, http.StatusInternalServerError, ReasonInternal, "internal error")
 		return
 	}
@@ -175,6 +182,27 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(out.Token)
+}
+
+// issue sends cmd and returns its reply: asked as a Go value when the
+// Sender can (asker), else decoded from the bus's reply. An unreadable
+// reply is an empty one (neither token nor denial): the caller's to refuse.
+func (h *Handler) issue(ctx context.Context, cmd *IssueRegistryToken, env bus.Envelope) (IssueReply, *bus.ReplyError, error) {
+	if a, ok := h.deps.Bus.(asker); ok {
+		v, rerr, err := a.Ask(ctx, cmd, env)
+		out, _ := v.(IssueReply)
+		return out, rerr, err
+	}
+	reply, err := h.deps.Bus.Send(ctx, cmd, env)
+	if err != nil || reply.Error != nil {
+		return IssueReply{}, reply.Error, err
+	}
+	var out IssueReply
+	if err := json.Unmarshal(reply.Data, &out); err != nil {
+		h.deps.Logger.Error("registry token: unreadable reply", "correlation_id", env.CorrelationID, "error", err)
+		return IssueReply{}, nil, nil
+	}
+	return out, nil, nil
 }
 
 // answerReplyError answers a command the bus refused (replyFailures); the

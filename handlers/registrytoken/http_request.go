@@ -98,7 +98,7 @@ func (h *Handler) parseRequest(w http.ResponseWriter, r *http.Request) (tokenReq
 	if req.clientID, rej = one("client_id"); rej != nil {
 		return req, rej
 	}
-	if err := ValidService(req.clientID); req.clientID != "" && err != nil {
+	if req.clientID != "" && ValidService(req.clientID) != nil {
 		return req, reject(http.StatusBadRequest, ReasonInvalidRequest, "client_id: want 1 to 255 printable characters")
 	}
 	scopes, err := ParseScopes(form["scope"])

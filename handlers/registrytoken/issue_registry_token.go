@@ -135,7 +135,7 @@ func (cmd IssueRegistryToken) validate() error {
 		errs = append(errs, fmt.Errorf("more than %d scopes", MaxScopes))
 	}
 	for i, s := range cmd.Scopes {
-		if _, err := ParseScope(s.String()); err != nil {
+		if err := s.check(); err != nil {
 			errs = append(errs, fmt.Errorf("scope %d: %w", i+1, err))
 		}
 	}

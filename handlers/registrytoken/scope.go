@@ -64,23 +64,57 @@ func ParseScope(s string) (Scope, error) {
 	if err != nil {
 		return Scope{}, err
 	}
-	name := s[first+1 : last]
-	if len(name) > maxNameBytes || !namePattern.MatchString(name) {
-		return Scope{}, fmt.Errorf("%w: the name is not a valid repository name", ErrInvalidScope)
-	}
-	actions := []string{}
+	sc := Scope{Type: typ, Class: class, Name: s[first+1 : last], Actions: []string{}}
 	if rest := s[last+1:]; rest != "" {
-		actions = strings.Split(rest, ",")
-		for _, a := range actions {
-			if !actionPattern.MatchString(a) {
-				return Scope{}, fmt.Errorf("%w: an action is not lower-case letters or *", ErrInvalidScope)
-			}
-		}
+		sc.Actions = strings.Split(rest, ",")
 	}
-	return Scope{Type: typ, Class: class, Name: name, Actions: actions}, nil
+	if err := sc.check(); err != nil {
+		return Scope{}, err
+	}
+	return sc, nil
 }
 
-// parseType splits "repository(plugin)" into type and class.
+// check is what ParseScope requires of a scope's fields, for a Scope that
+// did not come from ParseScope (a command from a replay or a test) as for
+// one that did.
+func (s Scope) check() error {
+	if s.size() > maxScopeBytes {
+		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidScope, maxScopeBytes)
+	}
+	if s.Class != "" && !typePattern.MatchString(s.Class) {
+		return fmt.Errorf("%w: the resource class is not lower-case alphanumeric", ErrInvalidScope)
+	}
+	if !typePattern.MatchString(s.Type) {
+		return fmt.Errorf("%w: the resource type is not lower-case alphanumeric", ErrInvalidScope)
+	}
+	if len(s.Name) > maxNameBytes || !namePattern.MatchString(s.Name) {
+		return fmt.Errorf("%w: the name is not a valid repository name", ErrInvalidScope)
+	}
+	for _, a := range s.Actions {
+		if !actionPattern.MatchString(a) {
+			return fmt.Errorf("%w: an action is not lower-case letters or *", ErrInvalidScope)
+		}
+	}
+	return nil
+}
+
+// size is len(s.String()), without building it.
+func (s Scope) size() int {
+	n := len(s.Type) + 1 + len(s.Name) + 1
+	if s.Class != "" {
+		n += len(s.Class) + 2
+	}
+	for i, a := range s.Actions {
+		n += len(a)
+		if i > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// parseType splits "repository(plugin)" into type and class; check
+// validates both.
 func parseType(s string) (typ, class string, err error) {
 	typ = s
 	if open := strings.IndexByte(s, '('); open >= 0 {
@@ -88,12 +122,9 @@ func parseType(s string) (typ, class string, err error) {
 			return "", "", fmt.Errorf("%w: the resource class is not closed", ErrInvalidScope)
 		}
 		typ, class = s[:open], s[open+1:len(s)-1]
-		if !typePattern.MatchString(class) {
+		if class == "" {
 			return "", "", fmt.Errorf("%w: the resource class is not lower-case alphanumeric", ErrInvalidScope)
 		}
-	}
-	if !typePattern.MatchString(typ) {
-		return "", "", fmt.Errorf("%w: the resource type is not lower-case alphanumeric", ErrInvalidScope)
 	}
 	return typ, class, nil
 }

@@ -2,6 +2,11 @@ package registrytoken
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,11 +49,18 @@ var _ TokenSigner = (*Signer)(nil)
 
 // Signer signs with one RSA (RS256) or ECDSA P-256 (ES256) key, with the
 // key's id in the kid header, and publishes the public half as a JWKS.
+//
+// It signs with crypto/rsa and crypto/ecdsa directly: the header is the
+// same for every token, so it is encoded once, and an ES256 signature goes
+// from ASN.1 to JWS's fixed r||s without big integers. The tokens are
+// byte for byte what golang-jwt writes for the same claims.
 type Signer struct {
 	key    crypto.Signer
 	method jwt.SigningMethod
 	kid    string
 	jwks   []byte
+	// header is the encoded JWS header and its dot: {"alg","kid","typ"}.
+	header []byte
 }
 
 // NewSigner returns a signer for key. kid, if empty, is derived from the
@@ -95,7 +107,12 @@ func NewSigner(key crypto.Signer, kid, format string) (*Signer, error) {
 	if algorithmOf(key) == AlgES256 {
 		method = jwt.SigningMethodES256
 	}
-	return &Signer{key: key, method: method, kid: kid, jwks: jwks}, nil
+	header, err := json.Marshal(map[string]string{"alg": method.Alg(), "kid": kid, "typ": "JWT"})
+	if err != nil {
+		return nil, fmt.Errorf("registry token signer: header: %w", err)
+	}
+	return &Signer{key: key, method: method, kid: kid, jwks: jwks,
+		header: append(base64.RawURLEncoding.AppendEncode(nil, header), '.')}, nil
 }
 
 // KID is the kid header of every token.
@@ -120,11 +137,68 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	if c.Access == nil {
 		c.Access = []Scope{}
 	}
-	tok := jwt.NewWithClaims(s.method, c)
-	tok.Header["kid"] = s.kid
-	signed, err := tok.SignedString(s.key)
+	claims, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("registry token: claims: %w", err)
+	}
+	enc := base64.RawURLEncoding
+	// header.claims.signature, the signature at most 512 bytes (RSA 4096)
+	tok := make([]byte, 0, len(s.header)+enc.EncodedLen(len(claims))+1+enc.EncodedLen(512))
+	tok = append(tok, s.header...)
+	tok = enc.AppendEncode(tok, claims)
+	digest := sha256.Sum256(tok)
+	sig, err := s.sign(digest[:])
 	if err != nil {
 		return "", fmt.Errorf("registry token: sign: %w", err)
 	}
-	return signed, nil
+	tok = append(tok, '.')
+	return string(enc.AppendEncode(tok, sig)), nil
+}
+
+// sign is the JWS signature of digest: PKCS #1 v1.5 for RS256, r||s of
+// 32 bytes each for ES256 (RFC 7518 §3.4).
+func (s *Signer) sign(digest []byte) ([]byte, error) {
+	switch k := s.key.(type) {
+	case *rsa.PrivateKey:
+		return rsa.SignPKCS1v15(nil, k, crypto.SHA256, digest)
+	case *ecdsa.PrivateKey:
+		der, err := ecdsa.SignASN1(rand.Reader, k, digest)
+		if err != nil {
+			return nil, err
+		}
+		return p256RS(der)
+	}
+	return nil, fmt.Errorf("%T is neither an RSA nor an ECDSA key", s.key)
+}
+
+var errMalformedSignature = errors.New("malformed ECDSA signature")
+
+// p256RS turns an ASN.1 DER ECDSA P-256 signature, SEQUENCE { INTEGER r,
+// INTEGER s } (at most 72 bytes, so every length is one byte), into r||s,
+// each left-padded to 32 bytes.
+func p256RS(der []byte) ([]byte, error) {
+	bad := errMalformedSignature
+	if len(der) < 2 || der[0] != 0x30 || int(der[1]) != len(der)-2 || der[1] >= 0x80 {
+		return nil, bad
+	}
+	out := make([]byte, 64)
+	rest := der[2:]
+	for i := range 2 {
+		if len(rest) < 2 || rest[0] != 0x02 || rest[1] >= 0x80 || int(rest[1]) > len(rest)-2 {
+			return nil, bad
+		}
+		v := rest[2 : 2+rest[1]]
+		rest = rest[2+rest[1]:]
+		for len(v) > 32 && v[0] == 0 { // DER's sign byte
+			v = v[1:]
+		}
+		if len(v) == 0 || len(v) > 32 {
+			return nil, bad
+		}
+		copy(out[32*i+32-len(v):32*i+32], v)
+	}
+	if len(rest) != 0 {
+		return nil, bad
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -262,6 +263,18 @@ func TestIssueRefusesAMalformedCommand(t *testing.T) {
 		"refresh without an id": func(c *registrytoken.IssueRegistryToken) { c.Grant = registrytoken.GrantRefresh },
 		"bad scope": func(c *registrytoken.IssueRegistryToken) {
 			c.Scopes = []registrytoken.Scope{{Type: "repository", Name: "A"}}
+		},
+		"bad scope type": func(c *registrytoken.IssueRegistryToken) {
+			c.Scopes = []registrytoken.Scope{{Type: "repository(x)", Name: "a"}}
+		},
+		"bad scope class": func(c *registrytoken.IssueRegistryToken) {
+			c.Scopes = []registrytoken.Scope{{Type: "repository", Class: "X", Name: "a"}}
+		},
+		"bad scope action": func(c *registrytoken.IssueRegistryToken) {
+			c.Scopes = []registrytoken.Scope{{Type: "repository", Name: "a", Actions: []string{"pull,push"}}}
+		},
+		"scope too long": func(c *registrytoken.IssueRegistryToken) {
+			c.Scopes = []registrytoken.Scope{{Type: "repository", Name: "a", Actions: slices.Repeat([]string{"pull"}, 250)}}
 		},
 	} {
 		cmd := issueCmd(t, "", "repository:library/alpine:pull")

@@ -92,9 +92,20 @@ func Handle[Q handlers.Command](d *Dispatcher, name string, h func(context.Conte
 // the Reply's Error, err is for the dispatcher itself (an unknown query
 // type, an unreadable reply).
 func (d *Dispatcher) Send(ctx context.Context, q any, env bus.Envelope) (bus.Reply, error) {
+	v, rerr, err := d.Ask(ctx, q, env)
+	if err != nil || rerr != nil {
+		return bus.Reply{Error: rerr}, err
+	}
+	return dataReply(v)
+}
+
+// Ask runs q as Send does but returns the handler's reply as the Go value
+// it is: an edge that reads the reply itself (the /token adapter) needs no
+// encoding inside the process. A handler error is rerr.
+func (d *Dispatcher) Ask(ctx context.Context, q any, env bus.Envelope) (reply any, rerr *bus.ReplyError, err error) {
 	rt, ok := d.routes[reflect.TypeOf(q)]
 	if !ok {
-		return bus.Reply{}, fmt.Errorf("query: no handler for %T", q)
+		return nil, nil, fmt.Errorf("query: no handler for %T", q)
 	}
 	who, _ := q.(handlers.Command)
 	var caller handlers.Caller
@@ -108,14 +119,14 @@ func (d *Dispatcher) Send(ctx context.Context, q any, env bus.Envelope) (bus.Rep
 	res, err := d.run(ctx, rt, q)
 	if err != nil {
 		d.recordRejection(ctx, meta, err)
-		return errorReply(err), nil
+		return nil, errorReply(err).Error, nil
 	}
 	if err := d.audit.Record(ctx, meta, res.Events); err != nil {
 		d.logger.Error("query answer withheld: its audit record is not durable", "query", rt.name,
 			"correlation_id", env.CorrelationID, "error", err)
-		return errorReply(fmt.Errorf("%w: audit log: %v", handlers.ErrUnavailable, err)), nil
+		return nil, errorReply(fmt.Errorf("%w: audit log: %v", handlers.ErrUnavailable, err)).Error, nil
 	}
-	return dataReply(res.Reply)
+	return res.Reply, nil, nil
 }
 
 // run calls the handler, retrying a transient failure with the bus's

@@ -1,0 +1,4 @@
+package registrytoken
+
+// P256RS exposes the DER → r||s conversion to the black-box tests.
+var P256RS = p256RS
