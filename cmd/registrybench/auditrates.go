@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -28,6 +29,9 @@ const auditRecords = 200_000
 // of the event log into fresh read models (registryctl audit replay) and a
 // verify of the audit log (registryctl audit verify).
 func auditRates(ctx context.Context, dir string) (replay, verify rate, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return rate{}, rate{}, err
+	}
 	src, err := eventlog.Open(filepath.Join(dir, "events.db"), eventlog.Options{})
 	if err != nil {
 		return rate{}, rate{}, err

@@ -70,6 +70,7 @@ func main() {
 	conc := flag.Int("c", 32, "concurrent clients")
 	dur := flag.Duration("d", 5*time.Second, "duration of each throughput measurement")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the REST measurement here")
+	flag.StringVar(&vhostProfilePath, "vhost-cpuprofile", "", "write CPU profiles of the heartbeat measurement and its ceiling to this path plus .heartbeat and .bare")
 	flag.StringVar(&tokenProfilePath, "token-cpuprofile", "", "write CPU profiles of the /token measurements and their ceilings to this path plus .endpoint-ES256, .bare-ES256, …")
 	var o options
 	flag.BoolVar(&o.skipVault, "skip-vault", false, "skip the Vault measurements (they start a Vault dev server)")

@@ -158,6 +158,10 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 // measurement writes a CPU profile: path.endpoint-ES256, path.bare-ES256, …
 var tokenProfilePath string
 
+// vhostProfilePath, when set (-vhost-cpuprofile), is where the heartbeat
+// measurement and its ceiling write CPU profiles.
+var vhostProfilePath string
+
 // measureTokenCPU is warmAndMeasureHTTP, also returning the process's CPU
 // time (user+system) per successful request over the measurement, and
 // profiling it to profile+"."+name when profile is set.
@@ -185,6 +189,31 @@ func measureTokenCPU(ctx context.Context, build func() (*http.Request, error), c
 		return l, 0, err
 	}
 	return l, float64(cpu.Microseconds()) / float64(l.Requests), nil
+}
+
+// startNamedProfile starts a CPU profile written to path.name, if path is
+// set, and returns what stops it.
+func startNamedProfile(path, name string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path + "." + name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// cpuPerRequest is cpu over l's requests in microseconds.
+func cpuPerRequest(cpu time.Duration, l load) float64 {
+	if l.Requests == 0 {
+		return 0
+	}
+	return float64(cpu.Microseconds()) / float64(l.Requests)
 }
 
 // processCPU is the CPU time this process has used so far.

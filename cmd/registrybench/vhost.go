@@ -48,6 +48,8 @@ type vhostResult struct {
 	Heartbeat      load       `json:"heartbeatPut"`
 	BareBatch      load       `json:"bareBoltBatchPut"`
 	Ratio          float64    `json:"heartbeatToBareThroughputRatio"`
+	HeartbeatCPUus float64    `json:"heartbeatCPUMicrosPerRequest"`
+	BareCPUus      float64    `json:"bareCPUMicrosPerRequest"`
 	Hosts          int        `json:"hosts"`
 	ServersPerHost int        `json:"serversPerHost"`
 	Populate       vhostFill  `json:"populate"`
@@ -121,10 +123,25 @@ func benchVirtualHosts(ctx context.Context, dir string, logger *slog.Logger, con
 		_, err := c.do(http.MethodPut, "/"+vhostBeatHost+"/server/s"+strconv.FormatUint(i%vhostBeatServers, 10), serverBody(i))
 		return err
 	}
-	if res.Heartbeat, err = warmAndRun(ctx, conc, dur, beat); err != nil {
+	stop, err := startNamedProfile(vhostProfilePath, "heartbeat")
+	if err != nil {
+		return nil, err
+	}
+	cpu0 := processCPU()
+	res.Heartbeat, err = warmAndRun(ctx, conc, dur, beat)
+	res.HeartbeatCPUus = cpuPerRequest(processCPU()-cpu0, res.Heartbeat)
+	stop()
+	if err != nil {
 		return nil, fmt.Errorf("heartbeat: %w", err)
 	}
-	if res.BareBatch, err = bareBatch(ctx, filepath.Join(dir, "bare.db"), token, conc, dur); err != nil {
+	if stop, err = startNamedProfile(vhostProfilePath, "bare"); err != nil {
+		return nil, err
+	}
+	cpu0 = processCPU()
+	res.BareBatch, err = bareBatch(ctx, filepath.Join(dir, "bare.db"), token, conc, dur)
+	res.BareCPUus = cpuPerRequest(processCPU()-cpu0, res.BareBatch)
+	stop()
+	if err != nil {
 		return nil, fmt.Errorf("bare batch: %w", err)
 	}
 	res.Ratio = res.Heartbeat.RPS / res.BareBatch.RPS
@@ -367,6 +384,7 @@ var vhostNotes = []string{
 	"virtualHosts.heartbeatPut = PUT /registry/v1/virtualHost/hb.bench.example/server/{id} over HTTP at the bench concurrency, ids cycling over 1000 servers of one secure host (owner check on every call): bearer JWT verified, HeartbeatServer on the bus, the heartbeat event committed to the event log (group commit), the reply sent once the event is durable (reads on the instance show it from vhost.Beats until the projection applies it)",
 	"virtualHosts.bareBoltBatchPut = the same PUTs from the same client to a bare net/http handler that decodes the body and puts the same server record JSON ({host, port, hb}, the projection's value) under the same key with one bolt.DB.Batch per request, MaxBatchSize = the concurrency, bbolt's default fsync on commit (durable before the 200): no token check, no bus, no event, no audit",
 	"virtualHosts.populate: hosts insecure virtual hosts created (a keystore each would time RSA key generation), then serversPerHost heartbeats into each, sent as CreateVirtualHost and HeartbeatServer commands on registryd's bus with the bench caller's claims, populate.concurrency in flight: the real handlers, events committed to the event log and applied by the projection, without HTTP and the token check; seconds is the wall time of both phases and the wait for the projection",
+	"virtualHosts.{heartbeatCPUMicrosPerRequest,bareCPUMicrosPerRequest} = the benchmark process's CPU time (the load generator included, warm-up included) over each measurement ÷ its requests (-vhost-cpuprofile writes a CPU profile of each)",
 	"virtualHosts.listServersGet = GET /registry/v1/virtualHost/{random populated host}/server with a bearer token, every answer checked to list serversPerHost live servers; answered from the projection with no command and no event; the projection also holds the heartbeat measurement's host and its 1000 servers",
 	"virtualHosts.memory = /proc/self/status of the bench process, which runs registryd in-process: the figures include the bench client and whatever the earlier measurements left in the Go runtime; beforeRegistry is read after debug.FreeOSMemory, atSize after the list measurement; rssFileKiB is mostly the bbolt files' memory maps; goHeapInuseBytesAtSize is the Go heap in use after a GC",
 	"virtualHosts.diskBytes: sizes of the event log and projections files at size (bbolt files grow in steps and never shrink)",
