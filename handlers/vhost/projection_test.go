@@ -2,6 +2,7 @@ package vhost_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,10 +22,22 @@ func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	applyTo(t, db, 0, outcomes...)
+	v, err := vhost.NewView(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// applyTo applies outcomes, as the events after seq, to the projection in
+// db, creating its buckets if need be.
+func applyTo(t *testing.T, db *bbolt.DB, seq uint64, outcomes ...events.Outcome) {
+	t.Helper()
 	p := vhost.NewProjection(nil)
-	err = db.Update(func(tx *bbolt.Tx) error {
+	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range p.Buckets() {
-			if _, err := tx.CreateBucket([]byte(b)); err != nil {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return err
 			}
 		}
@@ -33,11 +46,12 @@ func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
 			if err != nil {
 				return err
 			}
-			e, err := events.New(o, raw, events.Meta{ID: "e" + string(rune('a'+i)), Time: time.Unix(0, 0)})
+			n := seq + uint64(i) + 1
+			e, err := events.New(o, raw, events.Meta{ID: fmt.Sprintf("e%d", n), Time: time.Unix(0, 0)})
 			if err != nil {
 				return err
 			}
-			if err := p.Apply(tx, uint64(i+1), e); err != nil {
+			if err := p.Apply(tx, n, e); err != nil {
 				return err
 			}
 		}
@@ -46,11 +60,6 @@ func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := vhost.NewView(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func created(name, id, scheme string) events.Outcome {
@@ -103,4 +112,42 @@ func TestProjectionOrder(t *testing.T) {
 			t.Fatalf("hosts %+v, %v", hosts, err)
 		}
 	})
+}
+
+// The view keeps decoded hosts for heartbeats: a host re-created under the
+// same name is read as stored, and what one read returns is its own.
+func TestViewHostFollowsStore(t *testing.T) {
+	t.Parallel()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "p.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	owned := func(id, scheme, owner string) events.Outcome {
+		o := created("a", id, scheme)
+		o.Data["virtualHost"].(map[string]any)["owner"] = []string{owner}
+		return o
+	}
+	applyTo(t, db, 0, owned("id1", "http", "user:ann"))
+	v, err := vhost.NewView(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := v.Host(t.Context(), "a")
+	if err != nil || first.ID != "id1" || len(first.Owners) != 1 || first.Owners[0] != "user:ann" {
+		t.Fatalf("host %+v, %v", first, err)
+	}
+	first.Owners[0] = "user:mallory"
+	if again, err := v.Host(t.Context(), "a"); err != nil || again.Owners[0] != "user:ann" {
+		t.Fatalf("second read %+v, %v: a caller's change to the first read leaked", again, err)
+	}
+	applyTo(t, db, 1, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id1"}},
+		owned("id2", "https", "user:bob"))
+	if h, err := v.Host(t.Context(), "a"); err != nil || h.ID != "id2" || h.Scheme != "https" || h.Owners[0] != "user:bob" {
+		t.Fatalf("host after re-create %+v, %v: want id2, https, user:bob", h, err)
+	}
+	applyTo(t, db, 3, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id2"}})
+	if _, err := v.Host(t.Context(), "a"); !isNotFound(err) {
+		t.Fatalf("host after delete: %v, want ErrNotFound", err)
+	}
 }

@@ -28,7 +28,10 @@ type HostReader interface {
 }
 
 // View reads the projection's buckets. It never writes.
-type View struct{ db *bbolt.DB }
+type View struct {
+	db    *bbolt.DB
+	cache hostCache // decoded hosts for Host
+}
 
 var _ HostReader = (*View)(nil)
 
@@ -44,8 +47,12 @@ func NewView(db *bbolt.DB) (*View, error) {
 func (v *View) Host(ctx context.Context, name string) (Host, error) {
 	var h Host
 	err := v.read(ctx, func(hosts, _ *bbolt.Bucket) error {
+		raw := hosts.Get([]byte(name))
+		if raw == nil {
+			return fmt.Errorf("virtual host %s: %w", name, handlers.ErrNotFound)
+		}
 		var err error
-		h, err = hostIn(hosts, name)
+		h, err = v.cache.decode(name, raw)
 		return err
 	})
 	return h, err
@@ -69,7 +76,7 @@ func (v *View) Hosts(ctx context.Context) ([]Host, error) {
 func (v *View) Server(ctx context.Context, name, id string) (Server, error) {
 	var s Server
 	err := v.read(ctx, func(hosts, servers *bbolt.Bucket) error {
-		if _, err := hostIn(hosts, name); err != nil {
+		if err := hostExists(hosts, name); err != nil {
 			return err
 		}
 		raw := servers.Get(serverKey(name, id))
@@ -88,7 +95,7 @@ func (v *View) Server(ctx context.Context, name, id string) (Server, error) {
 func (v *View) Servers(ctx context.Context, name string) ([]Server, error) {
 	var out []Server
 	err := v.read(ctx, func(hosts, servers *bbolt.Bucket) error {
-		if _, err := hostIn(hosts, name); err != nil {
+		if err := hostExists(hosts, name); err != nil {
 			return err
 		}
 		return eachServer(servers, name, func(s Server) error {
@@ -141,12 +148,12 @@ func (v *View) read(ctx context.Context, fn func(hosts, servers *bbolt.Bucket) e
 	})
 }
 
-func hostIn(hosts *bbolt.Bucket, name string) (Host, error) {
-	raw := hosts.Get([]byte(name))
-	if raw == nil {
-		return Host{}, fmt.Errorf("virtual host %s: %w", name, handlers.ErrNotFound)
+// hostExists is ErrNotFound for a host the projection does not hold.
+func hostExists(hosts *bbolt.Bucket, name string) error {
+	if hosts.Get([]byte(name)) == nil {
+		return fmt.Errorf("virtual host %s: %w", name, handlers.ErrNotFound)
 	}
-	return decodeHost(name, raw)
+	return nil
 }
 
 func decodeHost(name string, raw []byte) (Host, error) {
