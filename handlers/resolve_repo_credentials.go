@@ -26,6 +26,10 @@ type ResolveRepoCredentials struct {
 	SchedulerNamespace string `json:"schedulerNamespace,omitempty"`
 }
 
+// ChangesState reports whether the request stores something (the service's
+// scheduler namespace): then it is a command, else a query (a read).
+func (c ResolveRepoCredentials) ChangesState() bool { return c.SchedulerNamespace != "" }
+
 // RepoCredentials is the reply: the seed's repoCredentials.
 type RepoCredentials struct {
 	Username string `json:"username"`

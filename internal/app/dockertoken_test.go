@@ -14,8 +14,7 @@ import (
 	"github.com/hypo-registry/registry/testkit"
 )
 
-// GET /token as registryd wires it (the query path, the audit log of
-// queries): a token leaves only once its record is durable, a denial is
+// GET /token as registryd wires it (the query path, the audit log): a token leaves only once its record is durable, a denial is
 // audited and answered 403, and with the audit log stopped the caller gets
 // 503 and no token.
 func TestRegistryTokenIsAuditedAndFailsClosed(t *testing.T) {
@@ -50,7 +49,7 @@ func TestRegistryTokenIsAuditedAndFailsClosed(t *testing.T) {
 		t.Fatalf("GET /token for a service not served: %d %s, want 403 %s", status, body, registrytoken.ReasonServiceNotAllowed)
 	}
 	types := map[string]int{}
-	for _, r := range reg.QueryAudit(t) {
+	for _, r := range reg.AuditRecords(t) {
 		if r.Tenant == tenant {
 			types[r.Type]++
 			if strings.Contains(string(r.Data), tr.Token[strings.LastIndexByte(tr.Token, '.')+1:]) {

@@ -118,7 +118,7 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound publisher: %w", err)
 	}
 	s.closers = append(s.closers, pub.Close)
-	in, err := kafkaingress.New(s.bus, pub, c.PoisonTopic, logger)
+	in, err := kafkaingress.New(edgeSender{queries: s.queries, bus: s.bus}, pub, c.PoisonTopic, logger)
 	if err != nil {
 		return err
 	}

@@ -37,8 +37,11 @@ func registerKubeconfHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.Se
 		read(b, q, "kubeconfig.get", kc.Get),
 		read(b, q, "kubeconfig.list", kc.List),
 		read(b, q, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
+		// A repo credential request that stores a scheduler namespace is a
+		// command; without one it is a read (edgeSender decides).
 		bus.Handle(b, "credentials.resolve.repo", cr.ResolveRepo),
-		bus.Handle(b, "credentials.resolve.deployment", cr.ResolveDeployment),
+		query.Handle(q, "credentials.resolve.repo", cr.ResolveRepo),
+		read(b, q, "credentials.resolve.deployment", cr.ResolveDeployment),
 		bus.Handle(b, "fabric.put", cr.PutFabric),
 	} {
 		if err != nil {

@@ -2,17 +2,38 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
 )
 
-// read registers a read on the query path, where REST and /token call it
-// directly, and on the bus, where the Kafka translators still send it as a
-// command (its record position is the command id that answers a
-// redelivered record once).
-func read[Q handlers.Command](b *bus.Bus, q *query.Dispatcher, name string, h func(context.Context, Q) (handlers.Result, error)) error {
-	return errors.Join(bus.Handle(b, name, h), query.Handle(q, name, h))
+// read registers a read on the query path, where every edge calls it
+// directly: REST, /token and the Kafka southbound (see edgeSender). It
+// never travels the bus.
+func read[Q handlers.Command](_ *bus.Bus, q *query.Dispatcher, name string, h func(context.Context, Q) (handlers.Result, error)) error {
+	return query.Handle(q, name, h)
+}
+
+// edgeSender is what an edge that carries both reads and changes (the
+// Kafka southbound) sends through: a query is called directly, a command
+// goes on the bus. A redelivered query record is answered again (and
+// audited again); a redelivered command is answered from its stored reply.
+type edgeSender struct {
+	queries *query.Dispatcher
+	bus     *bus.Bus
+}
+
+// stateChanger is a request that is a read or a change depending on its
+// fields (a repo credential request that stores a scheduler namespace).
+type stateChanger interface{ ChangesState() bool }
+
+func (e edgeSender) Send(ctx context.Context, msg any, env bus.Envelope) (bus.Reply, error) {
+	if sc, ok := msg.(stateChanger); ok && sc.ChangesState() {
+		return e.bus.Send(ctx, msg, env)
+	}
+	if e.queries.Handles(msg) {
+		return e.queries.Send(ctx, msg, env)
+	}
+	return e.bus.Send(ctx, msg, env)
 }

@@ -88,6 +88,12 @@ func Handle[Q handlers.Command](d *Dispatcher, name string, h func(context.Conte
 	return nil
 }
 
+// Handles reports whether q is a query this dispatcher runs.
+func (d *Dispatcher) Handles(q any) bool {
+	_, ok := d.routes[reflect.TypeOf(q)]
+	return ok
+}
+
 // Send runs q and returns its reply as the bus would: a handler error is
 // the Reply's Error, err is for the dispatcher itself (an unknown query
 // type, an unreadable reply).
