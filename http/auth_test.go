@@ -135,10 +135,15 @@ func TestAdminLogLevel(t *testing.T) {
 	if r := testkit.Do(t, http.MethodPut, url, admin, []byte(`{"level":"warn"}`)); r.Status != http.StatusOK {
 		t.Fatalf("admin: status %d %s", r.Status, r.Body)
 	}
-	var got struct{ Level string }
-	testkit.Do(t, http.MethodGet, url, admin, nil).JSON(t, &got)
-	if got.Level != "WARN" {
-		t.Errorf("level = %q, want WARN", got.Level)
+	var got struct{ Level, Instance, Scope string }
+	r := testkit.Do(t, http.MethodGet, url, admin, nil)
+	r.JSON(t, &got)
+	if got.Level != "WARN" || got.Scope != "instance" || got.Instance == "" {
+		t.Errorf("GET %s = %+v, want WARN, scope instance, the instance's id", url, got)
+	}
+	// An answer sent back as it came is accepted.
+	if r := testkit.Do(t, http.MethodPut, url, admin, r.Body); r.Status != http.StatusOK {
+		t.Errorf("PUT of the GET answer: status %d %s", r.Status, r.Body)
 	}
 	// Effective immediately: a DEBUG access-log line is no longer written.
 	before := strings.Count(string(reg.Logs.Bytes()), `"msg":"http request"`)

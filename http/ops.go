@@ -44,15 +44,25 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ok, "checks": status})
 }
 
+// logLevelBody is the log level, and in answers the instance it is the
+// level of: each registryd keeps its own (a change reaches the instance
+// that took the request, not the others behind the same load balancer).
+// A client may send an answer back as it came.
 type logLevelBody struct {
-	Level string `json:"level"`
+	Level    string `json:"level"`
+	Instance string `json:"instance,omitempty"`
+	Scope    string `json:"scope,omitempty"`
 }
+
+// logLevelScope says, in every log-level answer, that the level is this
+// instance's only.
+const logLevelScope = "instance"
 
 func (s *Server) getLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if !s.isPlatformAdmin(w, r, p) {
 		return
 	}
-	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(s.deps.LogLevel.Level().String())})
+	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(s.deps.LogLevel.Level().String()), Instance: s.deps.Instance, Scope: logLevelScope})
 	writeData(w, http.StatusOK, b)
 }
 
@@ -74,8 +84,8 @@ func (s *Server) setLogLevel(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	old := s.deps.LogLevel.Level()
 	s.deps.LogLevel.Set(lvl)
-	s.deps.Logger.Warn("log level changed", "from", old.String(), "to", lvl.String(), "by", p.Subject)
-	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(lvl.String())})
+	s.deps.Logger.Warn("log level changed on this instance", "from", old.String(), "to", lvl.String(), "by", p.Subject, "instance", s.deps.Instance)
+	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(lvl.String()), Instance: s.deps.Instance, Scope: logLevelScope})
 	writeData(w, http.StatusOK, b)
 }
 

@@ -47,6 +47,9 @@ type Deps struct {
 	Logger   *slog.Logger
 	// LogLevel is the service's runtime-adjustable log level.
 	LogLevel *slog.LevelVar
+	// Instance names this instance in the log-level answers (its level is
+	// its own).
+	Instance string
 	// Metrics registers the HTTP metrics; Gatherer serves /metrics.
 	Metrics  prometheus.Registerer
 	Gatherer prometheus.Gatherer

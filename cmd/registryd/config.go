@@ -74,7 +74,8 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.StringVar(&cfg.DataDir, "data-dir", env("REGISTRY_DATA_DIR", "./data"), "data directory")
 	brokers := fs.String("kafka-brokers", env("REGISTRY_KAFKA_BROKERS", ""), "comma-separated Kafka brokers (enables the Kafka event log)")
 	fs.StringVar(&cfg.Kafka.EventsTopic, "kafka-events-topic", env("REGISTRY_KAFKA_EVENTS_TOPIC", "registry.events"), "event log topic")
-	fs.StringVar(&cfg.Kafka.ConsumerGroup, "kafka-consumer-group", env("REGISTRY_KAFKA_CONSUMER_GROUP", ""), "this instance's projection consumer group (default registry-projections-<hostname>)")
+	fs.StringVar(&cfg.InstanceID, "instance-id", env("REGISTRY_INSTANCE_ID", ""), "this instance's id (default: the one kept in the data directory's instance-id, else the hostname)")
+	fs.StringVar(&cfg.Kafka.ConsumerGroup, "kafka-consumer-group", env("REGISTRY_KAFKA_CONSUMER_GROUP", ""), "this instance's projection consumer group (default registry-projections-<instance id>)")
 	sb := &cfg.Southbound
 	southboundOn := fs.Bool("kafka-southbound", envBoolDefault("REGISTRY_KAFKA_SOUTHBOUND", true), "consume and answer the HypO topics of seed 000 when Kafka is configured")
 	fs.StringVar(&sb.ConsumerGroup, "kafka-southbound-group", env("REGISTRY_KAFKA_SOUTHBOUND_GROUP", "registry-southbound"), "consumer group of the HypO topics, shared by every instance")

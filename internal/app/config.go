@@ -32,6 +32,10 @@ type Config struct {
 	// DataDir holds the embedded store, event log, projections and keys.
 	// Default "./data".
 	DataDir string
+	// InstanceID names this instance (REGISTRY_INSTANCE_ID): its
+	// projections' consumer group and the log-level response. Default: the
+	// id stored in DataDir/instance-id, else the hostname (then stored).
+	InstanceID string
 	// Kafka, when Kafka.Brokers is set, makes the event log the Kafka topic
 	// registry.events and feeds projections from it; otherwise the event log
 	// is the embedded bbolt file.

@@ -70,6 +70,7 @@ type Service struct {
 	token      *registryToken // the Docker registry token service, nil when off
 	roles      *rolemap.View
 	closers    []func() error
+	instance   string // this instance's id (loadInstanceID)
 }
 
 // New builds the service and opens its listeners; Run serves. On error
@@ -88,6 +89,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("REGISTRY_DATA_DIR %s: %w", cfg.DataDir, err)
+	}
+	host, _ := os.Hostname()
+	if s.instance, err = loadInstanceID(cfg.DataDir, cfg.InstanceID, host); err != nil {
+		return nil, fmt.Errorf("instance id: %w", err)
+	}
+	if cfg.Kafka.ConsumerGroup == "" {
+		// The projections' group follows the data directory they live in.
+		cfg.Kafka.ConsumerGroup = kafkalog.DefaultGroupPrefix + s.instance
+		s.cfg.Kafka.ConsumerGroup = cfg.Kafka.ConsumerGroup
 	}
 	ring, err := seal.LoadKeyring(datadir.Path(cfg.DataDir, datadir.SealKey), cfg.SealKey)
 	if err != nil {
@@ -184,7 +194,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, err
 	}
 	s.rest, err = rest.New(rest.Deps{
-		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level,
+		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level, Instance: s.instance,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
 		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
 	})

@@ -15,6 +15,7 @@ const (
 	AuditKey      = "audit.key"       // HMAC key for secret fields in events and audit
 	DevIssuer     = "dev-issuer.json" // the --dev issuer's signing key and settings
 	AuditDir      = "audit"           // the audit log: hash-chained segments of command events and query records
+	InstanceID    = "instance-id"     // this instance's id: names its projections' consumer group
 )
 
 // TerminalKey is the P-256 key signing terminal access tokens (PKCS#8 PEM).
