@@ -38,6 +38,10 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 	if r := testkit.Do(t, http.MethodPost, a.URL+"/registry/v1/virtualHost", alice, []byte(`{"virtualHost":{"name":"`+host+`"}}`)); r.Status != http.StatusOK {
 		t.Fatalf("virtual host on A: %d %s", r.Status, r.Body)
 	}
+	// Read-your-writes on the instance that took the write.
+	if r := testkit.Do(t, http.MethodGet, a.URL+"/registry/v1/virtualHost/"+host, alice, nil); r.Status != http.StatusOK {
+		t.Errorf("A reading its own new virtual host: %d %s", r.Status, r.Body)
+	}
 
 	lag := waitFor(t, "B to list A's virtual host", func() bool {
 		r := testkit.Do(t, http.MethodGet, b.URL+"/registry/v1/virtualHost", alice, nil)
@@ -56,6 +60,9 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 	admin := a.Token(t, "root", tenant, "platform-admin")
 	if r := testkit.Do(t, http.MethodPost, a.URL+"/registry-api/admin/roleMappings", admin, []byte(`{"principalId":"carol","role":"DEVELOPER"}`)); r.Status != http.StatusCreated {
 		t.Fatalf("role mapping on A: %d %s", r.Status, r.Body)
+	}
+	if r := testkit.Do(t, http.MethodGet, a.URL+"/registry-api/admin/roleMappings/carol", admin, nil); r.Status != http.StatusOK {
+		t.Errorf("A reading its own new role mapping: %d %s", r.Status, r.Body)
 	}
 	waitFor(t, "B to show A's role mapping", func() bool {
 		r := testkit.Do(t, http.MethodGet, b.URL+"/registry-api/admin/roleMappings/carol", admin, nil)
