@@ -153,6 +153,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.DurationVar(&cfg.TerminalToken.TTL, "terminal-token-ttl", envDuration("REGISTRY_TERMINAL_TOKEN_TTL", 5*time.Minute), "lifetime of kube-conf terminal tokens (max 15m)")
 	fs.StringVar(&cfg.TerminalToken.Audience, "terminal-token-audience", env("REGISTRY_TERMINAL_TOKEN_AUDIENCE", "terminal"), "aud of terminal tokens")
 	fs.StringVar(&cfg.TerminalToken.Issuer, "terminal-token-issuer", env("REGISTRY_TERMINAL_TOKEN_ISSUER", "urn:hypo:registry"), "iss of terminal tokens")
+	fs.StringVar(&cfg.TerminalTokenKeyPath, "terminal-token-key-path", env("REGISTRY_TERMINAL_TOKEN_KEY_PATH", ""), "terminal tokens' signing key, a P-256 PEM that must exist (default: generated in the data directory); give every instance the same one")
 	levelText := fs.String("log-level", env("REGISTRY_LOG_LEVEL", "INFO"), "DEBUG, INFO, WARN or ERROR")
 	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
 	cfg.VaultAdmin.AdminToken = env("REGISTRY_VAULT_ADMIN_TOKEN", "")

@@ -78,6 +78,12 @@ type Config struct {
 	// and lifetime (at most 15 minutes). The signing key is
 	// DataDir/terminal-signing.key.
 	TerminalToken terminaltoken.Config
+	// TerminalTokenKeyPath is the terminal tokens' signing key
+	// (REGISTRY_TERMINAL_TOKEN_KEY_PATH: a P-256 key, PKCS#8 PEM,
+	// mode 0600), which must exist. Several instances need the same key, so
+	// that the JWKS any of them serves verifies every token. Default: a key
+	// of this instance's own, generated in DataDir on first start.
+	TerminalTokenKeyPath string
 	// VirtualHosts configures seed 004's registry (timeouts, compaction, key
 	// algorithm); its role names are replaced by AdminRole and Authz's.
 	VirtualHosts vhost.Config

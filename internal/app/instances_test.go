@@ -1,11 +1,22 @@
 package app_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -21,7 +32,8 @@ const peerBound = 5 * time.Second
 // instance's projections follow registry.events).
 func TestTwoInstancesAsOneService(t *testing.T) {
 	t.Parallel()
-	a := testkit.StartRegistryOn(t, testkit.VaultKafka)
+	key := terminalKeyFile(t)
+	a := testkit.StartRegistryOn(t, testkit.VaultKafka, func(c *app.Config) { c.TerminalTokenKeyPath = key })
 	b := a.StartPeer(t)
 	tenant := a.Tenant(t)
 	alice := a.Token(t, "alice", tenant, "developer")
@@ -68,6 +80,52 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 		r := testkit.Do(t, http.MethodGet, b.URL+"/registry-api/admin/roleMappings/carol", admin, nil)
 		return r.Status == http.StatusOK && strings.Contains(string(r.Body), "DEVELOPER")
 	})
+}
+
+// Instances given the same terminal key serve the same JWKS, so a token
+// from one verifies with the keys fetched from any; a key path that does not
+// exist stops the start, naming the setting, rather than leaving an
+// instance with a key of its own.
+func TestTerminalKeyIsShared(t *testing.T) {
+	t.Parallel()
+	key := terminalKeyFile(t)
+	a := testkit.StartRegistry(t, func(c *app.Config) { c.TerminalTokenKeyPath = key })
+	b := testkit.StartRegistry(t, func(c *app.Config) { c.TerminalTokenKeyPath = key })
+	own := testkit.StartRegistry(t)
+	jwks := func(r *testkit.Registry) string {
+		resp := testkit.Do(t, http.MethodGet, r.URL+"/registry-api/kube-conf/jwks.json", "", nil)
+		if resp.Status != http.StatusOK {
+			t.Fatalf("jwks: %d %s", resp.Status, resp.Body)
+		}
+		return string(resp.Body)
+	}
+	if ja, jb := jwks(a), jwks(b); ja != jb || ja == jwks(own) {
+		t.Fatalf("JWKS of two instances on one key differ, or equal a generated key's:\n%s\n%s", ja, jb)
+	}
+	cfg := app.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), TerminalTokenKeyPath: filepath.Join(t.TempDir(), "missing.key"),
+		OIDC: auth.Config{Issuer: a.OIDC.URL, Audience: testkit.Audience}}
+	if _, err := app.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), new(slog.LevelVar)); err == nil || !strings.Contains(err.Error(), "REGISTRY_TERMINAL_TOKEN_KEY_PATH") {
+		t.Fatalf("start with a missing terminal key: %v, want an error naming REGISTRY_TERMINAL_TOKEN_KEY_PATH", err)
+	}
+}
+
+// terminalKeyFile writes a P-256 key (PKCS#8 PEM, 0600) as an operator
+// would mount it.
+func terminalKeyFile(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "terminal.key")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // waitFor polls cond until it holds or peerBound passes, and returns how

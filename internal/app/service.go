@@ -171,7 +171,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerIdentityHandlers(s.bus, s.identity, cfg); err != nil {
 		return nil, err
 	}
-	signer, err := terminaltoken.LoadOrCreate(datadir.Path(cfg.DataDir, datadir.TerminalKey), cfg.TerminalToken)
+	var signer *terminaltoken.Signer
+	if cfg.TerminalTokenKeyPath != "" {
+		if signer, err = terminaltoken.Load(cfg.TerminalTokenKeyPath, cfg.TerminalToken); err != nil {
+			err = fmt.Errorf("REGISTRY_TERMINAL_TOKEN_KEY_PATH: %w", err)
+		}
+	} else {
+		signer, err = terminaltoken.LoadOrCreate(datadir.Path(cfg.DataDir, datadir.TerminalKey), cfg.TerminalToken)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,21 @@ func LoadOrCreate(path string, cfg Config) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terminal token key: %w", err)
 	}
+	return fromPEM(path, b, cfg)
+}
+
+// Load is LoadOrCreate for a key that must exist: one given to every
+// instance (a mounted secret), where generating a key of its own would
+// leave an instance signing tokens the others' JWKS does not hold.
+func Load(path string, cfg Config) (*Signer, error) {
+	b, err := keyfile.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("terminal token key: %w", err)
+	}
+	return fromPEM(path, b, cfg)
+}
+
+func fromPEM(path string, b []byte, cfg Config) (*Signer, error) {
 	key, err := parseKeyPEM(b)
 	if err != nil {
 		return nil, fmt.Errorf("terminal token key %s: %w", path, err)
