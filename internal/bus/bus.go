@@ -43,10 +43,13 @@ type Sealer interface {
 	Open(sealed, aad []byte) ([]byte, error)
 }
 
-// Redactor replaces secret strings in JSON by their HMAC, keeping the
-// fields in clear as they are.
+// Redactor replaces secret strings by their HMAC, keeping the fields in
+// clear as they are: CopyJSON in JSON (a poisoned command), CopyMap in an
+// event's data, writing byte for byte what CopyJSON of its encoding gives
+// (redact.Hasher) without encoding and parsing it first.
 type Redactor interface {
 	CopyJSON(raw []byte, clear map[string]bool) ([]byte, error)
+	CopyMap(m map[string]any, clear map[string]bool) ([]byte, error)
 }
 
 // Deps are the bus's collaborators; all are required.

@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -130,11 +129,7 @@ func (b *Bus) toEvents(msg *message.Message, outcomes []events.Outcome) ([]cloud
 	}
 	evs := make([]cloudevents.Event, 0, len(outcomes))
 	for _, o := range outcomes {
-		raw, err := json.Marshal(o.Data)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: marshal data: %w", o.Type, err)
-		}
-		safe, err := b.deps.Redactor.CopyJSON(raw, events.ClearFields)
+		safe, err := b.deps.Redactor.CopyMap(o.Data, events.ClearFields)
 		if err != nil {
 			return nil, fmt.Errorf("event %s: redact: %w", o.Type, err)
 		}
