@@ -183,6 +183,10 @@ type registryd struct {
 	cmd     *exec.Cmd
 	log     string
 	starts  int
+	url     string // http://addr of the running process
+	// sharedGroups keeps the consumer groups of env (several instances
+	// share the southbound group); otherwise each start takes fresh ones.
+	sharedGroups bool
 }
 
 func (r *registryd) start() {
@@ -196,13 +200,17 @@ func (r *registryd) start() {
 	defer logFile.Close()
 	r.starts++
 	r.cmd = exec.Command(r.bin)
-	r.cmd.Env = append(os.Environ(), append(r.env, "REGISTRY_HTTP_ADDR="+addr, "REGISTRY_DATA_DIR="+r.dataDir,
+	env := append(r.env, "REGISTRY_HTTP_ADDR="+addr, "REGISTRY_DATA_DIR="+r.dataDir)
+	if !r.sharedGroups {
 		// A killed consumer keeps its partitions until its session times
 		// out (10s); a fresh group for each start consumes at once, from
 		// the start of the topics: every record sent so far is delivered
 		// again, as after an offset reset.
-		fmt.Sprintf("REGISTRY_KAFKA_SOUTHBOUND_GROUP=southbound-%d", r.starts),
-		fmt.Sprintf("REGISTRY_KAFKA_CONSUMER_GROUP=projections-%d", r.starts))...)
+		env = append(env, fmt.Sprintf("REGISTRY_KAFKA_SOUTHBOUND_GROUP=southbound-%d", r.starts),
+			fmt.Sprintf("REGISTRY_KAFKA_CONSUMER_GROUP=projections-%d", r.starts))
+	}
+	r.cmd.Env = append(os.Environ(), env...)
+	r.url = "http://" + addr
 	r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
