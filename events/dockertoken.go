@@ -19,4 +19,22 @@ const (
 	// RegistryRefreshTokensRevoked: refresh tokens were revoked, one by id
 	// or every one of a subject.
 	RegistryRefreshTokensRevoked = "io.hypo.registry.registrytoken.refresh.revoked"
+	// RegistryRefreshGranted: a refresh token was issued. Data: actor, id
+	// and refreshGrant, the grant every instance keeps (see
+	// RegistryRefreshClearFields); never the token.
+	RegistryRefreshGranted = "io.hypo.registry.registrytoken.refresh.granted"
 )
+
+// RegistryRefreshClearFields are the data keys of the refresh-token events
+// whose subtrees must stay readable for every instance to apply them:
+//
+//   - refreshGrant: a grant's id, tenant, subject, roles, plan, service and
+//     times, the SHA-256 of its token (256 random bits: no preimage can be
+//     searched for, and every instance must compute the same lookup key),
+//     and the licence and client id sealed under a key derived from the
+//     token, which no event holds.
+//   - refreshGrantIds: the ids of the grants a revocation revoked.
+//
+// ClearFields must contain them (registrytoken.CheckClearFields refuses to
+// start otherwise).
+var RegistryRefreshClearFields = map[string]bool{"refreshGrant": true, "refreshGrantIds": true}
