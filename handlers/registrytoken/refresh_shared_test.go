@@ -289,4 +289,3 @@ func anyStrings(v any) []string {
 	}
 	return out
 }
-
