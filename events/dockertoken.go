@@ -1,10 +1,12 @@
 package events
 
 // Registry token service event types (seed 001): every GET/POST /token is
-// one of these, issued or rejected, and refresh-token revocations are
-// audited too. Their data names the subject, the service, the plan and the
-// access asked for and granted; never a token, a refresh token, a password
-// or a licence in clear (jti, refresh ids and licences are HMACs).
+// one of these, issued or rejected; refresh grants and their revocations
+// are events every instance applies. Their data names the subject, the
+// service, the plan and the access asked for and granted; never a token, a
+// refresh token, a password or a licence in clear (jti and licences are
+// HMACs; a refresh grant names its id and its token's SHA-256 and seals
+// its licence, see RegistryRefreshClearFields).
 const (
 	// RegistryTokenIssued: a registry token was signed. Data: the access
 	// requested and the access granted (a partial grant is an issue, not a
@@ -17,7 +19,7 @@ const (
 	// service_not_allowed, license_revoked, unknown_plan, unavailable).
 	RegistryTokenRejected = "io.hypo.registry.registrytoken.rejected"
 	// RegistryRefreshTokensRevoked: refresh tokens were revoked, one by id
-	// or every one of a subject.
+	// or every one of a subject; refreshGrantIds names the grants.
 	RegistryRefreshTokensRevoked = "io.hypo.registry.registrytoken.refresh.revoked"
 	// RegistryRefreshGranted: a refresh token was issued. Data: actor, id
 	// and refreshGrant, the grant every instance keeps (see
