@@ -71,6 +71,11 @@ func (RefreshProjection) Apply(tx *bolt.Tx, _ uint64, e event.Event) error {
 		if err := json.Unmarshal(e.Data(), &d); err != nil {
 			return fmt.Errorf("refresh grants: event %s: %w", e.ID(), err)
 		}
+		if d.IDs == nil {
+			// Written by a version that revoked in its own file, where
+			// the revocation already is: nothing to apply here.
+			return nil
+		}
 		if err := applyRevocation(tx, events.StringExtension(e, events.ExtTenant), d.Subject, d.IDs, e.Time()); err != nil {
 			return fmt.Errorf("refresh grants: event %s: %w", e.ID(), err)
 		}

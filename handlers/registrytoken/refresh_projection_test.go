@@ -25,13 +25,19 @@ type projected struct {
 
 func newProjected(t *testing.T) *projected {
 	t.Helper()
+	return newProjectedWith(t, nil)
+}
+
+// newProjectedWith reads legacy, an older version's file, as the fallback.
+func newProjectedWith(t *testing.T, legacy *registrytoken.BoltRefreshStore) *projected {
+	t.Helper()
 	db, err := bbolt.Open(filepath.Join(t.TempDir(), "projections.db"), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	noSend := func(context.Context, registrytoken.GrantRefreshToken) error { return errors.New("not here") }
-	store, err := registrytoken.NewSharedRefreshStore(db, noSend, nil)
+	store, err := registrytoken.NewSharedRefreshStore(db, noSend, legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +128,33 @@ func TestRefreshProjectionAppliesDeterministically(t *testing.T) {
 	}
 	if ids, err := p.store.LiveGrants(ctx, "tenant-a", "alice", later); err != nil || len(ids) != 1 || ids[0] != "g5" {
 		t.Errorf("live grants %v, %v; want [g5]", ids, err)
+	}
+}
+
+// A revocation written before grants were shared names no ids: the old
+// version applied it to its own file then, so replaying it revokes nothing,
+// not even old grants of the subject issued after it. One written now
+// revokes every old grant of the subject.
+func TestRefreshProjectionOldRevocations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	legacy, _ := openStore(t)
+	now := time.Now().Truncate(time.Second)
+	old, err := legacy.Issue(ctx, registrytoken.RefreshGrant{ID: "old-1", Subject: "alice", Tenant: "tenant-a", Service: service,
+		IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProjectedWith(t, legacy)
+	p.apply(t, events.RegistryRefreshTokensRevoked, "tenant-a", now.Add(-time.Hour), map[string]any{"actor": "alice", "subject": "alice", "count": 1})
+	if _, err := p.store.Lookup(ctx, old, now); err != nil {
+		t.Errorf("old grant after an old revocation: %v", err)
+	}
+	if ids, err := p.store.LiveGrants(ctx, "tenant-a", "alice", now); err != nil || len(ids) != 1 || ids[0] != "old-1" {
+		t.Errorf("live grants %v, %v; want [old-1]", ids, err)
+	}
+	p.apply(t, events.RegistryRefreshTokensRevoked, "tenant-a", now, map[string]any{"actor": "alice", "subject": "alice", "refreshGrantIds": []string{}, "count": 0})
+	if _, err := p.store.Lookup(ctx, old, now); !errors.Is(err, handlers.ErrUnauthenticated) {
+		t.Errorf("old grant after a revocation of its subject: %v, want ErrUnauthenticated", err)
 	}
 }

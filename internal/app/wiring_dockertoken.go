@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
@@ -158,7 +159,10 @@ func (rt *registryToken) openRefresh(dataDir string, d tokenDeps) (*registrytoke
 		if err != nil {
 			return err
 		}
-		return d.sync(ctx)
+		if err := d.sync(ctx); err != nil {
+			return fmt.Errorf("%w: the refresh grant is not applied here yet: %v", handlers.ErrUnavailable, err)
+		}
+		return nil
 	}
 	return registrytoken.NewSharedRefreshStore(d.projDB, send, legacy)
 }
