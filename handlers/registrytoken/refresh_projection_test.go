@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,17 @@ func TestRefreshProjectionOldRevocations(t *testing.T) {
 	p.apply(t, events.RegistryRefreshTokensRevoked, "tenant-a", now, map[string]any{"actor": "alice", "subject": "alice", "refreshGrantIds": []string{}, "count": 0})
 	if _, err := p.store.Lookup(ctx, old, now); !errors.Is(err, handlers.ErrUnauthenticated) {
 		t.Errorf("old grant after a revocation of its subject: %v, want ErrUnauthenticated", err)
+	}
+}
+
+// registryd refuses to start when the bus would hash a grant's token hash
+// (or the ids a revocation names) under its own key.
+func TestCheckClearFields(t *testing.T) {
+	t.Parallel()
+	if err := registrytoken.CheckClearFields(events.ClearFields); err != nil {
+		t.Errorf("events.ClearFields: %v", err)
+	}
+	if err := registrytoken.CheckClearFields(map[string]bool{"refreshGrant": true}); err == nil || !strings.Contains(err.Error(), "refreshGrantIds") {
+		t.Errorf("without refreshGrantIds: %v, want an error naming it", err)
 	}
 }
