@@ -1,16 +1,22 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/handlers/registrytoken"
@@ -139,5 +145,55 @@ func TestOldRefreshGrantsSurviveTheUpgrade(t *testing.T) {
 	}
 	if status, body := refreshOn(t, reg, token); status != http.StatusUnauthorized {
 		t.Errorf("refresh with a revoked old grant: %d %s, want 401", status, body)
+	}
+}
+
+// A refresh token, its grant and its use leave no trace of the token: not
+// in the log lines, the events, the audit records or any file of the data
+// directory; only its SHA-256 is in the granted event.
+func TestRefreshTokenLeavesNoTrace(t *testing.T) {
+	t.Parallel()
+	reg := testkit.StartRegistry(t, withTokenService)
+	jwt := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
+	login := testkit.Do(t, http.MethodGet, reg.URL+"/token?service=registry&offline_token=true", jwt, nil)
+	var tr registrytoken.TokenResponse
+	if err := json.Unmarshal(login.Body, &tr); login.Status != http.StatusOK || err != nil || tr.RefreshToken == "" {
+		t.Fatalf("login: %d %s", login.Status, login.Body)
+	}
+	if status, body := refreshOn(t, reg, tr.RefreshToken); status != http.StatusOK {
+		t.Fatalf("refresh: %d %s", status, body)
+	}
+	waitProjections(t, reg)
+
+	canaries := []string{tr.RefreshToken, jwt}
+	assertAbsent(t, "log lines", reg.Logs.Bytes(), canaries)
+	var all []event.Event
+	if _, err := reg.Events().Read(context.Background(), 1, 0, func(_ uint64, e event.Event) error {
+		all = append(all, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(all)
+	assertAbsent(t, "events", raw, canaries)
+	sum := sha256.Sum256([]byte(tr.RefreshToken))
+	if !bytes.Contains(raw, []byte(`"tokenSha256":"`+hex.EncodeToString(sum[:])+`"`)) {
+		t.Errorf("no granted event keyed by the token's SHA-256: %s", raw)
+	}
+	records, _ := json.Marshal(reg.AuditRecords(t))
+	assertAbsent(t, "audit records", records, canaries)
+	err := filepath.WalkDir(reg.DataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		assertAbsent(t, path, b, canaries)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
