@@ -80,7 +80,7 @@ var ClearFields = map[string]bool{
 	"count": true, "type": true, "id": true, "subject": true, "actor": true,
 	"virtualHost": true, "server": true,
 	"service": true, "plan": true, "grant": true, "requested": true, "access": true,
-	"role": true,
+	"role": true, "refreshGrant": true, "refreshGrantIds": true,
 }
 
 // Outcome is what a handler returns: an event before the bus gives it an id,

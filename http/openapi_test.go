@@ -55,7 +55,7 @@ func routeTableServer(t *testing.T) *rest.Server {
 	// registry beside the routes of New.
 	srv.MountTerminalJWKS(staticKeys(`{"keys":[]}`))
 	srv.MountRoleMappings(nil)
-	srv.MountRegistryTokenRevocation(true)
+	srv.MountRegistryTokenRevocation(true, nil)
 	if err := srv.MountVirtualHosts(rest.VirtualHostDeps{Queries: unusedQueries{}}); err != nil {
 		t.Fatalf("MountVirtualHosts: %v", err)
 	}

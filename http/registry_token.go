@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -18,10 +19,12 @@ type revokeBody struct {
 
 // MountRegistryTokenRevocation serves POST
 // /registry-api/registry-token/revoke: refresh tokens of the Docker
-// registry token service are revoked in the caller's tenant. With the
-// token service off (enabled false) it answers 404 saying so.
-func (s *Server) MountRegistryTokenRevocation(enabled bool) {
-	h := s.revokeRegistryTokens
+// registry token service are revoked in the caller's tenant, and the
+// answer waits for sync (the projections) so this instance refuses them
+// from then on. With the token service off (enabled false) it answers 404
+// saying so.
+func (s *Server) MountRegistryTokenRevocation(enabled bool, sync func(context.Context) error) {
+	h := func(w http.ResponseWriter, r *http.Request, p auth.Principal) { s.revokeRegistryTokens(w, r, p, sync) }
 	if !enabled {
 		h = func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 			writeProblem(w, r, fmt.Errorf("%w: the registry token service is not enabled (REGISTRY_TOKEN_ENABLED)", handlers.ErrNotFound))
@@ -30,12 +33,22 @@ func (s *Server) MountRegistryTokenRevocation(enabled bool) {
 	s.router.HandleFunc("/registry-api/registry-token/revoke", s.authed(h)).Methods(http.MethodPost)
 }
 
-func (s *Server) revokeRegistryTokens(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) revokeRegistryTokens(w http.ResponseWriter, r *http.Request, p auth.Principal, sync func(context.Context) error) {
 	var body revokeBody
 	if err := decodeJSON(w, r, &body); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
 	cmd := &registrytoken.RevokeRegistryRefreshTokens{Auth: handlers.Auth{Caller: p.Caller()}, ID: deref(body.ID), Subject: deref(body.Subject)}
-	s.dispatch(w, r, p, "RevokeRegistryRefreshTokens", cmd, http.StatusOK, "")
+	data, ok := s.send(w, r, p, "RevokeRegistryRefreshTokens", cmd, writeProblem)
+	if !ok {
+		return
+	}
+	if sync != nil {
+		if err := sync(r.Context()); err != nil {
+			writeProblem(w, r, err)
+			return
+		}
+	}
+	writeData(w, http.StatusOK, data)
 }

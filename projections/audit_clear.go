@@ -34,6 +34,11 @@ import "github.com/hypo-registry/registry/events"
 //   - plan: a plan name of the registry token configuration.
 //   - grant: how a token caller authenticated (basic, bearer, refresh, …),
 //     an enum.
+//   - refreshGrant, refreshGrantIds: a registry refresh grant (ids,
+//     subject, roles, plan, service, times, the SHA-256 of a 256-bit random
+//     token, the licence sealed under a key derived from the token) and the
+//     ids a revocation revoked (events.RegistryRefreshClearFields); never a
+//     token.
 //   - role: a role mapping's role, an enum (ADMIN, DEVELOPER, READ_ONLY).
 //   - requested, access: the scopes asked for and the access granted:
 //     repository names and action enums, never a credential.

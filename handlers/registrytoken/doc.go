@@ -9,6 +9,12 @@
 // adapters those handlers use (the JWT signer, the refresh-token store) and
 // the HTTP adapter that turns a token request into a command.
 //
+// Refresh grants are shared by every instance: a grant is a command
+// (GrantRefreshToken) whose event RefreshProjection applies on each
+// instance from the event log, revocations name the grants they revoke,
+// and SharedRefreshStore reads the projection (with an older version's
+// per-instance file, BoltRefreshStore, as a read-only fallback).
+//
 // Policy, in order: the request must be well formed (400); the caller must
 // authenticate with a JWT from the OIDC issuer, as HTTP Basic password or
 // Bearer, or with a refresh token (401); the requested service must be

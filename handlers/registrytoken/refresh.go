@@ -30,19 +30,21 @@ type RefreshGrant struct {
 
 // RefreshStore keeps refresh grants. Errors wrap handlers.ErrUnauthenticated
 // (unknown, expired or revoked token), handlers.ErrNotFound (unknown id) or
-// handlers.ErrUnavailable.
+// handlers.ErrUnavailable. Revocation is not a method: the revoke command's
+// event names the grants, and whatever feeds the store applies it.
 type RefreshStore interface {
-	// Issue stores g under a new token and returns the token.
+	// Issue stores g under a new token and returns the token once Lookup
+	// finds it.
 	Issue(ctx context.Context, g RefreshGrant) (token string, err error)
 	// Lookup returns the grant of token if it is known, unexpired at now
 	// and not revoked.
 	Lookup(ctx context.Context, token string, now time.Time) (RefreshGrant, error)
-	// Revoke revokes the grant id of tenant; another tenant's is
-	// ErrNotFound. Revoking it again is not an error.
-	Revoke(ctx context.Context, tenant, id string, now time.Time) error
-	// RevokeSubject revokes every live grant of subject in tenant and says
-	// how many.
-	RevokeSubject(ctx context.Context, tenant, subject string, now time.Time) (int, error)
+	// Grant returns grant id of tenant, revoked or not; an unknown id or
+	// another tenant's is ErrNotFound.
+	Grant(ctx context.Context, tenant, id string) (RefreshGrant, error)
+	// LiveGrants returns the ids of subject's grants in tenant that are
+	// neither revoked nor expired at now.
+	LiveGrants(ctx context.Context, tenant, subject string, now time.Time) ([]string, error)
 }
 
 // newRefreshToken returns 256 random bits, base64url, and the SHA-256 the

@@ -27,15 +27,22 @@ const maxRefreshTokenBytes = 512
 
 // BoltRefreshStore keeps refresh grants in a bbolt file, so the identity
 // tokens docker keeps in its config.json survive a restart. It holds only
-// token hashes: a copy of the file yields no usable token.
+// token hashes: a copy of the file yields no usable token. It is one
+// instance's alone: registryd now keeps grants in the event log
+// (SharedRefreshStore) and reads this file, where an older version wrote
+// it, as the read-only fallback for the grants issued before.
 type BoltRefreshStore struct {
 	db *bolt.DB
 }
 
-// NewBoltRefreshStore uses db, creating its buckets. The caller owns db.
+// NewBoltRefreshStore uses db, creating its buckets unless db is read-only.
+// The caller owns db.
 func NewBoltRefreshStore(db *bolt.DB) (*BoltRefreshStore, error) {
 	if db == nil {
 		return nil, errors.New("refresh store: nil database")
+	}
+	if db.IsReadOnly() {
+		return &BoltRefreshStore{db: db}, nil
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketGrants, bucketIDs} {
@@ -92,7 +99,11 @@ func (s *BoltRefreshStore) Lookup(_ context.Context, token string, now time.Time
 		found bool
 	)
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketGrants).Get(hashToken(token))
+		b := tx.Bucket(bucketGrants)
+		if b == nil {
+			return nil
+		}
+		v := b.Get(hashToken(token))
 		if v == nil {
 			return nil
 		}
@@ -110,6 +121,55 @@ func (s *BoltRefreshStore) Lookup(_ context.Context, token string, now time.Time
 		return RefreshGrant{}, fmt.Errorf("%s: %w: expired", op, handlers.ErrUnauthenticated)
 	}
 	return g, nil
+}
+
+// Grant returns grant id of tenant.
+func (s *BoltRefreshStore) Grant(_ context.Context, tenant, id string) (RefreshGrant, error) {
+	var g RefreshGrant
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ids, grants := tx.Bucket(bucketIDs), tx.Bucket(bucketGrants)
+		if ids == nil || grants == nil {
+			return fmt.Errorf("%w: no refresh grant %s", handlers.ErrNotFound, id)
+		}
+		hash := ids.Get([]byte(id))
+		if hash == nil {
+			return fmt.Errorf("%w: no refresh grant %s", handlers.ErrNotFound, id)
+		}
+		if v := grants.Get(hash); v == nil || json.Unmarshal(v, &g) != nil || g.Tenant != tenant {
+			return fmt.Errorf("%w: no refresh grant %s", handlers.ErrNotFound, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return RefreshGrant{}, fmt.Errorf("refresh grant: %w", storeErr(err))
+	}
+	return g, nil
+}
+
+// LiveGrants returns the ids of subject's live grants in tenant. It scans
+// every grant: revocation is rare.
+func (s *BoltRefreshStore) LiveGrants(_ context.Context, tenant, subject string, now time.Time) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketGrants)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var g RefreshGrant
+			if err := json.Unmarshal(v, &g); err != nil {
+				return err
+			}
+			if g.Tenant == tenant && g.Subject == subject && g.RevokedAt.IsZero() && now.Before(g.ExpiresAt) {
+				out = append(out, g.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("refresh grants: %w", storeErr(err))
+	}
+	return out, nil
 }
 
 // Revoke marks grant id revoked.

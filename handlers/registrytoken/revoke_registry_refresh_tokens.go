@@ -3,6 +3,7 @@ package registrytoken
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
@@ -37,24 +38,31 @@ func (t *Tokens) Revoke(ctx context.Context, cmd RevokeRegistryRefreshTokens) (h
 	case !admin && (cmd.ID != "" || cmd.Subject != c.Subject):
 		return handlers.Result{}, fmt.Errorf("%s: %w: only %s may revoke another subject's tokens or a grant by id", op, handlers.ErrForbidden, t.adminRole)
 	}
+	// The event names every grant revoked, so each instance's projection
+	// applies exactly this revocation whatever it holds by then.
 	now := t.now()
 	data := map[string]any{"actor": c.Subject}
-	n := 1
+	var ids []string
 	if cmd.ID != "" {
-		if err := t.refresh.Revoke(ctx, c.Tenant, cmd.ID, now); err != nil {
+		if _, err := t.refresh.Grant(ctx, c.Tenant, cmd.ID); err != nil {
 			return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
 		}
+		ids = []string{cmd.ID}
 		data["refreshId"] = cmd.ID
 	} else {
 		var err error
-		if n, err = t.refresh.RevokeSubject(ctx, c.Tenant, cmd.Subject, now); err != nil {
+		if ids, err = t.refresh.LiveGrants(ctx, c.Tenant, cmd.Subject, now); err != nil {
 			return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
 		}
 		data["subject"] = cmd.Subject
 	}
-	data["count"] = n
+	if ids == nil {
+		ids = []string{}
+	}
+	slices.Sort(ids)
+	data["refreshGrantIds"], data["count"] = ids, len(ids)
 	return handlers.Result{
 		Events: []events.Outcome{{Type: events.RegistryRefreshTokensRevoked, Tenant: c.Tenant, Subject: subjectOf(c.Tenant, ""), Data: data}},
-		Reply:  RevokeReply{Revoked: n},
+		Reply:  RevokeReply{Revoked: len(ids)},
 	}, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
@@ -22,6 +23,7 @@ import (
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
 	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/internal/security/seal"
+	"github.com/hypo-registry/registry/projections"
 )
 
 const (
@@ -31,16 +33,28 @@ const (
 
 // stack is the token service as registryd runs it, on loopback: a real
 // OIDC issuer and verifier, a real command bus over a bbolt event log, the
-// handlers, the HTTP adapter.
+// refresh-grant projection fed from that log, the handlers, the HTTP
+// adapter.
 type stack struct {
 	url     string
 	oidc    *oidcdev.Issuer
 	signer  *registrytoken.Signer
 	events  *bolt.Log
 	metrics *prometheus.Registry
+	bus     *bus.Bus
+	runner  *projections.Runner
+	projDB  *bbolt.DB
+	store   *registrytoken.SharedRefreshStore
 }
 
 func startStack(t *testing.T, mutate func(*registrytoken.Config)) *stack {
+	t.Helper()
+	return startStackWith(t, mutate, nil)
+}
+
+// startStackWith is startStack with legacy, an older version's grant file,
+// as the refresh store's fallback (nil: none).
+func startStackWith(t *testing.T, mutate func(*registrytoken.Config), legacy *registrytoken.BoltRefreshStore) *stack {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,12 +103,34 @@ func startStack(t *testing.T, mutate func(*registrytoken.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, _ := openStore(t)
+	projDB, err := bbolt.Open(filepath.Join(dir, "projections.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := projections.NewRunner(projDB, log, registrytoken.RefreshProjection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(ctx context.Context, cmd registrytoken.GrantRefreshToken) error {
+		reply, err := b.Send(ctx, &cmd, bus.Envelope{})
+		if err == nil {
+			err = reply.Error.Err()
+		}
+		if err != nil {
+			return err
+		}
+		return runner.WaitFor(ctx, log.Last())
+	}
+	store, err := registrytoken.NewSharedRefreshStore(projDB, send, legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tokens, err := registrytoken.NewTokens(cfg, signer, store, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, err := range []error{
+		bus.Handle(b, "registrytoken.refresh.grant", tokens.GrantRefresh),
 		bus.Handle(b, "registrytoken.issue", tokens.Issue),
 		bus.Handle(b, "registrytoken.reject", tokens.Reject),
 		bus.Handle(b, "registrytoken.refresh.revoke", tokens.Revoke),
@@ -103,13 +139,16 @@ func startStack(t *testing.T, mutate func(*registrytoken.Config)) *stack {
 			t.Fatal(err)
 		}
 	}
-	done := make(chan struct{})
+	done, fed := make(chan struct{}), make(chan struct{})
 	go func() { _ = b.Run(ctx); close(done) }()
+	go func() { _ = runner.Run(ctx); close(fed) }()
 	<-b.Running()
 	t.Cleanup(func() {
 		cancel()
 		<-done
+		<-fed
 		b.Close()
+		projDB.Close()
 		log.Close()
 	})
 
@@ -120,7 +159,7 @@ func startStack(t *testing.T, mutate func(*registrytoken.Config)) *stack {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &stack{url: srv.URL, oidc: iss, signer: signer, events: log, metrics: reg}
+	return &stack{url: srv.URL, oidc: iss, signer: signer, events: log, metrics: reg, bus: b, runner: runner, projDB: projDB, store: store}
 }
 
 // jwtFor mints an OIDC token for alice in tenant-a with extra claims.

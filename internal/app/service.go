@@ -185,7 +185,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerKubeconfHandlers(s.bus, s.queries, s.store, signer, credentials); err != nil {
 		return nil, err
 	}
-	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, s.bus, s.queries, verifier, basic, reg, logger); err != nil {
+	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, tokenDeps{
+		bus: s.bus, queries: s.queries, projDB: s.projDB, sync: s.WaitProjections,
+		verifier: verifier, basic: basic, metrics: reg, logger: logger,
+	}); err != nil {
 		return nil, err
 	}
 	if s.token != nil {
@@ -210,7 +213,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	s.rest.MountTerminalJWKS(signer)
 	s.rest.MountRoleMappings(s.WaitProjections)
-	s.rest.MountRegistryTokenRevocation(s.token != nil)
+	s.rest.MountRegistryTokenRevocation(s.token != nil, s.WaitProjections)
 	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead}); err != nil {
 		return nil, err
 	}
@@ -294,7 +297,6 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
 	}
-	g.Go(func() error { return s.token.pruneRefresh(gctx, s.logger) })
 	g.Go(func() error { return runVirtualHostCompaction(gctx, s.bus, s.vhosts.Config(), s.logger) })
 	g.Go(func() error {
 		select {

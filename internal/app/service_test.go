@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/handlers/rolemap"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
@@ -144,7 +145,7 @@ func TestNoSecretLeaves(t *testing.T) {
 // projections, bucket for bucket.
 func TestAuditVerifiesAndReplays(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t)
+	reg := testkit.StartRegistry(t, withTokenService)
 	tok := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
 	base := reg.URL + "/registry-api/image-pull/secret/"
 	for _, name := range []string{"a", "b", "c"} {
@@ -154,7 +155,7 @@ func TestAuditVerifiesAndReplays(t *testing.T) {
 	testkit.Do(t, http.MethodDelete, base+"b", tok, nil)
 	testkit.Do(t, http.MethodGet, base+"b", tok, nil) // rejected: not found
 	// Every other projection too: virtual hosts with sampled heartbeats, a
-	// role mapping.
+	// role mapping, refresh grants and a revocation.
 	admin := reg.OIDC.Token(t, "root", []string{"tenant-a"}, "admin")
 	vh := reg.URL + "/registry/v1/virtualHost"
 	for _, c := range []struct {
@@ -167,6 +168,10 @@ func TestAuditVerifiesAndReplays(t *testing.T) {
 		{http.MethodPut, vh + "/svc.example.com/server/s2", tok, `{"host":"10.0.0.2"}`, http.StatusOK},
 		{http.MethodDelete, vh + "/svc.example.com/server/s2", tok, "", http.StatusNoContent},
 		{http.MethodPost, reg.URL + "/registry-api/admin/roleMappings", admin, `{"principalId":"carol","role":"DEVELOPER"}`, http.StatusCreated},
+		// A refresh grant revoked by its subject, then one kept live.
+		{http.MethodGet, reg.URL + "/token?service=registry&offline_token=true", tok, "", http.StatusOK},
+		{http.MethodPost, reg.URL + "/registry-api/registry-token/revoke", tok, `{"subject":"alice"}`, http.StatusOK},
+		{http.MethodGet, reg.URL + "/token?service=registry&offline_token=true", tok, "", http.StatusOK},
 	} {
 		var body []byte
 		if c.body != "" {
@@ -249,7 +254,7 @@ func TestAuditVerifiesAndReplays(t *testing.T) {
 	}
 	lj, _ := json.Marshal(live)
 	rj, _ := json.Marshal(replayed)
-	for _, b := range []string{vhost.HostsBucket, vhost.ServersBucket, rolemap.Bucket, owners.Bucket} {
+	for _, b := range []string{vhost.HostsBucket, vhost.ServersBucket, rolemap.Bucket, owners.Bucket, registrytoken.GrantsBucket} {
 		if len(live[b]) == 0 {
 			t.Errorf("live bucket %s is empty: the flows above should have filled it", b)
 		}

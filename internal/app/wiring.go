@@ -6,6 +6,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/handlers/rolemap"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/bus"
@@ -80,7 +81,7 @@ func (s *Service) credentialOptions() ([]handlers.CredentialOption, error) {
 
 // Projections lists the read models the service keeps, fed from the event
 // log; registryctl audit replay rebuilds the same list: the virtual hosts,
-// the role mappings and the secrets' owners. The audit trail is not one of
+// the role mappings, the secrets' owners and the registry refresh grants. The audit trail is not one of
 // them: it is the audit log (auditlog), which the command events are
 // appended to as they commit (auditFeed) and the queries' records directly.
 func Projections() []projections.Projection { return projectionsFor(nil) }
@@ -88,7 +89,7 @@ func Projections() []projections.Projection { return projectionsFor(nil) }
 // projectionsFor is Projections with the virtual-host projection telling
 // beats, the heartbeats the handlers show ahead of it, what it applied.
 func projectionsFor(beats *vhost.Beats) []projections.Projection {
-	return []projections.Projection{vhost.NewProjection(beats), rolemap.Projection{}, owners.Projection{}}
+	return []projections.Projection{vhost.NewProjection(beats), rolemap.Projection{}, owners.Projection{}, registrytoken.RefreshProjection{}}
 }
 
 // registerRoleMappings binds the role-mapping commands (seed 002) to their

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
@@ -21,7 +23,7 @@ import (
 // Files of the registry token service in the data directory.
 const (
 	registryTokenKeyFile  = "registry-token-signing.key" // generated signing key (PKCS#8 PEM, 0600)
-	registryTokenDBFile   = "registry-token.db"          // refresh grants (token hashes only)
+	registryTokenDBFile   = "registry-token.db"          // refresh grants of older versions (token hashes only), read-only
 	registryTokenJWKSFile = "registry-token.jwks.json"   // public key set for distribution's auth.token.jwks
 )
 
@@ -31,18 +33,29 @@ type registryToken struct {
 	tokens  *registrytoken.Tokens
 	signer  *registrytoken.Signer
 	handler *registrytoken.Handler
-	store   *registrytoken.BoltRefreshStore // nil when refresh tokens are disabled
-	db      *bolt.DB
+	db      *bolt.DB // the old per-instance refresh grants, nil when absent
+}
+
+// tokenDeps is what the token service uses of the service around it.
+type tokenDeps struct {
+	bus      *bus.Bus
+	queries  *query.Dispatcher
+	projDB   *bolt.DB                        // holds registrytoken.RefreshProjection
+	sync     func(ctx context.Context) error // WaitProjections
+	verifier registrytoken.Verifier
+	basic    *auth.BasicExchanger
+	metrics  prometheus.Registerer
+	logger   *slog.Logger
 }
 
 // openRegistryToken builds the token service from tc (--dev applies
 // dockertoken.DevDefaults first): the signing key (tc.Signing.KeyPath, or
-// one generated in dataDir), the refresh store, the handlers on b, and the
-// HTTP handler. It writes the public JWKS to dataDir for a registry's
-// auth.token.jwks. It returns nil when the service is off. Close it with
-// close.
-func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole string, b *bus.Bus, q *query.Dispatcher,
-	verifier registrytoken.Verifier, basic *auth.BasicExchanger, reg prometheus.Registerer, logger *slog.Logger) (_ *registryToken, err error) {
+// one generated in dataDir), the refresh store (grants in the event log,
+// read from the projection, with an older version's file in dataDir as a
+// read-only fallback), the handlers, and the HTTP handler. It writes the
+// public JWKS to dataDir for a registry's auth.token.jwks. It returns nil
+// when the service is off. Close it with close.
+func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole string, d tokenDeps) (_ *registryToken, err error) {
 	if dev {
 		tc = registrytoken.DevDefaults(tc)
 	}
@@ -72,30 +85,25 @@ func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole str
 	}
 	var refresh registrytoken.RefreshStore
 	if !tc.Refresh.Disabled {
-		path := filepath.Join(dataDir, registryTokenDBFile)
-		if rt.db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second}); err != nil {
-			return nil, fmt.Errorf("registry token: open %s: %w", path, err)
-		}
-		if rt.store, err = registrytoken.NewBoltRefreshStore(rt.db); err != nil {
+		if refresh, err = rt.openRefresh(dataDir, d); err != nil {
 			return nil, err
 		}
-		refresh = rt.store
 	}
 	if rt.tokens, err = registrytoken.NewTokens(tc, rt.signer, refresh, adminRole); err != nil {
 		return nil, err
 	}
-	if err := registerRegistryTokenHandlers(b, q, rt.tokens); err != nil {
+	if err := registerRegistryTokenHandlers(d.bus, d.queries, rt.tokens); err != nil {
 		return nil, err
 	}
-	deps := registrytoken.HandlerDeps{Config: tc, Verifier: verifier, Bus: q, Refresh: refresh, Metrics: reg, Logger: logger}
-	if basic != nil {
-		deps.ClientCredentials = basic
+	deps := registrytoken.HandlerDeps{Config: tc, Verifier: d.verifier, Bus: d.queries, Refresh: refresh, Metrics: d.metrics, Logger: d.logger}
+	if d.basic != nil {
+		deps.ClientCredentials = d.basic
 	}
 	rt.handler, err = registrytoken.NewHandler(deps)
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("registry token service on", "path", "/token", "issuer", tc.Issuer, "kid", rt.signer.KID(),
+	d.logger.Info("registry token service on", "path", "/token", "issuer", tc.Issuer, "kid", rt.signer.KID(),
 		"alg", rt.signer.Algorithm(), "jwks", jwksPath, "plans", rt.tokens.Plans())
 	return rt, nil
 }
@@ -107,6 +115,7 @@ func registerRegistryTokenHandlers(b *bus.Bus, q *query.Dispatcher, t *registryt
 	for _, err := range []error{
 		read(b, q, "registrytoken.issue", t.Issue),
 		read(b, q, "registrytoken.reject", t.Reject),
+		bus.Handle(b, "registrytoken.refresh.grant", t.GrantRefresh),
 		bus.Handle(b, "registrytoken.refresh.revoke", t.Revoke),
 	} {
 		if err != nil {
@@ -125,20 +134,37 @@ func (rt *registryToken) mount(next http.Handler) http.Handler {
 	return mux
 }
 
-// pruneRefresh drops expired and revoked refresh grants once they are a day
-// old, hourly, until ctx is done. A nil token service returns at once.
-func (rt *registryToken) pruneRefresh(ctx context.Context, logger *slog.Logger) error {
-	if rt == nil || rt.store == nil {
+// openRefresh builds the shared refresh store: grants are commands on the
+// bus, read from the projection once applied here; an older version's
+// grant file, when present, is opened read-only as the fallback.
+func (rt *registryToken) openRefresh(dataDir string, d tokenDeps) (*registrytoken.SharedRefreshStore, error) {
+	if err := registrytoken.CheckClearFields(events.ClearFields); err != nil {
+		return nil, err
+	}
+	var legacy *registrytoken.BoltRefreshStore
+	path := filepath.Join(dataDir, registryTokenDBFile)
+	if _, err := os.Stat(path); err == nil {
+		if rt.db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second, ReadOnly: true}); err != nil {
+			return nil, fmt.Errorf("registry token: open %s: %w", path, err)
+		}
+		if legacy, err = registrytoken.NewBoltRefreshStore(rt.db); err != nil {
+			return nil, err
+		}
+	}
+	send := func(ctx context.Context, cmd registrytoken.GrantRefreshToken) error {
+		reply, err := d.bus.Send(ctx, &cmd, bus.Envelope{Tenant: cmd.Caller.Tenant})
+		if err == nil {
+			err = reply.Error.Err()
+		}
+		if err != nil {
+			return err
+		}
+		if err := d.sync(ctx); err != nil {
+			return fmt.Errorf("%w: the refresh grant is not applied here yet: %v", handlers.ErrUnavailable, err)
+		}
 		return nil
 	}
-	every(ctx, time.Hour, logger, "pruning registry refresh tokens", func(context.Context) error {
-		n, err := rt.store.Prune(time.Now().Add(-24 * time.Hour))
-		if err == nil && n > 0 {
-			logger.Debug("pruned registry refresh tokens", "count", n)
-		}
-		return err
-	})
-	return nil
+	return registrytoken.NewSharedRefreshStore(d.projDB, send, legacy)
 }
 
 func (rt *registryToken) close() error {
