@@ -1,9 +1,17 @@
 package e2e_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +25,8 @@ const (
 	failoverKillAt   = 600 // answered requests before A is killed
 )
 
-// Two registryd processes on one Vault and one Kafka broker share the
-// southbound consumer group. A is killed with SIGKILL in the middle of
+// Two registryd processes on one Vault and one Kafka broker behave as one
+// service (sharedState), and share the southbound consumer group: A is killed with SIGKILL in the middle of
 // 2,000 credential requests: the group rebalances and B answers every
 // request, each with the stored credentials (a record A had not committed
 // is answered again: at least once).
@@ -27,7 +35,7 @@ const (
 // between its Vault write and its answer is applied again by the survivor
 // (its intent is in the dead instance's outbox); see README, "Running
 // several instances".
-func TestSurvivorAnswersEveryCredentialRequest(t *testing.T) {
+func TestTwoProcessesActAsOneAndFailOver(t *testing.T) {
 	t.Parallel()
 	bin := buildRegistryd(t)
 	vault := testkit.SharedVault(t)
@@ -43,6 +51,12 @@ func TestSurvivorAnswersEveryCredentialRequest(t *testing.T) {
 		"REGISTRY_VAULT_AUTH_MOUNT=" + vault.JWTMount, "REGISTRY_VAULT_ROLE=" + vault.Role,
 		"REGISTRY_OIDC_ISSUER=" + vault.OIDC.URL, "REGISTRY_OIDC_AUDIENCE=" + testkit.Audience,
 		"REGISTRY_LOG_LEVEL=warn",
+		// The token service, its signing key and the terminal key shared,
+		// as every instance behind one load balancer must have them.
+		"REGISTRY_TOKEN_ENABLED=true", "REGISTRY_TOKEN_ALLOWED_SERVICES=registry", "REGISTRY_TOKEN_DEFAULT_PLAN=ci",
+		`REGISTRY_TOKEN_PLANS=[{"name":"ci","repositories":[{"pattern":"ci/*","actions":["pull"]}]}]`,
+		"REGISTRY_TOKEN_SIGNING_ALGORITHM=ES256", "REGISTRY_TOKEN_SIGNING_KEY_PATH=" + p256KeyFile(t),
+		"REGISTRY_TERMINAL_TOKEN_KEY_PATH=" + p256KeyFile(t),
 	}
 	// Two instances on one host: each names itself (by default both would
 	// take the hostname, and with it one projections group).
@@ -52,6 +66,8 @@ func TestSurvivorAnswersEveryCredentialRequest(t *testing.T) {
 	t.Cleanup(a.stop)
 	b.start()
 	t.Cleanup(b.stop)
+
+	sharedState(t, a, b, token, tenant)
 
 	const repo = "https://charts.failover.example.com"
 	seed := testkit.Do(t, http.MethodPost, a.url+"/registry-api/package-registry/secret/"+strings.ReplaceAll(repo, "/", "%2F"), token,
@@ -106,4 +122,92 @@ func TestSurvivorAnswersEveryCredentialRequest(t *testing.T) {
 		again += n - 1
 	}
 	t.Logf("%d requests answered by the survivor or before the kill, %d answered again after the rebalance", failoverRequests, again)
+}
+
+// peerBound is how long one instance may take to show what another did:
+// the relay publishing the event, the peer's fetch wait (100 ms) and its
+// projection (README, "Running several instances"), generous for a loaded
+// machine; the lag measured is logged.
+const peerBound = 10 * time.Second
+
+// sharedState: a secret written on A is read on B at once (Vault holds
+// it); a virtual host created on A is listed on B; a refresh token from A
+// works on B, and B's revocation of it is honoured on A.
+func sharedState(t *testing.T, a, b *registryd, jwt, tenant string) {
+	t.Helper()
+	secret := "/registry-api/image-pull/secret/shared"
+	if r := testkit.Do(t, http.MethodPost, a.url+secret, jwt, []byte(`{"username":"u","password":"p-shared","url":"https://registry.example.com"}`)); r.Status != http.StatusCreated {
+		t.Fatalf("secret on A: %d %s", r.Status, r.Body)
+	}
+	if r := testkit.Do(t, http.MethodGet, b.url+secret, jwt, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"p-shared"`) {
+		t.Fatalf("A's secret read on B: %d %s", r.Status, r.Body)
+	}
+
+	host := tenant + ".failover.example.com"
+	if r := testkit.Do(t, http.MethodPost, a.url+"/registry/v1/virtualHost", jwt, []byte(`{"virtualHost":{"name":"`+host+`"}}`)); r.Status != http.StatusOK {
+		t.Fatalf("virtual host on A: %d %s", r.Status, r.Body)
+	}
+	lag := await(t, "A's virtual host listed on B", func() bool {
+		r := testkit.Do(t, http.MethodGet, b.url+"/registry/v1/virtualHost", jwt, nil)
+		return r.Status == http.StatusOK && strings.Contains(string(r.Body), host)
+	})
+	t.Logf("A's virtual host listed on B after %v", lag.Round(time.Millisecond))
+
+	login := testkit.Do(t, http.MethodGet, a.url+"/token?service=registry&offline_token=true", jwt, nil)
+	var tr struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal(login.Body, &tr); login.Status != http.StatusOK || err != nil || tr.RefreshToken == "" {
+		t.Fatalf("login with a refresh token on A: %d %s", login.Status, login.Body)
+	}
+	refresh := func(on *registryd) int {
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}, "service": {"registry"}}
+		resp, err := http.Post(on.url+"/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	lag = await(t, "A's refresh token accepted on B", func() bool { return refresh(b) == http.StatusOK })
+	t.Logf("A's refresh token accepted on B after %v", lag.Round(time.Millisecond))
+	subject := "pm@" + tenant
+	if r := testkit.Do(t, http.MethodPost, b.url+"/registry-api/registry-token/revoke", jwt, []byte(`{"subject":"`+subject+`"}`)); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"revoked":1`) {
+		t.Fatalf("revoke on B: %d %s", r.Status, r.Body)
+	}
+	lag = await(t, "B's revocation honoured on A", func() bool { return refresh(a) == http.StatusUnauthorized })
+	t.Logf("B's revocation honoured on A after %v", lag.Round(time.Millisecond))
+}
+
+// await polls cond until it holds, at most peerBound, and says how long
+// it took.
+func await(t *testing.T, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > peerBound {
+			t.Fatalf("waited %v for %s", peerBound, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// p256KeyFile writes a P-256 key (PKCS#8 PEM, 0600), as an operator
+// mounts one key into every instance.
+func p256KeyFile(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "p256.key")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
