@@ -29,12 +29,8 @@ const (
 // service (sharedState), and share the southbound consumer group: A is killed with SIGKILL in the middle of
 // 2,000 credential requests: the group rebalances and B answers every
 // request, each with the stored credentials (a record A had not committed
-// is answered again: at least once).
-//
-// Not yet covered: writes among the requests. A write whose instance dies
-// between its Vault write and its answer is applied again by the survivor
-// (its intent is in the dead instance's outbox); see README, "Running
-// several instances".
+// is answered again: at least once), and every write among them (a
+// request that stores a scheduler namespace) takes effect once.
 func TestTwoProcessesActAsOneAndFailOver(t *testing.T) {
 	t.Parallel()
 	bin := buildRegistryd(t)
@@ -95,7 +91,11 @@ func TestTwoProcessesActAsOneAndFailOver(t *testing.T) {
 	}
 	send := func(from, to int) {
 		for i := from; i < to; i++ {
-			value := fmt.Sprintf(`{"type":"parsing","serviceOrderRequest":{"kogitoprocinstanceid":"proc-%04d","serviceOrder":{"serviceOrderId":"order-%04d","serviceId":"svc-%04d","serviceRepositoryURL":%q}},"url":%q,"schedulerNamespace":""}`, i, i, i, repo, repo)
+			ns := "" // every tenth request also stores the service's scheduler namespace: a write
+			if i%10 == 0 {
+				ns = fmt.Sprintf("ns-%d", i)
+			}
+			value := fmt.Sprintf(`{"type":"parsing","serviceOrderRequest":{"kogitoprocinstanceid":"proc-%04d","serviceOrder":{"serviceOrderId":"order-%04d","serviceId":"svc-%04d","serviceRepositoryURL":%q}},"url":%q,"schedulerNamespace":%q}`, i, i, i, repo, repo, ns)
 			pm.Send(t, topics.CredentialRequest, fmt.Sprintf("order-%04d", i), []byte(value), "Authorization", "Bearer "+token)
 		}
 	}
@@ -122,6 +122,21 @@ func TestTwoProcessesActAsOneAndFailOver(t *testing.T) {
 		again += n - 1
 	}
 	t.Logf("%d requests answered by the survivor or before the kill, %d answered again after the rebalance", failoverRequests, again)
+
+	// Every write took effect once: each service's order data is at
+	// version 1, whichever instance wrote it and however often its
+	// request was delivered.
+	for i := 0; i < failoverRequests; i += 10 {
+		path := fmt.Sprintf("%s/metadata/service-order-data/%s/svc-%04d", vault.Mount, tenant, i)
+		sec, err := vault.Admin.Logical().Read(path)
+		if err != nil || sec == nil {
+			t.Errorf("service-order data of svc-%04d: %v (nothing stored?)", i, err)
+			continue
+		}
+		if v := fmt.Sprint(sec.Data["current_version"]); v != "1" {
+			t.Errorf("service-order data of svc-%04d written %s times, want once", i, v)
+		}
+	}
 }
 
 // peerBound is how long one instance may take to show what another did:

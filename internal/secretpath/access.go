@@ -46,8 +46,14 @@ func CheckCallerTenant(callerTenant, tenant string, r Refusals) error {
 	return nil
 }
 
-// CheckData refuses secret data JSON could not carry faithfully. Errors
-// never name keys or values: both are the caller's secret.
+// ReservedDataKey is the data key a store keeps beside a secret's values to
+// recognise a command's write (the Vault store's command mark); no caller's
+// data may use it, and reads never return it.
+const ReservedDataKey = "registry-command"
+
+// CheckData refuses secret data JSON could not carry faithfully, and the
+// reserved key. Errors never name keys or values: both are the caller's
+// secret.
 func CheckData(data map[string]string, r Refusals) error {
 	if len(data) == 0 {
 		return fmt.Errorf("%w: data is empty", r.Invalid)
@@ -55,6 +61,9 @@ func CheckData(data map[string]string, r Refusals) error {
 	for k, v := range data {
 		if k == "" {
 			return fmt.Errorf("%w: data has an empty key", r.Invalid)
+		}
+		if k == ReservedDataKey {
+			return fmt.Errorf("%w: data uses the key the store keeps for itself (%s)", r.Invalid, ReservedDataKey)
 		}
 		// encoding/json would silently replace invalid UTF-8 with U+FFFD.
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {

@@ -117,6 +117,9 @@ func asOf(meta handlers.SecretMetadata, version int, created time.Time) handlers
 func secretData(raw map[string]json.RawMessage) handlers.SecretData {
 	out := make(handlers.SecretData, len(raw))
 	for k, v := range raw {
+		if k == commandKey {
+			continue // the store's own (see commandKey), never the caller's
+		}
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
 			out[k] = s
@@ -125,4 +128,13 @@ func secretData(raw map[string]json.RawMessage) handlers.SecretData {
 		out[k] = string(v)
 	}
 	return out
+}
+
+// secretMark is the command mark a version's data carries, "" for none.
+func secretMark(raw map[string]json.RawMessage) string {
+	var mark string
+	if v, ok := raw[commandKey]; ok && json.Unmarshal(v, &mark) == nil {
+		return mark
+	}
+	return ""
 }

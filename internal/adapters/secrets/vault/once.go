@@ -2,9 +2,12 @@ package vault
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/secretpath"
@@ -62,7 +65,14 @@ func (s *Store) writeOnce(ctx context.Context, c handlers.Caller, p secretpath.P
 		if meta, ok, err := s.writtenBefore(ctx, c, p, v, data); err != nil || ok {
 			return meta, err
 		}
+	} else if meta, ok, err := s.writtenByCommand(ctx, c, p, key); err != nil || ok {
+		// Another instance ran this command first and died before
+		// answering: its intent was in its own outbox, its mark is here.
+		return meta, err
 	}
+	marked := maps.Clone(data)
+	marked[commandKey] = commandMark(key)
+	data = marked
 	for attempt := 1; ; attempt++ {
 		base := cas
 		if base == nil {
@@ -104,6 +114,52 @@ func (s *Store) writtenBefore(ctx context.Context, c handlers.Caller, p secretpa
 		return handlers.SecretMetadata{}, false, nil
 	}
 	return asOf(sec.Metadata, v, sec.Metadata.Versions[v].CreatedTime), true, nil
+}
+
+// commandKey is the data key a write within a command stores beside the
+// secret's values: commandMark of the command's intent key. It makes the
+// command's write recognisable from Vault alone, in the same request as
+// the write: an instance that takes over a redelivered command from one
+// that died after writing (whose intent was in its own outbox) finds the
+// current version marked with the command and does not write again.
+// Reads strip it, and a caller's data may not use it (secretpath.CheckData).
+const commandKey = secretpath.ReservedDataKey
+
+// commandMark names a command's write without its id: the SHA-256 of the
+// intent key, hex.
+func commandMark(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// writtenByCommand reports whether p's current version was written by the
+// command of key (it carries its mark), and its metadata as of that write.
+// Only the current version is looked at: a command taken over after
+// another command wrote p again is not recognised.
+func (s *Store) writtenByCommand(ctx context.Context, c handlers.Caller, p secretpath.Path, key string) (handlers.SecretMetadata, bool, error) {
+	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("data", p), idempotent: true})
+	if errors.Is(err, handlers.ErrNotFound) {
+		return handlers.SecretMetadata{}, false, nil
+	}
+	if err != nil {
+		return handlers.SecretMetadata{}, false, err
+	}
+	d, err := decode[kvData](raw, "data")
+	if errors.Is(err, handlers.ErrNotFound) {
+		return handlers.SecretMetadata{}, false, nil
+	}
+	if err != nil {
+		return handlers.SecretMetadata{}, false, err
+	}
+	if d.Metadata == nil || d.Metadata.Destroyed || d.Metadata.DeletionTime != "" || secretMark(d.Data) != commandMark(key) {
+		return handlers.SecretMetadata{}, false, nil
+	}
+	meta, err := s.metadata(ctx, c, p)
+	if err != nil {
+		return handlers.SecretMetadata{}, false, err
+	}
+	v := d.Metadata.Version
+	return asOf(meta, v, meta.Versions[v].CreatedTime), true, nil
 }
 
 // currentVersion is p's current version, 0 when p has none.
