@@ -180,6 +180,53 @@ func TestConsumerNeverCommitsPastAnUnansweredRecord(t *testing.T) {
 	}
 }
 
+// A partition taken away by a rebalance gives its records in flight
+// RevokeGrace, then leaves them unanswered and unmarked: the partition's
+// next owner answers the record cut short, the later ones again from their
+// stored replies, and nothing is committed past a gap meanwhile.
+func TestConsumerRebalanceNeverSkipsARecord(t *testing.T) {
+	t.Parallel()
+	k := testkit.StartKafka(t)
+	calls := &atomic.Int64{}
+	b := startBus(t, calls)
+	g := newGate()
+	pub := &safeCapture{}
+	stopA := startConsumerWith(t, newIngress(t, &gatedSender{b: b, gate: g}, pub),
+		kafkaingress.ConsumerConfig{Brokers: k.Brokers, InFlight: 8, RevokeGrace: 100 * time.Millisecond})
+	recs := produce(t, k.Brokers, 8, func(i int) (string, string) {
+		if i == 0 {
+			return "", greeting(i, "slow")
+		}
+		return "", greeting(i, "ada")
+	})
+	g.awaitEntered(t, 1)
+	pub.await(t, 7)
+
+	// B joining revokes A's partitions; B runs once A gave them up.
+	stopB := startConsumer(t, k.Brokers, newIngress(t, &gatedSender{b: b, gate: openGate()}, pub), 8)
+	if got := committedOffset(t, k.Brokers, recs[0]); got > recs[0].Offset {
+		t.Errorf("committed offset %d at the rebalance, past the unanswered record at %d", got, recs[0].Offset)
+	}
+	g.release() // should A get partition 0 back
+	pub.await(t, 8+7)
+	stopA(10 * time.Second)
+	stopB(10 * time.Second)
+	for _, id := range ids(recs) {
+		if n := pub.count(id); n == 0 {
+			t.Errorf("record %s never answered", id)
+		}
+	}
+	if n := pub.count(ids(recs)[0]); n != 1 {
+		t.Errorf("the record cut short answered %d times, want 1", n)
+	}
+	if n := calls.Load(); n != 8 {
+		t.Errorf("commands handled %d times, want 8 (once per record)", n)
+	}
+	if got := committedOffset(t, k.Brokers, recs[0]); got != recs[7].Offset+1 {
+		t.Errorf("committed offset %d, want %d", got, recs[7].Offset+1)
+	}
+}
+
 // Through the Consumer as under a router: an unreadable record is
 // poisoned with its position, one naming whom to answer gets an ERROR.
 func TestConsumerPoisonsAndRejectsAsTheRouterDid(t *testing.T) {
@@ -232,9 +279,15 @@ func newIngress(t *testing.T, s kafkaingress.Sender, pub message.Publisher) *kaf
 // which drains in for at most drain, then closes the consumer.
 func startConsumer(t *testing.T, brokers []string, in *kafkaingress.Ingress, inFlight int) (stop func(drain time.Duration)) {
 	t.Helper()
-	cfg := kafkalog.Config{Brokers: brokers, ConsumerGroup: consumerGroup}
-	c, err := in.NewConsumer(kafkaingress.ConsumerConfig{Brokers: brokers, Group: consumerGroup,
-		Sarama: kafkalog.SaramaConfig(cfg), InFlight: inFlight}, map[string]kafkaingress.Translator{inTopic: translate})
+	return startConsumerWith(t, in, kafkaingress.ConsumerConfig{Brokers: brokers, InFlight: inFlight})
+}
+
+// startConsumerWith is startConsumer with more settings.
+func startConsumerWith(t *testing.T, in *kafkaingress.Ingress, cfg kafkaingress.ConsumerConfig) (stop func(drain time.Duration)) {
+	t.Helper()
+	cfg.Group = consumerGroup
+	cfg.Sarama = kafkalog.SaramaConfig(kafkalog.Config{Brokers: cfg.Brokers, ConsumerGroup: consumerGroup})
+	c, err := in.NewConsumer(cfg, map[string]kafkaingress.Translator{inTopic: translate})
 	if err != nil {
 		t.Fatal(err)
 	}
