@@ -7,8 +7,10 @@
 // (at-least-once), records that cannot be answered sent to the poison
 // topic with the reason, so a partition never blocks, and records whose
 // handling the consumer's stop cut short left unanswered and
-// unacknowledged, for the next consumer. Recovery, retry, the poison topic
-// and the graceful stop are router middleware, as on the bus.
+// unacknowledged, for the next consumer. Recovery, retry and the poison
+// topic are middleware, as on the bus. The Consumer runs the records of a
+// partition concurrently and marks their offsets in order; Middleware also
+// serves a watermill router, one record per partition at a time.
 package kafka
 
 import (
