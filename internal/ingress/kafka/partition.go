@@ -94,13 +94,10 @@ func (p *partition) start(rec *sarama.ConsumerMessage) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		if prev != nil {
-			select {
-			case <-prev:
-			case <-p.ctx.Done(): // handled below as cut short
-			}
+		answered := false
+		if p.turn(prev) {
+			answered = p.handleRecord(rec)
 		}
-		answered := p.handleRecord(rec)
 		close(done)
 		p.mu.Lock()
 		if p.lastOfKey[key] == done {
@@ -111,6 +108,21 @@ func (p *partition) start(rec *sarama.ConsumerMessage) {
 		p.mu.Unlock()
 		p.c.in.inFlight.Done()
 	}()
+}
+
+// turn waits until the record of the same key before this one (prev, nil
+// when none) has ended; false when the records are cut short first: the
+// record is then not started, so that it never runs beside prev.
+func (p *partition) turn(prev <-chan struct{}) bool {
+	if prev == nil {
+		return p.ctx.Err() == nil
+	}
+	select {
+	case <-prev:
+		return p.ctx.Err() == nil
+	case <-p.ctx.Done():
+		return false
+	}
 }
 
 // markInOrder marks the offset after the longest run of answered records
