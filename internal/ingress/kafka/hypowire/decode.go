@@ -167,6 +167,16 @@ func (v *Validator) DecodeKubeconfigStoreData(payload []byte) (KubeconfigStoreDa
 	return d, v.decode(SchemaKubeconfigStoreData, payload, &d)
 }
 
+// DecodeKubeconfigStoreEvent validates a kubeconfig store CloudEvent in
+// structured mode and decodes its data. The event's schema checks the data
+// too (kubeconfig-store-data.json, strict): one validation covers both.
+func (v *Validator) DecodeKubeconfigStoreEvent(payload []byte) (KubeconfigStoreData, error) {
+	var e struct {
+		Data KubeconfigStoreData `json:"data"`
+	}
+	return e.Data, v.decode(SchemaKubeconfigStoreEvent, payload, &e)
+}
+
 func (v *Validator) decode(schema string, payload []byte, into any) error {
 	if err := v.Validate(schema, payload); err != nil {
 		return err
