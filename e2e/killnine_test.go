@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -31,18 +32,18 @@ const (
 	killTimes  = 10
 )
 
-// SONATA's kubeconfig store CloudEvents stream in over Kafka while
-// registryd is killed with SIGKILL, mid-stream, several times and
-// restarted on the same data directory. Every store must be answered, and
-// every kubeconfig stored once: version 1, whatever the instant of each
-// kill.
+// SONATA's kubeconfig store CloudEvents, and retrievals of the stored
+// kubeconfigs (reads), stream in over Kafka while registryd is killed with
+// SIGKILL, mid-stream, several times and restarted on the same data
+// directory. Every store and every retrieval must be answered, and every
+// kubeconfig stored once: version 1, whatever the instant of each kill.
 func TestKillNineWhileKubeconfigsStreamIn(t *testing.T) {
 	t.Parallel()
 	bin := buildRegistryd(t)
 	kafka := testkit.StartKafka(t)
 	oidc := testkit.StartOIDC(t, testkit.Audience)
 	topics := hypowire.DefaultTopics()
-	sonata := testkit.NewPackageManager(t, kafka.Brokers, topics.KubeconfigStoreResult)
+	sonata := testkit.NewPackageManager(t, kafka.Brokers, topics.KubeconfigStoreResult, topics.KubeconfigResponse)
 	tenant := testkit.RandomTenant(t)
 	token := oidc.Token(t, "sonata@"+tenant, []string{tenant}, "developer")
 	reg := &registryd{t: t, bin: bin, dataDir: t.TempDir(), env: []string{
@@ -79,10 +80,34 @@ func TestKillNineWhileKubeconfigsStreamIn(t *testing.T) {
 				"ce_type", hypowire.EventKubeconfigStore, "content-type", "application/json")
 		}
 	}
+	// Reads ride along: a retrieval of every kubeconfig whose store was
+	// answered, each asked once.
+	retrieved := map[int]bool{}
+	retrieve := func() {
+		done := answered()
+		for i := range killStores {
+			if !retrieved[i] && len(done[killEventID(i)]) > 0 {
+				retrieved[i] = true
+				sonata.Send(t, topics.KubeconfigRetrieve, "", []byte(killServiceID(i)), "Authorization", "Bearer "+token)
+			}
+		}
+	}
+	reads := func() map[string][]hypowire.VaultSecretResponseMessage {
+		by := map[string][]hypowire.VaultSecretResponseMessage{}
+		for _, r := range sonata.Records(topics.KubeconfigResponse) {
+			var m hypowire.VaultSecretResponseMessage
+			if err := json.Unmarshal(r.Value, &m); err != nil {
+				t.Errorf("unreadable kubeconfig response: %v", err)
+			}
+			by[m.ServiceID] = append(by[m.ServiceID], m)
+		}
+		return by
+	}
 	sent, kills := 0, 0
 	for sent < killStores {
 		send(sent, sent+killBatch)
 		sent += killBatch
+		retrieve()
 		if kills < killTimes && sent >= (kills+1)*killStores/(killTimes+1) && sent+killBatch <= killStores {
 			// The registry is consuming; one more batch in flight, then
 			// kill it some milliseconds in.
@@ -97,7 +122,23 @@ func TestKillNineWhileKubeconfigsStreamIn(t *testing.T) {
 		}
 	}
 	waitAnswered(killStores)
+	retrieve()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(reads()) < killStores {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d retrievals answered within 30s (log: %s)", len(reads()), killStores, reg.logTail())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	reg.stop()
+	wantKubeconfig := base64.StdEncoding.EncodeToString([]byte(killKubeconfig))
+	for id, ms := range reads() {
+		for _, m := range ms {
+			if m.Status != hypowire.StatusSuccess || m.KubeConfigAsBase64 != wantKubeconfig {
+				t.Errorf("retrieval of %s answered %s %q", id, m.Status, m.Message)
+			}
+		}
+	}
 
 	results, redelivered := answered(), 0
 	for i := range killStores {

@@ -29,10 +29,15 @@ import (
 // credentialResult compares the Package Manager's parsing request through
 // registryd's southbound with a bare relay doing one store read.
 type credentialResult struct {
-	InFlight   int     `json:"inFlight"`
-	Southbound load    `json:"credentialRequestRoundTrip"`
-	Bare       load    `json:"bareRelayOneStoreReadRoundTrip"`
-	Ratio      float64 `json:"southboundToBareThroughputRatio"`
+	InFlight int `json:"inFlight"`
+	// Partitions of every topic, and the records of one partition the
+	// southbound handles at once (the bare relay's watermill subscriber
+	// holds one per partition).
+	Partitions         int     `json:"partitions"`
+	SouthboundInFlight int     `json:"southboundInFlightPerPartition"`
+	Southbound         load    `json:"credentialRequestRoundTrip"`
+	Bare               load    `json:"bareRelayOneStoreReadRoundTrip"`
+	Ratio              float64 `json:"southboundToBareThroughputRatio"`
 }
 
 // parsingRequest is the seed's parsing request for service id, with the
@@ -55,9 +60,12 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 	}
 	defer cluster.Close()
 	brokers := cluster.ListenAddrs()
-	res := &credentialResult{InFlight: inFlight}
+	res := &credentialResult{InFlight: inFlight, Partitions: testkit.KafkaPartitions}
 
-	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *app.Config) { c.Kafka = kafkaConfig(brokers) })
+	reg, err := startRegistry(ctx, filepath.Join(dir, "registry"), logger, func(c *app.Config) {
+		c.Kafka = kafkaConfig(brokers)
+		res.SouthboundInFlight = c.Southbound.WithDefaults().InFlight
+	})
 	if err != nil {
 		return nil, err
 	}

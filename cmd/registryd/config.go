@@ -79,6 +79,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	sb := &cfg.Southbound
 	southboundOn := fs.Bool("kafka-southbound", envBoolDefault("REGISTRY_KAFKA_SOUTHBOUND", true), "consume and answer the HypO topics of seed 000 when Kafka is configured")
 	fs.StringVar(&sb.ConsumerGroup, "kafka-southbound-group", env("REGISTRY_KAFKA_SOUTHBOUND_GROUP", "registry-southbound"), "consumer group of the HypO topics, shared by every instance")
+	fs.IntVar(&sb.InFlight, "kafka-southbound-in-flight", envInt("REGISTRY_KAFKA_SOUTHBOUND_IN_FLIGHT", 32), "HypO records of one partition handled at once (offsets are still committed in order)")
 	fs.StringVar(&sb.PoisonTopic, "kafka-poison-topic", env("REGISTRY_KAFKA_POISON_TOPIC", "registry.poison"), "topic of HypO records that cannot be answered")
 	verifyJWT := fs.Bool("kafka-verify-jwt", envBoolDefault("REGISTRY_KAFKA_VERIFY_JWT", true), "verify the JWT of every HypO record (false: seed 000's unverified decoding, Vault only)")
 	for _, t := range []struct {

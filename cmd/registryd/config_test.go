@@ -31,7 +31,7 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 	cfg, _, err = parseConfig(nil, env(map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092",
 		"REGISTRY_KAFKA_TOPIC_KUBECONFIG_STORE": "sonata-kubeconfigs"}))
 	sb := cfg.Southbound
-	if err != nil || sb.Disabled || sb.SkipTokenVerification || sb.ConsumerGroup != "registry-southbound" || sb.PoisonTopic != "registry.poison" ||
+	if err != nil || sb.Disabled || sb.SkipTokenVerification || sb.ConsumerGroup != "registry-southbound" || sb.PoisonTopic != "registry.poison" || sb.InFlight != 32 ||
 		sb.Topics.KubeconfigStore != "sonata-kubeconfigs" || sb.Topics.CredentialRequest != "get-package-registry-incoming-channel" {
 		t.Errorf("southbound defaults: %+v, %v", sb, err)
 	}
@@ -54,6 +54,7 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_LEEWAY": "1h"}, "REGISTRY_OIDC_LEEWAY"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_LEEWAY": "soon"}, "REGISTRY_OIDC_LEEWAY"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_LOG_LEVEL": "LOUD"}, "REGISTRY_LOG_LEVEL"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_SOUTHBOUND_IN_FLIGHT": "-1"}, "REGISTRY_KAFKA_SOUTHBOUND_IN_FLIGHT -1: want at least 1"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "0s"}, "REGISTRY_OIDC_JWKS_REFRESH 0s: must be positive"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "-5m"}, "REGISTRY_OIDC_JWKS_REFRESH -5m0s: must be at least 1s"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_OIDC_JWKS_REFRESH": "200ms"}, "REGISTRY_OIDC_JWKS_REFRESH 200ms: must be at least 1s"},

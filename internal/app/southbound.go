@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
-	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/hypo-registry/registry/events"
 	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
@@ -39,6 +36,10 @@ type SouthboundConfig struct {
 	// PoisonTopic receives records that cannot be answered
 	// (REGISTRY_KAFKA_POISON_TOPIC), default events.TopicPoison.
 	PoisonTopic string
+	// InFlight bounds the records of one partition handled at once
+	// (REGISTRY_KAFKA_SOUTHBOUND_IN_FLIGHT), default
+	// kafkaingress.DefaultInFlight.
+	InFlight int
 }
 
 // WithDefaults fills every unset field.
@@ -50,6 +51,9 @@ func (c SouthboundConfig) WithDefaults() SouthboundConfig {
 	if c.PoisonTopic == "" {
 		c.PoisonTopic = events.TopicPoison
 	}
+	if c.InFlight == 0 {
+		c.InFlight = kafkaingress.DefaultInFlight
+	}
 	return c
 }
 
@@ -60,6 +64,9 @@ func (c SouthboundConfig) validate(cfg Config) error {
 	}
 	c = c.WithDefaults()
 	var errs []error
+	if c.InFlight < 1 {
+		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_SOUTHBOUND_IN_FLIGHT %d: want at least 1", c.InFlight))
+	}
 	if err := c.Topics.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("REGISTRY_KAFKA_TOPIC_*: %w", err))
 	}
@@ -80,12 +87,9 @@ func (c SouthboundConfig) validate(cfg Config) error {
 
 // southboundRunner consumes the incoming topics and publishes replies.
 type southboundRunner struct {
-	router  *message.Router
-	ingress *kafkaingress.Ingress
-	logger  *slog.Logger
-
-	mu               sync.Mutex
-	started, stopped bool // a router closed before it ran would wait out its CloseTimeout
+	consumer *kafkaingress.Consumer
+	ingress  *kafkaingress.Ingress
+	logger   *slog.Logger
 }
 
 // openSouthbound builds the southbound when Kafka is configured. Its
@@ -110,10 +114,11 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 	kcfg := s.cfg.Kafka.WithDefaults()
 	kcfg.ConsumerGroup = c.ConsumerGroup
 	logger := s.logger.With("component", "southbound")
-	wm := watermill.NewSlogLogger(logger)
+	// Replies go out through one producer: records handled at once share
+	// its produce requests instead of a round trip each.
 	pub, err := kafka.NewPublisher(kafka.PublisherConfig{
 		Brokers: kcfg.Brokers, Marshaler: kafkaingress.Marshaler(), OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
-	}, wm)
+	}, watermill.NewSlogLogger(logger))
 	if err != nil {
 		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound publisher: %w", err)
 	}
@@ -122,73 +127,41 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 	if err != nil {
 		return err
 	}
-	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: s.cfg.ShutdownTimeout}, wm)
+	consumer, err := in.NewConsumer(kafkaingress.ConsumerConfig{
+		Brokers: kcfg.Brokers, Group: c.ConsumerGroup, Sarama: kafkalog.SaramaConfig(kcfg),
+		InFlight: c.InFlight, RevokeGrace: s.cfg.ShutdownTimeout,
+	}, sb.Translators())
 	if err != nil {
-		return err
+		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound: %w", err)
 	}
-	router.AddMiddleware(in.Middleware()...)
-	translators := sb.Translators()
-	topics := make([]string, 0, len(translators))
-	for t := range translators {
-		topics = append(topics, t)
-	}
-	sort.Strings(topics)
-	for _, t := range topics {
-		// A subscriber, and a Sarama configuration, per topic: the sticky
-		// balance strategy keeps per-group state, and one configuration
-		// shared by several consumer groups races on it.
-		sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-			Brokers: kcfg.Brokers, Unmarshaler: kafkaingress.Unmarshaler{}, ConsumerGroup: c.ConsumerGroup,
-			OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
-		}, wm)
-		if err != nil {
-			return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound subscriber for %s: %w", t, err)
-		}
-		s.closers = append(s.closers, sub.Close)
-		router.AddConsumerHandler("southbound."+t, t, sub, in.Handler(t, translators[t]))
-	}
-	s.southbound = &southboundRunner{router: router, ingress: in, logger: logger}
+	s.southbound = &southboundRunner{consumer: consumer, ingress: in, logger: logger}
 	return nil
 }
 
 // run consumes until stop; it starts once the bus runs, unless ctx ends
-// first. The router's context is not ctx: ending it would end every
-// record's context at once, cutting short the records in flight.
+// first. Ending ctx does not stop it: stop does, after the records in
+// flight had their chance to be answered.
 func (r *southboundRunner) run(ctx context.Context, busRunning <-chan struct{}) error {
 	select {
 	case <-busRunning:
 	case <-ctx.Done():
 		return nil
 	}
-	r.mu.Lock()
-	if r.stopped {
-		r.mu.Unlock()
-		return nil
-	}
-	r.started = true
-	r.mu.Unlock()
-	if err := r.router.Run(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+	if err := r.consumer.Run(); err != nil {
 		return fmt.Errorf("southbound: %w", err)
 	}
 	return nil
 }
 
-// stop stops taking records, lets those in flight be answered and
-// acknowledged until ctx ends, then stops consuming: records still in
+// stop stops taking records, lets those in flight be answered and their
+// offsets marked until ctx ends, then stops consuming: records still in
 // flight then stay unanswered and uncommitted, for the next instance. That
 // is how a stop is meant to end, not an error.
 func (r *southboundRunner) stop(ctx context.Context) error {
 	if err := r.ingress.Drain(ctx); err != nil {
 		r.logger.Warn("stopping: Kafka records still in flight at the shutdown timeout are left unanswered and uncommitted, for the next instance", "error", err)
 	}
-	r.mu.Lock()
-	r.stopped = true
-	started := r.started
-	r.mu.Unlock()
-	if !started {
-		return nil
-	}
-	if err := r.router.Close(); err != nil {
+	if err := r.consumer.Close(); err != nil {
 		return fmt.Errorf("southbound: %w", err)
 	}
 	return nil
@@ -196,8 +169,8 @@ func (r *southboundRunner) stop(ctx context.Context) error {
 
 func (r *southboundRunner) ready(context.Context) error {
 	select {
-	case <-r.router.Running():
-		if r.router.IsClosed() {
+	case <-r.consumer.Running():
+		if r.consumer.Closed() {
 			return errors.New("southbound consumer stopped")
 		}
 		return nil

@@ -7,8 +7,10 @@
 // (at-least-once), records that cannot be answered sent to the poison
 // topic with the reason, so a partition never blocks, and records whose
 // handling the consumer's stop cut short left unanswered and
-// unacknowledged, for the next consumer. Recovery, retry, the poison topic
-// and the graceful stop are router middleware, as on the bus.
+// unacknowledged, for the next consumer. Recovery, retry and the poison
+// topic are middleware, as on the bus. The Consumer runs the records of a
+// partition concurrently and marks their offsets in order; Middleware also
+// serves a watermill router, one record per partition at a time.
 package kafka
 
 import (
@@ -177,6 +179,13 @@ func (in *Ingress) enter() bool {
 	return true
 }
 
+// Draining reports whether Drain was called.
+func (in *Ingress) Draining() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.draining
+}
+
 // Drain stops taking records and waits until those in flight are answered
 // (or poisoned) and acknowledged, or ctx ends. Records arriving meanwhile
 // are held unanswered until their consumer stops. Stop the consumer after
@@ -203,10 +212,8 @@ func (in *Ingress) Drain(ctx context.Context) error {
 // the same id, a new record never does. Outside Kafka (no position in the
 // context) it falls back to the message UUID.
 func CommandID(topic string, msg *message.Message) string {
-	partition, ok1 := kafka.MessagePartitionFromCtx(msg.Context())
-	offset, ok2 := kafka.MessagePartitionOffsetFromCtx(msg.Context())
-	if ok1 && ok2 {
-		return fmt.Sprintf("kafka:%s:%d:%d", topic, partition, offset)
+	if p, ok := PositionOf(msg); ok {
+		return fmt.Sprintf("kafka:%s:%d:%d", topic, p.Partition, p.Offset)
 	}
 	return "msg:" + msg.UUID
 }

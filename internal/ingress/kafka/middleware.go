@@ -23,8 +23,13 @@ import (
 // failures not to retry, a panic's reason, recovery. Install it on the
 // router that runs the Handlers, before the router runs.
 func (in *Ingress) Middleware() []message.HandlerMiddleware {
+	return append([]message.HandlerMiddleware{in.track}, in.recordMiddleware()...)
+}
+
+// recordMiddleware is Middleware without the graceful stop, which the
+// Consumer does itself: it marks offsets in order, not per record.
+func (in *Ingress) recordMiddleware() []message.HandlerMiddleware {
 	return []message.HandlerMiddleware{
-		in.track,
 		in.poison,
 		leftIfStopped,
 		in.retry.Middleware,
@@ -92,7 +97,7 @@ func (in *Ingress) panicReason(h message.HandlerFunc) message.HandlerFunc {
 		out, err := h(msg)
 		var p middleware.RecoveredPanicError
 		if errors.As(err, &p) {
-			in.logger.Error("kafka record handler panicked", "topic", message.SubscribeTopicFromCtx(msg.Context()), "panic", fmt.Sprint(p.V), "stack", p.Stacktrace)
+			in.logger.Error("kafka record handler panicked", "topic", topicOf(msg), "panic", fmt.Sprint(p.V), "stack", p.Stacktrace)
 			return out, fmt.Errorf("handling the record panicked: %v", p.V)
 		}
 		return out, err
@@ -105,7 +110,7 @@ func (in *Ingress) panicReason(h message.HandlerFunc) message.HandlerFunc {
 // than nacked into a redelivery loop.
 func (in *Ingress) track(h message.HandlerFunc) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
-		topic := message.SubscribeTopicFromCtx(msg.Context())
+		topic := topicOf(msg)
 		if !in.enter() {
 			<-msg.Context().Done()
 			return nil, fmt.Errorf("kafkaingress %s: left for the next consumer: %w", topic, context.Cause(msg.Context()))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 )
@@ -31,15 +30,17 @@ func (p withheld) Publish(topic string, msgs ...*message.Message) error {
 	safe := make([]*message.Message, 0, len(msgs))
 	for _, m := range msgs {
 		from, reason := m.Metadata.Get(MetaPoisonTopic), m.Metadata.Get(MetaPoisonReason)
+		if from == "" {
+			// Read by the Consumer, not under a watermill router.
+			from = topicOf(m)
+		}
 		p.logger.Warn("kafka record poisoned", "topic", from, "reason", reason, "command_id", CommandID(from, m))
 		c := message.NewMessage(m.UUID, []byte(poisonPayload))
 		c.Metadata.Set(MetaPoisonReason, reason)
 		c.Metadata.Set(MetaPoisonTopic, from)
-		if partition, ok := kafka.MessagePartitionFromCtx(m.Context()); ok {
-			c.Metadata.Set("partition", fmt.Sprint(partition))
-		}
-		if offset, ok := kafka.MessagePartitionOffsetFromCtx(m.Context()); ok {
-			c.Metadata.Set("offset", fmt.Sprint(offset))
+		if p, ok := PositionOf(m); ok {
+			c.Metadata.Set("partition", fmt.Sprint(p.Partition))
+			c.Metadata.Set("offset", fmt.Sprint(p.Offset))
 		}
 		safe = append(safe, c)
 	}

@@ -204,12 +204,12 @@ func (s *Southbound) storeData(e cloudevents.Event, structured bool, payload []b
 	mt, _, _ := mime.ParseMediaType(e.DataContentType())
 	switch mt {
 	case "", "application/json":
+		decode := s.wire.DecodeKubeconfigStoreData
+		data := e.Data()
 		if structured {
-			if err := s.wire.Validate(hypowire.SchemaKubeconfigStoreEvent, payload); err != nil {
-				return looseStoreData(e.Data()), err
-			}
+			decode, data = s.wire.DecodeKubeconfigStoreEvent, payload
 		}
-		d, err := s.wire.DecodeKubeconfigStoreData(e.Data())
+		d, err := decode(data)
 		if err != nil {
 			return looseStoreData(e.Data()), err
 		}

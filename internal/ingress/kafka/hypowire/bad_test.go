@@ -30,6 +30,8 @@ func TestBadRequests(t *testing.T) {
 		{"wrong type activateService", []byte(strings.Replace(seedDeploymentRequest, `"activateService": true`, `"activateService": "sekrit"`, 1)), "/serviceOperationRequest/activateService: got string, want null or boolean", "sekrit"},
 		{"unknown top-level field", withField(t, seedDeploymentRequest, "password", "sekrit"), "/password: field not allowed", "sekrit"},
 		{"parsing field on deployment", withField(t, seedDeploymentRequest, "url", "https://sekrit"), "/url: field not allowed", "sekrit"},
+		{"optional field in another case", []byte(strings.Replace(seedParsingRequest, `"serviceArtifactVersion": "1.2.0"`, `"SERVICEARTIFACTVERSION": "sekrit"`, 1)), "/serviceOrderRequest/serviceOrder/SERVICEARTIFACTVERSION: member name differs from a field's only in case", "sekrit"},
+		{"serviceId in another case", []byte(strings.Replace(seedDeploymentRequest, `"activateService": true`, `"activateService": true, "ſerviceId": "sekrit"`, 1)), "/serviceOperationRequest/", "sekrit"},
 		{"unsafe kubernetesServiceID", withField(t, seedDeploymentRequest, "kubernetesServiceID", "../sekrit"), "/kubernetesServiceID: does not match pattern", "sekrit"},
 	}
 	for _, c := range cases {

@@ -4,16 +4,23 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
 // DecodeRequest validates a record value of get-package-registry-incoming-
 // channel and returns its variant: *ParsingRequest for parsing,
 // *KubeConfigRequest for deployment, activation and termination. The
-// request part is kept verbatim for the reply's echo.
+// request part is kept verbatim for the reply's echo. The payload is
+// checked against its schema once.
 func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
-	if err := v.Validate(SchemaKafkaRequest, payload); err != nil {
+	doc, err := v.validate(SchemaKafkaRequest, payload)
+	if err != nil {
 		return nil, err
+	}
+	if ptr, ok := strayCase(doc); ok {
+		return nil, &ValidationError{Schema: SchemaKafkaRequest, Problems: []Problem{{Pointer: ptr, Reason: "member name differs from a field's only in case"}}}
 	}
 	var p KafkaRequestPayload
 	if err := json.Unmarshal(payload, &p); err != nil {
@@ -30,9 +37,6 @@ func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
 			r.URL = r.ServiceOrderRequest.ServiceOrder.ServiceRepositoryURL
 		}
 		r.SchedulerNamespace = deref(p.SchedulerNamespace)
-		if err := v.revalidate(KafkaRequestPayload{Type: p.Type, URL: p.URL, SchedulerNamespace: p.SchedulerNamespace}, "serviceOrderRequest", r.ServiceOrderRequest); err != nil {
-			return nil, err
-		}
 		return r, nil
 	case TypeDeployment, TypeActivation, TypeTermination:
 		r := &KubeConfigRequest{
@@ -44,37 +48,68 @@ func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
 		if err := json.Unmarshal(p.ServiceOperationRequest, &r.ServiceOperationRequest); err != nil {
 			return nil, fmt.Errorf("hypowire: decode serviceOperationRequest: %w", ErrInvalid)
 		}
-		if err := v.revalidate(KafkaRequestPayload{Type: p.Type, KubernetesServiceID: p.KubernetesServiceID, SecretName: p.SecretName}, "serviceOperationRequest", r.ServiceOperationRequest); err != nil {
-			return nil, err
-		}
 		return r, nil
 	}
 	// Unreachable while the schema's enum and this switch agree.
 	return nil, fmt.Errorf("hypowire: request type: %w", ErrInvalid)
 }
 
-// revalidate checks the request part as decoded, not only as received: the
-// Package Manager's objects allow unknown members, and encoding/json fills a
-// field from a member whose name differs only in case ("SERVICEID"), which
-// the schema let through unchecked.
-func (v *Validator) revalidate(p KafkaRequestPayload, field string, decoded any) error {
-	part, err := json.Marshal(decoded)
-	if err != nil {
-		return fmt.Errorf("hypowire: re-encode %s: %w", field, ErrInvalid)
+// requestFields are the member names DecodeRequest reads from each object
+// of a request, by JSON pointer of the object.
+var requestFields = map[string][]string{
+	"":                                  jsonNames[KafkaRequestPayload](),
+	"/serviceOrderRequest":              jsonNames[ServiceOrderRequest](),
+	"/serviceOrderRequest/serviceOrder": jsonNames[ServiceOrder](),
+	"/serviceOperationRequest":          jsonNames[ServiceOperationRequest](),
+}
+
+// strayCase finds, in a validated request, a member whose name equals a
+// decoded field's but for case ("SERVICEID" beside or instead of
+// "serviceId"). The Package Manager's objects allow unknown members, so
+// the schema let it through unchecked, while encoding/json would fill the
+// field from it. Refusing it means every value decoded is one the schema
+// checked under its own name: no second validation of the decoded value is
+// needed. It returns the member's pointer.
+func strayCase(doc any) (string, bool) {
+	for at, fields := range requestFields {
+		obj, ok := lookup(doc, at).(map[string]any)
+		if !ok {
+			continue
+		}
+		for k := range obj {
+			for _, f := range fields {
+				if k != f && foldKey(k) == foldKey(f) {
+					return at + "/" + escape(truncate(k)), true
+				}
+			}
+		}
 	}
-	if field == "serviceOrderRequest" {
-		p.ServiceOrderRequest = part
-	} else {
-		p.ServiceOperationRequest = part
+	return "", false
+}
+
+// lookup follows a JSON pointer of plain member names (no escapes) in doc.
+func lookup(doc any, ptr string) any {
+	for _, name := range strings.Split(ptr, "/")[1:] {
+		obj, ok := doc.(map[string]any)
+		if !ok {
+			return nil
+		}
+		doc = obj[name]
 	}
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("hypowire: re-encode request: %w", ErrInvalid)
+	return doc
+}
+
+// jsonNames lists the JSON member names of T's fields.
+func jsonNames[T any]() []string {
+	t := reflect.TypeFor[T]()
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
 	}
-	if err := v.Validate(SchemaKafkaRequest, payload); err != nil {
-		return fmt.Errorf("hypowire: %s as decoded (a member name in another case?): %w", field, err)
-	}
-	return nil
+	return names
 }
 
 // DecodeServiceID reads a record value of registry-retrieve-kubernetes-
@@ -130,6 +165,16 @@ func (v *Validator) DecodeFabricDelete(payload []byte) (FabricAuthCreds, error) 
 func (v *Validator) DecodeKubeconfigStoreData(payload []byte) (KubeconfigStoreData, error) {
 	var d KubeconfigStoreData
 	return d, v.decode(SchemaKubeconfigStoreData, payload, &d)
+}
+
+// DecodeKubeconfigStoreEvent validates a kubeconfig store CloudEvent in
+// structured mode and decodes its data. The event's schema checks the data
+// too (kubeconfig-store-data.json, strict): one validation covers both.
+func (v *Validator) DecodeKubeconfigStoreEvent(payload []byte) (KubeconfigStoreData, error) {
+	var e struct {
+		Data KubeconfigStoreData `json:"data"`
+	}
+	return e.Data, v.decode(SchemaKubeconfigStoreEvent, payload, &e)
 }
 
 func (v *Validator) decode(schema string, payload []byte, into any) error {

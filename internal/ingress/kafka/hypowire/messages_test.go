@@ -2,6 +2,7 @@ package hypowire_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,8 +52,12 @@ func TestOtherIncomingPayloads(t *testing.T) {
 	}
 	event := `{"specversion":"1.0","id":"e1","source":"sonata","type":"` + hypowire.EventKubeconfigStore +
 		`","data":{"serviceId":"svc-1","kubeConfig":"apiVersion: v1\n","scope":"NAMESPACE_SA"}}`
-	if err := v.Validate(hypowire.SchemaKubeconfigStoreEvent, []byte(event)); err != nil {
-		t.Errorf("store event: %v", err)
+	if d, err := v.DecodeKubeconfigStoreEvent([]byte(event)); err != nil || d.ServiceID != "svc-1" || d.Scope != hypowire.ScopeNamespaceSA {
+		t.Errorf("store event: %+v %v", d, err)
+	}
+	bad := strings.Replace(event, `"scope"`, `"SCOPE"`, 1)
+	if _, err := v.DecodeKubeconfigStoreEvent([]byte(bad)); !errors.Is(err, hypowire.ErrInvalid) || !strings.Contains(err.Error(), "/data/SCOPE") {
+		t.Errorf("store event with a data member in another case: %v", err)
 	}
 }
 

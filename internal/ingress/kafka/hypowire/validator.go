@@ -86,19 +86,25 @@ func (v *Validator) Names() []string {
 // Validate checks payload against the schema of that name. A failure is a
 // *ValidationError naming the failing JSON pointers, never their values.
 func (v *Validator) Validate(schemaName string, payload []byte) error {
+	_, err := v.validate(schemaName, payload)
+	return err
+}
+
+// validate is Validate returning the parsed payload.
+func (v *Validator) validate(schemaName string, payload []byte) (any, error) {
 	s, ok := v.schemas[schemaName]
 	if !ok {
-		return fmt.Errorf("hypowire: validate %q: %w", schemaName, ErrUnknownSchema)
+		return nil, fmt.Errorf("hypowire: validate %q: %w", schemaName, ErrUnknownSchema)
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
 	if err != nil {
 		// The decoder's message may quote the payload: say only that it is not JSON.
-		return &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: "", Reason: "not a single JSON value"}}}
+		return nil, &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: "", Reason: "not a single JSON value"}}}
 	}
 	if ptr, ok := caseTwins(doc, ""); ok {
-		return &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: ptr, Reason: "member names differ only in case"}}}
+		return nil, &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: ptr, Reason: "member names differ only in case"}}}
 	}
-	return v.validateValue(schemaName, s, doc)
+	return doc, v.validateValue(schemaName, s, doc)
 }
 
 // caseTwins finds an object with two member names equal but for case.
