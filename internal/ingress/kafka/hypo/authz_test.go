@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
 	"github.com/hypo-registry/registry/testkit"
@@ -57,7 +58,23 @@ func TestSouthboundAuthorization(t *testing.T) {
 	}
 	h.pm.Send(t, topics.FabricCredsPersist, "", []byte(`{"controllerId":"ctrl-1","username":"u","password":"pw-1"}`), bearer(h.token)...)
 	fabric := func() string { return string(h.rest(t, http.MethodGet, "/registry-api/fabric/secret/ctrl-1", "").Body) }
-	waitFor(t, "the creator's fabric secret", func() bool { return strings.Contains(fabric(), "pw-1") })
+	// Owner-only writes decide from the owners read model: wait until the
+	// creator's command has committed its event (the secret is readable a
+	// moment before) and the read model has it.
+	waitFor(t, "the creator's fabric secret and its event", func() bool {
+		if !strings.Contains(fabric(), "pw-1") {
+			return false
+		}
+		for _, r := range reg.AuditRecords(t) {
+			if r.Type == events.FabricSecretCreated && strings.HasSuffix(r.Subject, "/ctrl-1") {
+				return true
+			}
+		}
+		return false
+	})
+	if err := reg.WaitProjections(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if reason := h.poisoned(t, h.pm.Send(t, topics.FabricCredsPersist, "", []byte(`{"controllerId":"ctrl-1","username":"u","password":"pw-bob"}`), bearer(bob)...)); !strings.Contains(reason, "owner") {
 		t.Errorf("another member replacing the secret: poison reason %q", reason)
 	}
