@@ -60,8 +60,17 @@ func (l *Log) Append(ctx context.Context, entries ...Entry) (last uint64, err er
 		return 0, fmt.Errorf("auditlog: append: %w", ErrClosed)
 	}
 	// Once queued, the write completes or fails: waiting for it keeps
-	// "returned means durable" true even if ctx ends meanwhile.
-	<-req.done
+	// "returned means durable" true even if ctx ends meanwhile. A request
+	// still queued when the writer stops (Close) was never written.
+	select {
+	case <-req.done:
+	case <-l.writerDone:
+		select {
+		case <-req.done: // answered before the writer stopped
+		default:
+			return 0, fmt.Errorf("auditlog: append: %w", ErrClosed)
+		}
+	}
 	last, err = req.last, req.err
 	reqPool.Put(req)
 	if err != nil {

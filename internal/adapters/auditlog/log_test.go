@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 )
@@ -140,6 +141,65 @@ func TestAppendAfterClose(t *testing.T) {
 	}
 	// The lock is released with Close.
 	open(t, auditlog.Options{Dir: dir})
+}
+
+// Appends racing Close each end: durable (and then in the log when it is
+// opened again) or ErrClosed (and then not in it); none waits for ever on
+// a request queued after the writer stopped.
+func TestAppendsRacingClose(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l, err := auditlog.Open(auditlog.Options{Dir: dir, MaxBatch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, per = 16, 200
+	var (
+		mu      sync.Mutex
+		durable = map[string]bool{}
+		wg      sync.WaitGroup
+	)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range per {
+				e := readEntry(w*per + i)
+				_, err := l.Append(context.Background(), e)
+				if errors.Is(err, auditlog.ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Errorf("Append: %v", err)
+					return
+				}
+				mu.Lock()
+				durable[e.CorrelationID] = true
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(5 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Appends still waiting 10s after Close")
+	}
+	found := map[string]bool{}
+	for _, r := range scanAll(t, dir, 1) {
+		found[r.CorrelationID] = true
+	}
+	for id := range durable {
+		if !found[id] {
+			t.Errorf("append %s reported durable is not in the log", id)
+		}
+	}
+	if len(durable) == 0 || len(durable) == workers*per {
+		t.Logf("%d of %d appends durable before Close: the race was not exercised this run", len(durable), workers*per)
+	}
 }
 
 func TestConcurrentAppendersDurableAndContiguous(t *testing.T) {
