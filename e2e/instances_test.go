@@ -1,17 +1,10 @@
 package e2e_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,8 +44,8 @@ func TestTwoProcessesActAsOneAndFailOver(t *testing.T) {
 		// as every instance behind one load balancer must have them.
 		"REGISTRY_TOKEN_ENABLED=true", "REGISTRY_TOKEN_ALLOWED_SERVICES=registry", "REGISTRY_TOKEN_DEFAULT_PLAN=ci",
 		`REGISTRY_TOKEN_PLANS=[{"name":"ci","repositories":[{"pattern":"ci/*","actions":["pull"]}]}]`,
-		"REGISTRY_TOKEN_SIGNING_ALGORITHM=ES256", "REGISTRY_TOKEN_SIGNING_KEY_PATH=" + p256KeyFile(t),
-		"REGISTRY_TERMINAL_TOKEN_KEY_PATH=" + p256KeyFile(t),
+		"REGISTRY_TOKEN_SIGNING_ALGORITHM=ES256", "REGISTRY_TOKEN_SIGNING_KEY_PATH=" + testkit.P256KeyFile(t),
+		"REGISTRY_TERMINAL_TOKEN_KEY_PATH=" + testkit.P256KeyFile(t),
 	}
 	// Two instances on one host: each names itself (by default both would
 	// take the hostname, and with it one projections group).
@@ -162,7 +155,7 @@ func sharedState(t *testing.T, a, b *registryd, jwt, tenant string) {
 	if r := testkit.Do(t, http.MethodPost, a.url+"/registry/v1/virtualHost", jwt, []byte(`{"virtualHost":{"name":"`+host+`"}}`)); r.Status != http.StatusOK {
 		t.Fatalf("virtual host on A: %d %s", r.Status, r.Body)
 	}
-	lag := await(t, "A's virtual host listed on B", func() bool {
+	lag := testkit.Eventually(t, peerBound, "A's virtual host listed on B", func() bool {
 		r := testkit.Do(t, http.MethodGet, b.url+"/registry/v1/virtualHost", jwt, nil)
 		return r.Status == http.StatusOK && strings.Contains(string(r.Body), host)
 	})
@@ -184,45 +177,12 @@ func sharedState(t *testing.T, a, b *registryd, jwt, tenant string) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	lag = await(t, "A's refresh token accepted on B", func() bool { return refresh(b) == http.StatusOK })
+	lag = testkit.Eventually(t, peerBound, "A's refresh token accepted on B", func() bool { return refresh(b) == http.StatusOK })
 	t.Logf("A's refresh token accepted on B after %v", lag.Round(time.Millisecond))
 	subject := "pm@" + tenant
 	if r := testkit.Do(t, http.MethodPost, b.url+"/registry-api/registry-token/revoke", jwt, []byte(`{"subject":"`+subject+`"}`)); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"revoked":1`) {
 		t.Fatalf("revoke on B: %d %s", r.Status, r.Body)
 	}
-	lag = await(t, "B's revocation honoured on A", func() bool { return refresh(a) == http.StatusUnauthorized })
+	lag = testkit.Eventually(t, peerBound, "B's revocation honoured on A", func() bool { return refresh(a) == http.StatusUnauthorized })
 	t.Logf("B's revocation honoured on A after %v", lag.Round(time.Millisecond))
-}
-
-// await polls cond until it holds, at most peerBound, and says how long
-// it took.
-func await(t *testing.T, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > peerBound {
-			t.Fatalf("waited %v for %s", peerBound, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
-// p256KeyFile writes a P-256 key (PKCS#8 PEM, 0600), as an operator
-// mounts one key into every instance.
-func p256KeyFile(t *testing.T) string {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "p256.key")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

@@ -1,15 +1,9 @@
 package app_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,7 +26,7 @@ const peerBound = 5 * time.Second
 // instance's projections follow registry.events).
 func TestTwoInstancesAsOneService(t *testing.T) {
 	t.Parallel()
-	key := terminalKeyFile(t)
+	key := testkit.P256KeyFile(t)
 	a := testkit.StartRegistryOn(t, testkit.VaultKafka, func(c *app.Config) { c.TerminalTokenKeyPath = key })
 	b := a.StartPeer(t)
 	tenant := a.Tenant(t)
@@ -55,7 +49,7 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 		t.Errorf("A reading its own new virtual host: %d %s", r.Status, r.Body)
 	}
 
-	lag := waitFor(t, "B to list A's virtual host", func() bool {
+	lag := testkit.Eventually(t, peerBound, "B to list A's virtual host", func() bool {
 		r := testkit.Do(t, http.MethodGet, b.URL+"/registry/v1/virtualHost", alice, nil)
 		return r.Status == http.StatusOK && strings.Contains(string(r.Body), host)
 	})
@@ -64,7 +58,7 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 	if r := testkit.Do(t, http.MethodPut, b.URL+"/registry/v1/virtualHost/"+host+"/server/s1", alice, []byte(`{"server":{"host":"b.example"}}`)); r.Status != http.StatusOK {
 		t.Fatalf("heartbeat on B: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, "A to show B's heartbeat", func() bool {
+	testkit.Eventually(t, peerBound, "A to show B's heartbeat", func() bool {
 		r := testkit.Do(t, http.MethodGet, a.URL+"/registry/v1/virtualHost/"+host+"/server", alice, nil)
 		return r.Status == http.StatusOK && strings.Contains(string(r.Body), `"b.example"`)
 	})
@@ -76,7 +70,7 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 	if r := testkit.Do(t, http.MethodGet, a.URL+"/registry-api/admin/roleMappings/carol", admin, nil); r.Status != http.StatusOK {
 		t.Errorf("A reading its own new role mapping: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, "B to show A's role mapping", func() bool {
+	testkit.Eventually(t, peerBound, "B to show A's role mapping", func() bool {
 		r := testkit.Do(t, http.MethodGet, b.URL+"/registry-api/admin/roleMappings/carol", admin, nil)
 		return r.Status == http.StatusOK && strings.Contains(string(r.Body), "DEVELOPER")
 	})
@@ -88,7 +82,7 @@ func TestTwoInstancesAsOneService(t *testing.T) {
 // instance with a key of its own.
 func TestTerminalKeyIsShared(t *testing.T) {
 	t.Parallel()
-	key := terminalKeyFile(t)
+	key := testkit.P256KeyFile(t)
 	a := testkit.StartRegistry(t, func(c *app.Config) { c.TerminalTokenKeyPath = key })
 	b := testkit.StartRegistry(t, func(c *app.Config) { c.TerminalTokenKeyPath = key })
 	own := testkit.StartRegistry(t)
@@ -107,37 +101,4 @@ func TestTerminalKeyIsShared(t *testing.T) {
 	if _, err := app.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), new(slog.LevelVar)); err == nil || !strings.Contains(err.Error(), "REGISTRY_TERMINAL_TOKEN_KEY_PATH") {
 		t.Fatalf("start with a missing terminal key: %v, want an error naming REGISTRY_TERMINAL_TOKEN_KEY_PATH", err)
 	}
-}
-
-// terminalKeyFile writes a P-256 key (PKCS#8 PEM, 0600) as an operator
-// would mount it.
-func terminalKeyFile(t *testing.T) string {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "terminal.key")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// waitFor polls cond until it holds or peerBound passes, and returns how
-// long it took.
-func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > peerBound {
-			t.Fatalf("waited %v for %s", peerBound, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(start)
 }

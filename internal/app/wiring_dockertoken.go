@@ -113,8 +113,8 @@ func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole str
 // casually.
 func registerRegistryTokenHandlers(b *bus.Bus, q *query.Dispatcher, t *registrytoken.Tokens) error {
 	for _, err := range []error{
-		read(b, q, "registrytoken.issue", t.Issue),
-		read(b, q, "registrytoken.reject", t.Reject),
+		read(q, "registrytoken.issue", t.Issue),
+		read(q, "registrytoken.reject", t.Reject),
 		bus.Handle(b, "registrytoken.refresh.grant", t.GrantRefresh),
 		bus.Handle(b, "registrytoken.refresh.revoke", t.Revoke),
 	} {

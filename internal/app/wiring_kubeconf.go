@@ -34,14 +34,14 @@ func registerKubeconfHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.Se
 	}
 	for _, err := range []error{
 		bus.Handle(b, "kubeconfig.store", kc.Store),
-		read(b, q, "kubeconfig.get", kc.Get),
-		read(b, q, "kubeconfig.list", kc.List),
-		read(b, q, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
+		read(q, "kubeconfig.get", kc.Get),
+		read(q, "kubeconfig.list", kc.List),
+		read(q, "kubeconfig.terminaltoken.issue", kc.IssueTerminalToken),
 		// A repo credential request that stores a scheduler namespace is a
 		// command; without one it is a read (edgeSender decides).
 		bus.Handle(b, "credentials.resolve.repo", cr.ResolveRepo),
 		query.Handle(q, "credentials.resolve.repo", cr.ResolveRepo),
-		read(b, q, "credentials.resolve.deployment", cr.ResolveDeployment),
+		read(q, "credentials.resolve.deployment", cr.ResolveDeployment),
 		bus.Handle(b, "fabric.put", cr.PutFabric),
 	} {
 		if err != nil {

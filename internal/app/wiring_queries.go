@@ -11,7 +11,7 @@ import (
 // read registers a read on the query path, where every edge calls it
 // directly: REST, /token and the Kafka southbound (see edgeSender). It
 // never travels the bus.
-func read[Q handlers.Command](_ *bus.Bus, q *query.Dispatcher, name string, h func(context.Context, Q) (handlers.Result, error)) error {
+func read[Q handlers.Command](q *query.Dispatcher, name string, h func(context.Context, Q) (handlers.Result, error)) error {
 	return query.Handle(q, name, h)
 }
 

@@ -35,7 +35,7 @@ func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers
 	}
 	if err := errors.Join(
 		bus.Handle(b, "vhost.create", h.Create),
-		read(b, q, "vhost.get", h.Get),
+		read(q, "vhost.get", h.Get),
 		bus.Handle(b, "vhost.delete", h.Delete),
 		bus.Handle(b, "vhost.server.heartbeat", h.Heartbeat),
 		bus.Handle(b, "vhost.server.delete", h.DeleteServer),
