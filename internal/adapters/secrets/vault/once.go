@@ -65,16 +65,29 @@ func (s *Store) writeOnce(ctx context.Context, c handlers.Caller, p secretpath.P
 		if meta, ok, err := s.writtenBefore(ctx, c, p, v, data); err != nil || ok {
 			return meta, err
 		}
-	} else if meta, ok, err := s.writtenByCommand(ctx, c, p, key); err != nil || ok {
-		// Another instance ran this command first and died before
-		// answering: its intent was in its own outbox, its mark is here.
-		return meta, err
+	}
+	// The current version read for the mark is also an unconditional
+	// write's first base: no metadata read for it.
+	var current *int
+	if !found {
+		meta, ok, cur, known, err := s.writtenByCommand(ctx, c, p, key)
+		if err != nil || ok {
+			// ok: another instance ran this command first and died before
+			// answering; its intent was in its own outbox, its mark is here.
+			return meta, err
+		}
+		if known {
+			current = &cur
+		}
 	}
 	marked := maps.Clone(data)
 	marked[commandKey] = commandMark(key)
 	data = marked
 	for attempt := 1; ; attempt++ {
 		base := cas
+		if base == nil && attempt == 1 && current != nil {
+			base = current
+		}
 		if base == nil {
 			cur, err := s.currentVersion(ctx, c, p)
 			if err != nil {
@@ -134,32 +147,32 @@ func commandMark(key string) string {
 
 // writtenByCommand reports whether p's current version was written by the
 // command of key (it carries its mark), and its metadata as of that write.
-// Only the current version is looked at: a command taken over after
-// another command wrote p again is not recognised.
-func (s *Store) writtenByCommand(ctx context.Context, c handlers.Caller, p secretpath.Path, key string) (handlers.SecretMetadata, bool, error) {
+// Otherwise it tells p's current version when the read shows it (known:
+// 0 for no secret; a deleted current version is not shown). Only the
+// current version is looked at: a command taken over after another
+// command wrote p again is not recognised.
+func (s *Store) writtenByCommand(ctx context.Context, c handlers.Caller, p secretpath.Path, key string) (meta handlers.SecretMetadata, ok bool, current int, known bool, err error) {
 	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("data", p), idempotent: true})
-	if errors.Is(err, handlers.ErrNotFound) {
-		return handlers.SecretMetadata{}, false, nil
+	if err == nil {
+		var d kvData
+		if d, err = decode[kvData](raw, "data"); err == nil && d.Metadata != nil && !d.Metadata.Destroyed && d.Metadata.DeletionTime == "" {
+			if secretMark(d.Data) != commandMark(key) {
+				return handlers.SecretMetadata{}, false, d.Metadata.Version, true, nil
+			}
+			m, err := s.metadata(ctx, c, p)
+			if err != nil {
+				return handlers.SecretMetadata{}, false, 0, false, err
+			}
+			v := d.Metadata.Version
+			return asOf(m, v, m.Versions[v].CreatedTime), true, 0, false, nil
+		}
 	}
-	if err != nil {
-		return handlers.SecretMetadata{}, false, err
+	if errors.Is(err, handlers.ErrNotFound) || err == nil {
+		// No secret, or its current version deleted: the metadata says
+		// which (currentVersion).
+		return handlers.SecretMetadata{}, false, 0, false, nil
 	}
-	d, err := decode[kvData](raw, "data")
-	if errors.Is(err, handlers.ErrNotFound) {
-		return handlers.SecretMetadata{}, false, nil
-	}
-	if err != nil {
-		return handlers.SecretMetadata{}, false, err
-	}
-	if d.Metadata == nil || d.Metadata.Destroyed || d.Metadata.DeletionTime != "" || secretMark(d.Data) != commandMark(key) {
-		return handlers.SecretMetadata{}, false, nil
-	}
-	meta, err := s.metadata(ctx, c, p)
-	if err != nil {
-		return handlers.SecretMetadata{}, false, err
-	}
-	v := d.Metadata.Version
-	return asOf(meta, v, meta.Versions[v].CreatedTime), true, nil
+	return handlers.SecretMetadata{}, false, 0, false, err
 }
 
 // currentVersion is p's current version, 0 when p has none.
