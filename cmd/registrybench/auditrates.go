@@ -101,3 +101,26 @@ func auditRates(ctx context.Context, dir string) (replay, verify rate, err error
 	secs = time.Since(t0).Seconds()
 	return replay, rate{Count: uint64(sum.Records), Seconds: secs, PerSec: float64(sum.Records) / secs}, nil
 }
+
+// auditWrites is what the audit writer did during a measurement: how many
+// syncs, how full, how long each took and how long batches were held open
+// for announced appends (auditlog.Log.Expect).
+type auditWrites struct {
+	Batches         int64   `json:"batches"`
+	RecordsPerBatch float64 `json:"recordsPerBatch"`
+	SyncMicros      float64 `json:"writeAndSyncMicrosPerBatch"`
+	GatherMicros    float64 `json:"gatherMicrosPerBatch"`
+}
+
+func auditWritesOf(before, after auditlog.Stats) auditWrites {
+	b := after.Batches - before.Batches
+	if b == 0 {
+		return auditWrites{}
+	}
+	return auditWrites{
+		Batches:         b,
+		RecordsPerBatch: float64(after.Records-before.Records) / float64(b),
+		SyncMicros:      float64((after.Syncing - before.Syncing).Microseconds()) / float64(b),
+		GatherMicros:    float64((after.Gathered - before.Gathered).Microseconds()) / float64(b),
+	}
+}

@@ -41,6 +41,8 @@ type result struct {
 	AuditVerifyPerSecond    float64                `json:"auditVerifyPerSecond"`
 	DiskBytesPerAuditedRead float64                `json:"diskBytesPerAuditedRead"`
 	DiskAudit               diskAudit              `json:"diskAudit"`
+	// AuditWrites is the audit writer's work during restImagePullGet.
+	AuditWrites auditWrites `json:"auditWritesDuringRestGet"`
 
 	RESTGet      load               `json:"restImagePullGet"`
 	BareHTTP     load               `json:"bareNetHTTPVerifyRS256SameBytes"`
@@ -206,7 +208,9 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	if err != nil {
 		return err
 	}
+	stats0 := reg.svc.AuditLog().Stats()
 	res.RESTGet, err = measure(ctx, restGet, conc, dur)
+	res.AuditWrites = auditWritesOf(stats0, reg.svc.AuditLog().Stats())
 	stopProfile()
 	if err != nil {
 		return fmt.Errorf("REST GET: %w", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -41,6 +42,9 @@ func startRegistry(ctx context.Context, dir string, logger *slog.Logger, configu
 	cfg := app.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: dir,
 		OIDC: auth.Config{Issuer: iss.IssuerURL(), Audience: "registry-api"},
+	}
+	if d, err := time.ParseDuration(os.Getenv("REGISTRY_AUDIT_COMMIT_DELAY")); err == nil {
+		cfg.Audit.CommitDelay = d
 	}
 	for _, f := range configure {
 		f(&cfg)

@@ -28,17 +28,21 @@ import (
 // pays the group-committed fdatasync the service pays.
 type logAudit struct{ log *auditlog.Log }
 
+func (a logAudit) Expect()   { a.log.Expect() }
+func (a logAudit) Unexpect() { a.log.Unexpect() }
+
 func (a logAudit) Record(ctx context.Context, m query.Meta, outcomes []events.Outcome) error {
 	entries := make([]auditlog.Entry, 0, len(outcomes))
 	for _, o := range outcomes {
 		data, err := json.Marshal(o.Data)
 		if err != nil {
+			a.log.Unexpect()
 			return err
 		}
 		entries = append(entries, auditlog.Entry{Time: time.Now(), Type: o.Type, Tenant: o.Tenant, Subject: o.Subject,
 			CorrelationID: m.CorrelationID, Data: data})
 	}
-	_, err := a.log.Append(ctx, entries...)
+	_, err := a.log.AppendExpected(ctx, entries...)
 	return err
 }
 

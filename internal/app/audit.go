@@ -25,6 +25,10 @@ type AuditConfig struct {
 	// SegmentBytes seals a segment past this size. Default 64 MiB
 	// (REGISTRY_AUDIT_SEGMENT_BYTES).
 	SegmentBytes int64
+	// CommitDelay bounds how long the audit log holds a sync open for
+	// reads in progress (auditlog.Options.CommitDelay; 0: its default,
+	// negative: never) (REGISTRY_AUDIT_COMMIT_DELAY).
+	CommitDelay time.Duration
 }
 
 // auditEnforceInterval is how often retention runs.
@@ -50,7 +54,7 @@ func (c AuditConfig) validate() error {
 func (s *Service) openAudit() error {
 	l, err := auditlog.Open(auditlog.Options{
 		Dir: datadir.Path(s.cfg.DataDir, datadir.AuditDir), Source: events.Source,
-		SegmentBytes: s.cfg.Audit.SegmentBytes, Retention: s.cfg.Audit.Retention, MaxBytes: s.cfg.Audit.MaxBytes,
+		SegmentBytes: s.cfg.Audit.SegmentBytes, CommitDelay: s.cfg.Audit.CommitDelay, Retention: s.cfg.Audit.Retention, MaxBytes: s.cfg.Audit.MaxBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
@@ -114,8 +118,16 @@ type mapRedactor interface {
 	CopyMap(m map[string]any, clear map[string]bool) ([]byte, error)
 }
 
+// Expect announces a query's Record (auditlog.Log.Expect): concurrent
+// queries then share a sync.
+func (a queryAudit) Expect() { a.log.Expect() }
+
+// Unexpect withdraws an Expect for a query that ended without a Record.
+func (a queryAudit) Unexpect() { a.log.Unexpect() }
+
 func (a queryAudit) Record(ctx context.Context, m query.Meta, outcomes []events.Outcome) error {
 	if len(outcomes) == 0 {
+		a.log.Unexpect()
 		return nil
 	}
 	at := a.now()
@@ -123,6 +135,7 @@ func (a queryAudit) Record(ctx context.Context, m query.Meta, outcomes []events.
 	for _, o := range outcomes {
 		safe, err := a.redactor.CopyMap(o.Data, events.ClearFields)
 		if err != nil {
+			a.log.Unexpect()
 			return fmt.Errorf("audit %s: redact: %w", o.Type, err)
 		}
 		entries = append(entries, auditlog.Entry{
@@ -130,7 +143,7 @@ func (a queryAudit) Record(ctx context.Context, m query.Meta, outcomes []events.
 			CorrelationID: m.CorrelationID, Data: safe,
 		})
 	}
-	_, err := a.log.Append(ctx, entries...)
+	_, err := a.log.AppendExpected(ctx, entries...)
 	return err
 }
 

@@ -224,6 +224,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.token != nil {
 		handler = s.token.mount(handler)
 	}
+	handler = announceReads(s.queries, handler)
 	handler = rest.LimitHeaders(handler)
 	var tlsCfg *tls.Config
 	if cfg.TLS.Enabled() {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/bus"
@@ -36,4 +37,19 @@ func (e edgeSender) Send(ctx context.Context, msg any, env bus.Envelope) (bus.Re
 		return e.queries.Send(ctx, msg, env)
 	}
 	return e.bus.Send(ctx, msg, env)
+}
+
+// announceReads announces every GET and HEAD, the methods of the REST reads
+// and of /token, to the audit as it arrives (query.Dispatcher.Announce):
+// concurrent reads then share a sync of the audit log.
+func announceReads(q *query.Dispatcher, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, a := q.Announce(r.Context())
+		defer a.End()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

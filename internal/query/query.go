@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"sync/atomic"
 	"time"
 
 	"github.com/hypo-registry/registry/events"
@@ -27,8 +28,15 @@ import (
 
 // Audit makes a query's audit records durable. Record returns only once
 // they are (or with an error, and then the query's answer is withheld).
+//
+// Expect announces, as a query begins, the Record that will end it, so that
+// the audit can hold a sync for queries already at work and write them
+// together (auditlog.Log.Expect). Each Expect is followed by exactly one
+// Record, or by Unexpect when the query ends without one.
 type Audit interface {
+	Expect()
 	Record(ctx context.Context, m Meta, outcomes []events.Outcome) error
+	Unexpect()
 }
 
 // Meta is what the audit trail knows of a query besides its outcomes.
@@ -122,7 +130,17 @@ func (d *Dispatcher) Ask(ctx context.Context, q any, env bus.Envelope) (reply an
 
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.HandlerTimeout)
 	defer cancel()
+	if a, ok := ctx.Value(announcementKey{}).(*Announcement); !ok || !a.taken.CompareAndSwap(false, true) {
+		d.audit.Expect() // else the request's announcement becomes the query's
+	}
+	recording := false
+	defer func() {
+		if !recording { // the handler panicked
+			d.audit.Unexpect()
+		}
+	}()
 	res, err := d.run(ctx, rt, q)
+	recording = true
 	if err != nil {
 		d.recordRejection(ctx, meta, err)
 		return nil, errorReply(err).Error, nil
@@ -133,6 +151,36 @@ func (d *Dispatcher) Ask(ctx context.Context, q any, env bus.Envelope) (reply an
 		return nil, errorReply(fmt.Errorf("%w: audit log: %v", handlers.ErrUnavailable, err)).Error, nil
 	}
 	return res.Reply, nil, nil
+}
+
+// Announcement is a request's Expect, made as the request arrives (see
+// Announce) rather than when it reaches its query.
+type Announcement struct {
+	audit Audit
+	taken atomic.Bool // by the request's query, or by End
+}
+
+type announcementKey struct{}
+
+// Announce tells the audit, as a request that will ask a query arrives,
+// that its record is on the way: an edge calls it before the work that
+// precedes the query (reading and authenticating an HTTP request costs
+// more than reading a secret from the embedded store), so the audit holds
+// its next sync for the requests already at work, not only for queries
+// already running. The query the request asks takes the announcement
+// over; End withdraws it if none did, and must be called once the request
+// is answered.
+func (d *Dispatcher) Announce(ctx context.Context) (context.Context, *Announcement) {
+	a := &Announcement{audit: d.audit}
+	d.audit.Expect()
+	return context.WithValue(ctx, announcementKey{}, a), a
+}
+
+// End withdraws the announcement unless a query took it over.
+func (a *Announcement) End() {
+	if a.taken.CompareAndSwap(false, true) {
+		a.audit.Unexpect()
+	}
 }
 
 // run calls the handler, retrying a transient failure with the bus's

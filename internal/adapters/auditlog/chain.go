@@ -19,7 +19,7 @@ type segScan struct {
 	hdrLen  int
 	noHdr   bool // the newest segment's header is still being written (or was torn)
 	end     int  // offset after the last good record
-	torn    int  // bytes after end that are a torn tail (newest segment only)
+	torn    int  // bytes after end that are a torn tail (newest segment only; its zero fill is not)
 	records int
 }
 
@@ -89,7 +89,7 @@ func scanSegment(b []byte, path string, newest bool, c *chain, w *walker, each f
 		if !newest || !tornAt(b, end) {
 			return s, corrupt(path, "bad record at offset %d, after record %d", end, local.next-1)
 		}
-		s.torn = len(b) - end
+		s.torn = max(dataEnd(b)-end, 0) // zeros after the last record are preallocated, not torn
 	}
 	return s, nil
 }

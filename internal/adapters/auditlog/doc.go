@@ -25,6 +25,13 @@
 //	header crc   uint32 little-endian, CRC-32C of everything above
 //	records...
 //
+// The newest segment may end in zeros after its records: the writer
+// zero-fills 1 MiB ahead of them, so a batch's fdatasync flushes data
+// without a filesystem journal commit. A record never starts with a zero
+// byte, so readers take the first zero where a record should start for
+// the end of the log; sealing a segment truncates its zeros, and a sealed
+// segment ends exactly after its last record.
+//
 // The header is not part of the chain: Verify checks its first index and
 // prev hash against the records around it, and source is informational.
 //
@@ -52,6 +59,13 @@
 //
 // A typical audited read (40-byte type, 40-byte subject, UUID correlation
 // id, 42 bytes of data) takes about 205 bytes including framing.
+//
+// # Group commit
+//
+// A batch is every Append queued while the previous one was written, held
+// open up to Options.CommitDelay while callers announced with Expect are
+// still preparing theirs, or for the whole delay when the previous batch
+// held more than one Append (the log is busy).
 //
 // # Failures
 //

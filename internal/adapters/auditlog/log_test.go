@@ -112,8 +112,8 @@ func TestTypicalReadRecordSize(t *testing.T) {
 	after, _, _ := l.Size()
 	per := (after - before) / 100
 	st, err := os.Stat(filepath.Join(dir, "seg-00000000000000000001.log"))
-	if err != nil || st.Size() != after {
-		t.Fatalf("Size %d, file %v %v", after, st, err)
+	if err != nil || st.Size() < after || st.Size() > after+1<<20 {
+		t.Fatalf("Size %d, file %v %v: want the records plus at most 1 MiB of zero fill", after, st, err)
 	}
 	t.Logf("bytes per audited read record: %d", per)
 	if per > 220 {

@@ -11,6 +11,7 @@ const (
 	DefaultSegmentBytes = 64 << 20
 	DefaultSegmentAge   = 24 * time.Hour
 	DefaultMaxBatch     = 1024
+	DefaultCommitDelay  = 200 * time.Microsecond
 )
 
 // Options configures Open. Zero values take the defaults above.
@@ -29,6 +30,12 @@ type Options struct {
 	// MaxBatch bounds how many entries share one write and one fdatasync
 	// (one Append is never split, so a single large Append may exceed it).
 	MaxBatch int
+	// CommitDelay bounds how long the writer holds a batch open, for
+	// appends announced with Expect or, when the previous batch held more
+	// than one append (the log is busy), for whatever arrives (0: DefaultCommitDelay;
+	// negative: never wait). A lone caller on a quiet log is written at
+	// once.
+	CommitDelay time.Duration
 	// Retention: sealed, exported segments sealed longer ago than this are
 	// removed by Enforce; 0 keeps them forever.
 	Retention time.Duration
@@ -60,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SegmentAge == 0 {
 		o.SegmentAge = DefaultSegmentAge
+	}
+	if o.CommitDelay == 0 {
+		o.CommitDelay = DefaultCommitDelay
 	}
 	if o.MaxBatch == 0 {
 		o.MaxBatch = DefaultMaxBatch

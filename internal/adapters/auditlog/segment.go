@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -165,22 +166,27 @@ func (f frame) crcOK(b []byte) bool {
 
 // tornAt says whether the damage found at off in the newest segment is a
 // tail that never became durable (or is being written right now) rather
-// than corruption of acknowledged records: a frame running past the end,
-// nothing but zeros to the end, a bad last frame, or a bad frame holding a
-// zero-filled 512-byte sector (a page the crash never wrote; a valid frame
-// never holds 512 zero bytes).
+// than corruption of acknowledged records. The newest segment ends in
+// zeros (preallocate), so the bytes that matter end at its last non-zero
+// byte; the damage is torn when it is a frame running into those zeros (a
+// batch being copied in, or whose later pages a crash lost), the bad last
+// frame, or a bad frame holding a zero-filled 512-byte sector or starting
+// a zero run to its sector's end (a page the crash never wrote; a valid
+// frame never holds 512 zero bytes and never starts with one).
 func tornAt(b []byte, off int) bool {
-	f, st := nextFrame(b, off)
+	data := dataEnd(b)
+	f, st := nextFrame(b[:data], off)
 	switch st {
 	case frameShort, frameEOF:
 		return true
 	case frameOK:
-		if f.end == len(b) {
+		if f.end == data {
 			return true
 		}
-	}
-	if allZero(b[off:]) {
-		return true
+	case frameBad:
+		if allZero(b[off:min(len(b), off|511+1)]) {
+			return true
+		}
 	}
 	end := off + 1 // a bad length: the sector must hold the frame's start
 	if st == frameOK {
@@ -192,6 +198,11 @@ func tornAt(b []byte, off int) bool {
 		}
 	}
 	return false
+}
+
+// dataEnd is where the zeros that end b begin.
+func dataEnd(b []byte) int {
+	return len(bytes.TrimRight(b, "\x00"))
 }
 
 func allZero(b []byte) bool {

@@ -20,6 +20,9 @@ func frames(t *testing.T, b []byte) (hdr int, fr [][2]int) {
 	n, k := binary.Uvarint(b[p:])
 	hdr = p + k + int(n) + 4
 	for off := hdr; off < len(b); {
+		if len(bytes.TrimRight(b[off:], "\x00")) == 0 {
+			break // the open segment's preallocated zeros
+		}
 		n, k := binary.Uvarint(b[off:])
 		end := off + k + 4 + int(n)
 		if k <= 0 || end > len(b) {
@@ -155,11 +158,14 @@ func TestTornTailRecovered(t *testing.T) {
 	for name, tail := range map[string]func(last []byte) []byte{
 		"partial record": func(last []byte) []byte { return last[:len(last)/2] },
 		"length only":    func(last []byte) []byte { return last[:1] },
-		"zeros":          func([]byte) []byte { return make([]byte, 3000) },
 		"whole record, bad checksum": func(last []byte) []byte {
 			b := bytes.Clone(last)
 			b[len(b)-1] ^= 1
 			return b
+		},
+		// A batch being copied in: its first bytes, then the zero fill.
+		"partial record before zeros": func(last []byte) []byte {
+			return append(bytes.Clone(last[:len(last)/2]), make([]byte, 3000)...)
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -171,8 +177,8 @@ func TestTornTailRecovered(t *testing.T) {
 				_, fr := frames(t, b)
 				last := fr[len(fr)-1]
 				extra := tail(b[last[0]:last[1]])
-				torn = len(extra)
-				return append(b, extra...)
+				torn = len(bytes.TrimRight(extra, "\x00"))
+				return append(b[:last[1]], extra...)
 			})
 			// A reader stops cleanly before the torn tail.
 			sum, err := auditlog.Verify(dir, nil)
@@ -216,6 +222,84 @@ func TestTornTailWithHoleRecovered(t *testing.T) {
 	})
 	if _, err := auditlog.Verify(dir, nil); err != nil {
 		t.Fatalf("Verify: %v", err)
+	}
+	l = open(t, auditlog.Options{Dir: dir})
+	if h, _ := l.Head(); h != keep || l.Recovered() == 0 {
+		t.Fatalf("head %d recovered %d, want %d and some", h, l.Recovered(), keep)
+	}
+}
+
+// The open segment is zero-filled ahead of its records: the zeros are
+// neither records nor a torn tail, and the writer goes on over them after
+// a restart.
+func TestPreallocatedZerosAreNotATail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l := open(t, auditlog.Options{Dir: dir})
+	appendN(t, l, 0, 50)
+	logical, _, _ := l.Size()
+	l.Close()
+	path := filepath.Join(dir, "seg-00000000000000000001.log")
+	st, err := os.Stat(path)
+	if err != nil || st.Size() <= logical {
+		t.Fatalf("file %v %v, records end at %d: want zeros preallocated after them", st, err, logical)
+	}
+	if sum, err := auditlog.Verify(dir, nil); err != nil || sum.Last != 50 || sum.TornBytes != 0 {
+		t.Fatalf("Verify: %+v, %v; want last 50 and no torn bytes", sum, err)
+	}
+	l = open(t, auditlog.Options{Dir: dir})
+	if h, _ := l.Head(); h != 50 || l.Recovered() != 0 {
+		t.Fatalf("head %d, recovered %d; want 50, 0", h, l.Recovered())
+	}
+	appendN(t, l, 50, 5)
+	if sum, err := auditlog.Verify(dir, nil); err != nil || sum.Last != 55 {
+		t.Fatalf("Verify after reopening: %+v, %v", sum, err)
+	}
+}
+
+// A sealed segment ends at its last record: the zero fill is cut off when
+// the segment is sealed, so exports and readers of sealed segments see
+// records only.
+func TestSealedSegmentsEndAtTheirLastRecord(t *testing.T) {
+	t.Parallel()
+	_, segs := sampleLog(t)
+	for _, path := range segs[:len(segs)-1] {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, fr := frames(t, b); len(fr) == 0 || fr[len(fr)-1][1] != len(b) {
+			t.Fatalf("%s: %d bytes, last record ends at %v", filepath.Base(path), len(b), fr[len(fr)-1:])
+		}
+	}
+}
+
+// A crash can persist a later page of the last batch but not the page its
+// first record starts in: that page reads as it was, the end of the last
+// acknowledged record followed by zeros. The batch was never acknowledged,
+// so recovery drops everything from its first record on.
+func TestTornTailWithLostFirstPageRecovered(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l := open(t, auditlog.Options{Dir: dir})
+	appendN(t, l, 0, 60)
+	l.Close()
+	path := filepath.Join(dir, "seg-00000000000000000001.log")
+	var keep uint64
+	editFile(t, path, func(b []byte) []byte {
+		_, fr := frames(t, b)
+		for i := len(fr) - 20; i < len(fr); i++ {
+			if start := fr[i][0]; start%512 != 0 && (start|4095)+1 < fr[len(fr)-1][1] {
+				clear(b[start : (start|4095)+1])
+				keep = uint64(i)
+				return b
+			}
+		}
+		t.Fatal("no record starts inside a page before the last one")
+		return nil
+	})
+	if sum, err := auditlog.Verify(dir, nil); err != nil || sum.Last != keep {
+		t.Fatalf("Verify: %+v, %v; want last %d", sum, err, keep)
 	}
 	l = open(t, auditlog.Options{Dir: dir})
 	if h, _ := l.Head(); h != keep || l.Recovered() == 0 {

@@ -1,0 +1,148 @@
+package auditlog_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
+)
+
+// appendAsync runs AppendExpected on a goroutine; the channel yields its
+// error once it returns.
+func appendAsync(l *auditlog.Log, i int) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.AppendExpected(context.Background(), readEntry(i))
+		done <- err
+	}()
+	return done
+}
+
+// plainAsync is appendAsync for an Append nobody announced.
+func plainAsync(l *auditlog.Log, i int) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Append(context.Background(), readEntry(i))
+		done <- err
+	}()
+	return done
+}
+
+// held reports whether done stays silent for a while: the append is still
+// waiting for its batch.
+func held(done <-chan error) bool {
+	select {
+	case <-done:
+		return false
+	case <-time.After(100 * time.Millisecond):
+		return true
+	}
+}
+
+func returned(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("append: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("append still waiting after 10s")
+	}
+}
+
+// An append whose batch expects another announced append waits for it, and
+// both are written together.
+func TestExpectedAppendsShareABatch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
+	l.Expect()
+	l.Expect()
+	first := appendAsync(l, 0)
+	if !held(first) {
+		t.Fatal("the first append returned while a second was announced")
+	}
+	second := appendAsync(l, 1)
+	returned(t, first)
+	returned(t, second)
+	if h, _ := l.Head(); h != 2 || len(scanAll(t, dir, 1)) != 2 {
+		t.Fatalf("head %d, want both records", h)
+	}
+}
+
+// An announced caller that appends nothing after all releases the batch.
+func TestUnexpectReleasesTheBatch(t *testing.T) {
+	t.Parallel()
+	l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour})
+	l.Expect()
+	l.Expect()
+	first := appendAsync(l, 0)
+	if !held(first) {
+		t.Fatal("the first append returned while a second was announced")
+	}
+	l.Unexpect()
+	returned(t, first)
+	// An announced append with no entries is an Unexpect too.
+	l.Expect()
+	l.Expect()
+	second := appendAsync(l, 1)
+	if _, err := l.AppendExpected(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	returned(t, second)
+}
+
+// The wait is bounded by CommitDelay, and a negative delay never waits.
+func TestCommitDelayBoundsTheWait(t *testing.T) {
+	t.Parallel()
+	for _, delay := range []time.Duration{20 * time.Millisecond, -1} {
+		l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: delay})
+		l.Expect()
+		l.Expect() // never appended
+		returned(t, appendAsync(l, 0))
+	}
+}
+
+// Close while a batch waits for announced appends writes the batch: what
+// the writer took is durable when its Append returns nil.
+func TestCloseWritesTheGatheredBatch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
+	l.Expect()
+	l.Expect()
+	first := appendAsync(l, 0)
+	if !held(first) {
+		t.Fatal("the first append returned while a second was announced")
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	returned(t, first)
+	if recs := scanAll(t, dir, 1); len(recs) != 1 {
+		t.Fatalf("%d records after Close, want the gathered one", len(recs))
+	}
+}
+
+// After a batch of more than one record the log is busy: the next batch is
+// held open for the delay (or until it is full) even with nothing
+// announced. A lone append on a quiet log is written at once.
+func TestBusyLogHoldsTheNextBatch(t *testing.T) {
+	t.Parallel()
+	l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour, MaxBatch: 2})
+	returned(t, plainAsync(l, 0)) // quiet: no wait
+	l.Expect()
+	l.Expect()
+	a, b := appendAsync(l, 1), appendAsync(l, 2)
+	returned(t, a)
+	returned(t, b)
+	first := plainAsync(l, 3)
+	if !held(first) {
+		t.Fatal("an append right after a batch of two was written without waiting for company")
+	}
+	second := plainAsync(l, 4)
+	returned(t, first) // the batch is full
+	returned(t, second)
+}
