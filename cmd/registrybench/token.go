@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"syscall"
@@ -205,7 +206,19 @@ func startNamedProfile(path, name string) (func(), error) {
 		f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	tf, err := os.Create(path + "." + name + ".trace")
+	if err != nil {
+		pprof.StopCPUProfile()
+		f.Close()
+		return nil, err
+	}
+	if err := trace.Start(tf); err != nil {
+		pprof.StopCPUProfile()
+		f.Close()
+		tf.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); trace.Stop(); f.Close(); tf.Close() }, nil
 }
 
 // cpuPerRequest is cpu over l's requests in microseconds.

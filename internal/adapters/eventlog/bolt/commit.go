@@ -23,8 +23,10 @@ type commitReq struct {
 	commandID string
 	encoded   [][]byte
 	reply     []byte
-	// intent, when set, is an intent record (see Intend) and nothing else.
+	// intent, when set, is an intent record (see Intend) and nothing else;
+	// so is cursor, a reader's position (SetCursor).
 	intent *intentRec
+	cursor *cursorRec
 	at     time.Time
 	done   chan commitRes
 }
@@ -133,7 +135,21 @@ func (l *Log) writer(maxBatch int) {
 	}
 }
 
+// submit queues a request that is not a Commit and waits for its
+// transaction.
+func (l *Log) submit(req commitReq) error {
+	select {
+	case l.commits <- req:
+	case <-l.closed:
+		return ErrClosed
+	}
+	return (<-req.done).err
+}
+
 func apply(tx *bbolt.Tx, req commitReq) (commitRes, error) {
+	if req.cursor != nil {
+		return commitRes{}, putCursor(tx, req.cursor)
+	}
 	if req.intent != nil {
 		return commitRes{}, tx.Bucket(bucketIntents).Put([]byte(req.intent.key), encodeIntent(req.at, req.intent.version))
 	}

@@ -32,13 +32,8 @@ func (l *Log) Intend(ctx context.Context, key string, version int) error {
 		return fmt.Errorf("eventlog: intend: empty key or negative version %d", version)
 	}
 	req := commitReq{intent: &intentRec{key: key, version: version}, at: time.Now(), done: make(chan commitRes, 1)}
-	select {
-	case l.commits <- req:
-	case <-l.closed:
-		return fmt.Errorf("eventlog: intend: %w", ErrClosed)
-	}
-	if res := <-req.done; res.err != nil {
-		return fmt.Errorf("eventlog: intend: %w", res.err)
+	if err := l.submit(req); err != nil {
+		return fmt.Errorf("eventlog: intend: %w", err)
 	}
 	return nil
 }
