@@ -64,14 +64,7 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 		return l.Last(), nil
 	}
 	req := commitReq{commandID: commandID, encoded: encoded, reply: reply, at: time.Now(), done: make(chan commitRes, 1)}
-	select {
-	case l.commits <- req:
-	case <-l.closed:
-		return 0, fmt.Errorf("eventlog: commit: %w", ErrClosed)
-	}
-	// Once queued, the commit completes or fails with the log: waiting for
-	// it keeps "returned means durable" true even if ctx ends meanwhile.
-	res := <-req.done
+	res := l.submit(req)
 	if res.err != nil {
 		return 0, fmt.Errorf("eventlog: commit: %w", res.err)
 	}
@@ -135,15 +128,28 @@ func (l *Log) writer(maxBatch int) {
 	}
 }
 
-// submit queues a request that is not a Commit and waits for its
-// transaction.
-func (l *Log) submit(req commitReq) error {
+// submit queues req for the writer and waits for its transaction. Once
+// queued, a request completes or fails with the log: waiting for it keeps
+// "returned means durable" true even if the caller's ctx ends meanwhile. A
+// request the writer never took (the log closed as it was queued) fails
+// with ErrClosed.
+func (l *Log) submit(req commitReq) commitRes {
 	select {
 	case l.commits <- req:
 	case <-l.closed:
-		return ErrClosed
+		return commitRes{err: ErrClosed}
 	}
-	return (<-req.done).err
+	select {
+	case res := <-req.done:
+		return res
+	case <-l.writerDone:
+		select {
+		case res := <-req.done: // answered before the writer stopped
+			return res
+		default:
+			return commitRes{err: ErrClosed}
+		}
+	}
 }
 
 func apply(tx *bbolt.Tx, req commitReq) (commitRes, error) {

@@ -43,7 +43,7 @@ func (l *Log) SetCursor(name string, pos uint64) error {
 		return fmt.Errorf("eventlog: set cursor %s: the log is open read-only", name)
 	}
 	req := commitReq{cursor: &cursorRec{name: name, pos: pos}, at: time.Now(), done: make(chan commitRes, 1)}
-	if err := l.submit(req); err != nil {
+	if err := l.submit(req).err; err != nil {
 		return fmt.Errorf("eventlog: set cursor %s: %w", name, err)
 	}
 	return nil

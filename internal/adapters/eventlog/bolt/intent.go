@@ -32,7 +32,7 @@ func (l *Log) Intend(ctx context.Context, key string, version int) error {
 		return fmt.Errorf("eventlog: intend: empty key or negative version %d", version)
 	}
 	req := commitReq{intent: &intentRec{key: key, version: version}, at: time.Now(), done: make(chan commitRes, 1)}
-	if err := l.submit(req); err != nil {
+	if err := l.submit(req).err; err != nil {
 		return fmt.Errorf("eventlog: intend: %w", err)
 	}
 	return nil
