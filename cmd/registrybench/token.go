@@ -265,7 +265,7 @@ func startBareToken(v *jwtVerifier, key crypto.Signer, kid, alg string) (string,
 		tok := jwt.NewWithClaims(method, registrytoken.Claims{
 			Issuer: registrytoken.DefaultIssuer, Subject: sub, Audience: q.Get("service"),
 			IssuedAt: now.Unix(), NotBefore: now.Unix(), ExpiresAt: now.Add(registrytoken.DefaultLifetime).Unix(),
-			ID: rand.Text(), Access: []registrytoken.Scope{{Type: parts[0], Name: parts[1], Actions: strings.Split(parts[2], ",")}},
+			ID: rand.Text(), Service: q.Get("service"), Access: []registrytoken.Scope{{Type: parts[0], Name: parts[1], Actions: strings.Split(parts[2], ",")}},
 		})
 		tok.Header["kid"] = kid
 		signed, err := tok.SignedString(key)
@@ -273,6 +273,7 @@ func startBareToken(v *jwtVerifier, key crypto.Signer, kid, alg string) (string,
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(registrytoken.TokenResponse{Token: signed, AccessToken: signed,

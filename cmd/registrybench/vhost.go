@@ -304,6 +304,7 @@ func bareBatch(ctx context.Context, path, token string, conc int, dur time.Durat
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(rec)
 	})

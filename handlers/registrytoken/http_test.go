@@ -78,6 +78,11 @@ func TestTokenOverHTTP(t *testing.T) {
 	if !reflect.DeepEqual(claims["access"], want) || claims["sub"] != "alice" || claims["aud"] != service {
 		t.Errorf("claims %v", claims)
 	}
+	// Seed 001's token shape: the requested service, and the caller's
+	// licence passed through.
+	if claims["service"] != service || claims["stellaops:license"] != "lic-ok" {
+		t.Errorf("service %v, stellaops:license %v; want %s and lic-ok", claims["service"], claims["stellaops:license"], service)
+	}
 	if tr.RefreshToken != "" {
 		t.Error("a refresh token without offline_token")
 	}
@@ -135,6 +140,18 @@ func TestTokenOverHTTP(t *testing.T) {
 	}
 	if got := s.counter(t, "registry_token_issued_total", "plan", "community"); got != 0 {
 		t.Errorf("registry_token_issued_total{plan=community} = %v, want 0", got)
+	}
+}
+
+// A caller without a licence claim gets a token without stellaops:license,
+// still naming the service.
+func TestTokenWithoutLicence(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, nil)
+	q := url.Values{"service": {service}, "scope": {"repository:team-a/app:pull"}}
+	claims := verify(t, s, decodeToken(t, s.get(t, q.Encode(), bearer(s.jwtFor(t, nil)))).Token)
+	if l, ok := claims["stellaops:license"]; ok || claims["service"] != service {
+		t.Errorf("stellaops:license %v, service %v; want none and %s", l, claims["service"], service)
 	}
 }
 

@@ -79,7 +79,8 @@ func (t *Tokens) Issue(ctx context.Context, cmd IssueRegistryToken) (handlers.Re
 	jti := rand.Text()
 	token, err := t.signer.Sign(Claims{
 		Issuer: t.cfg.Issuer, Subject: c.Subject, Audience: aud,
-		IssuedAt: now.Unix(), NotBefore: now.Unix(), ExpiresAt: exp.Unix(), ID: jti, Access: access,
+		IssuedAt: now.Unix(), NotBefore: now.Unix(), ExpiresAt: exp.Unix(), ID: jti,
+		Service: cmd.Service, Access: access, License: cmd.License,
 	})
 	if err != nil {
 		return handlers.Result{}, fmt.Errorf("%s: %w", op, err)

@@ -18,14 +18,20 @@ import (
 // Claims are what a registry token asserts (the token protocol's claim
 // set). Audience is one string, as distribution writes it, not a list.
 type Claims struct {
-	Issuer    string  `json:"iss"`
-	Subject   string  `json:"sub"`
-	Audience  string  `json:"aud"`
-	ExpiresAt int64   `json:"exp"`
-	NotBefore int64   `json:"nbf"`
-	IssuedAt  int64   `json:"iat"`
-	ID        string  `json:"jti"`
-	Access    []Scope `json:"access"`
+	Issuer    string `json:"iss"`
+	Subject   string `json:"sub"`
+	Audience  string `json:"aud"`
+	ExpiresAt int64  `json:"exp"`
+	NotBefore int64  `json:"nbf"`
+	IssuedAt  int64  `json:"iat"`
+	ID        string `json:"jti"`
+	// Service is the service the token was requested for (seed 001).
+	Service string  `json:"service"`
+	Access  []Scope `json:"access"`
+	// License passes the caller's licence claim through for downstream
+	// correlation (seed 001), under the seed's name whatever claim
+	// Config.LicenseClaim read it from; absent when the caller had none.
+	License string `json:"stellaops:license,omitempty"`
 }
 
 // The jwt.Claims methods, so golang-jwt can sign Claims as they are.

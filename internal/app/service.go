@@ -225,7 +225,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		handler = s.token.mount(handler)
 	}
 	handler = announceReads(s.queries, handler)
-	handler = rest.LimitHeaders(handler)
+	handler = csp(rest.LimitHeaders(handler))
 	var tlsCfg *tls.Config
 	if cfg.TLS.Enabled() {
 		if tlsCfg, err = cfg.TLS.serverTLS(logger); err != nil {
