@@ -155,6 +155,19 @@ func TestTokenWithoutLicence(t *testing.T) {
 	}
 }
 
+// Seed 001: a client-credentials token carrying client_id and no sub is
+// accepted, and the issued token's sub is the client id.
+func TestTokenSubjectFromClientID(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, nil)
+	q := url.Values{"service": {service}, "scope": {"repository:team-a/app:pull"}}
+	jwt := s.jwtFor(t, map[string]any{"sub": nil, "client_id": "ci-bot"})
+	claims := verify(t, s, decodeToken(t, s.get(t, q.Encode(), bearer(jwt))).Token)
+	if claims["sub"] != "ci-bot" {
+		t.Errorf("sub %v, want the client id ci-bot", claims["sub"])
+	}
+}
+
 func TestTokenRejections(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, func(c *registrytoken.Config) { c.AllowedServices = []string{service, "other.example.com"} })

@@ -56,6 +56,40 @@ func TestVerifyClaimShapes(t *testing.T) {
 	}
 }
 
+// Seed 001: the subject is sub, else client_id, else nameidentifier; a
+// subject claim that is not a string is refused.
+func TestSubjectFallbacks(t *testing.T) {
+	t.Parallel()
+	o := testkit.StartOIDC(t, audience)
+	v := newVerifier(t, o, func(*auth.Config) {})
+	const uri = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier"
+	for name, tc := range map[string]struct {
+		extra map[string]any
+		want  string
+		err   error
+	}{
+		"sub wins":             {map[string]any{"sub": "alice", "client_id": "ci-bot"}, "alice", nil},
+		"client_id only":       {map[string]any{"sub": nil, "client_id": "ci-bot"}, "ci-bot", nil},
+		"empty sub":            {map[string]any{"sub": "", "client_id": "ci-bot"}, "ci-bot", nil},
+		"nameidentifier":       {map[string]any{"sub": nil, "nameidentifier": "svc-7"}, "svc-7", nil},
+		"nameidentifier URI":   {map[string]any{"sub": nil, uri: "svc-8"}, "svc-8", nil},
+		"client_id not a text": {map[string]any{"sub": nil, "client_id": 7}, "", auth.ErrNoSubject},
+		"none":                 {map[string]any{"sub": nil}, "", auth.ErrNoSubject},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tok, err := o.Mint(oidcdev.Claims{Subject: "unused", Groups: []string{"tenant-a"}, Extra: tc.extra})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := verify(t, v, tok)
+			if !errors.Is(err, tc.err) || p.Subject != tc.want {
+				t.Fatalf("subject %q, %v; want %q, %v", p.Subject, err, tc.want, tc.err)
+			}
+		})
+	}
+}
+
 func TestTenantFromGroups(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

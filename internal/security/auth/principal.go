@@ -67,12 +67,37 @@ func tenantOf(groups []string) (string, error) {
 	return tenant, nil
 }
 
+// subjectClaims name the claims a caller's subject is read from, first
+// present first (seed 001): sub, else client_id (a client-credentials
+// token may carry nothing else), else the nameidentifier claim, short or
+// in its WS-Federation URI form.
+var subjectClaims = []string{"sub", "client_id", "nameidentifier", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier"}
+
+// subjectOf is the first non-empty subject claim; one that is not a string
+// is refused rather than passed over.
+func subjectOf(claims jwt.MapClaims) (string, error) {
+	for _, name := range subjectClaims {
+		v, present := claims[name]
+		if !present || v == nil {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", ErrNoSubject
+		}
+		if s != "" {
+			return s, nil
+		}
+	}
+	return "", ErrNoSubject
+}
+
 // principalFrom extracts the principal from verified claims. Its errors are
 // bare reasons: Verify wraps them.
 func principalFrom(claims jwt.MapClaims, cfg Config) (Principal, error) {
-	sub, err := claims.GetSubject()
-	if err != nil || sub == "" {
-		return Principal{}, ErrNoSubject
+	sub, err := subjectOf(claims)
+	if err != nil {
+		return Principal{}, err
 	}
 	groups, ok := stringList(lookup(claims, cfg.GroupsClaim))
 	if !ok {
