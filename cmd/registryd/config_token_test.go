@@ -118,3 +118,26 @@ func TestRegistryTokenConfigRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestRegistryTokenRequiredScopes(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]string{
+		"":                              "registry.token.issue", // unset: the seed's default
+		"none":                          "",
+		"registry.token.issue, extra.x": "registry.token.issue,extra.x",
+	} {
+		cfg, err := applyRegistryTokenEnv(registrytoken.Config{}, env(map[string]string{"REGISTRY_TOKEN_REQUIRED_SCOPES": value}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = cfg.WithDefaults()
+		if got := strings.Join(cfg.RequiredScopes, ","); got != want {
+			t.Errorf("REGISTRY_TOKEN_REQUIRED_SCOPES=%q: %q, want %q", value, got, want)
+		}
+	}
+	// The compose stack's plan file turns the check off with an empty list.
+	cfg, err := registrytoken.LoadFile("../../deploy/registry/registry-token.yaml")
+	if err != nil || cfg.RequiredScopes == nil || len(cfg.WithDefaults().RequiredScopes) != 0 {
+		t.Errorf("compose plan file: %v %v", cfg.RequiredScopes, err)
+	}
+}

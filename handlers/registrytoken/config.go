@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Defaults and bounds of Config.
@@ -13,6 +15,9 @@ const (
 	DefaultRealm        = "registry-token"
 	DefaultPlanClaim    = "stellaops:plan"
 	DefaultLicenseClaim = "stellaops:license"
+	// DefaultRequiredScope is the scope a caller's token must carry by
+	// default (seed 001).
+	DefaultRequiredScope = "registry.token.issue"
 	DefaultLifetime     = 5 * time.Minute
 	// MinLifetime and MaxLifetime bound a token's lifetime (seed 001).
 	// Below 60 s old Docker clients may refetch before every request: the
@@ -68,6 +73,12 @@ type Config struct {
 	// LicenseClaim is the claim holding the caller's licence id, checked
 	// against RevokedLicenses. Default "stellaops:license".
 	LicenseClaim string `yaml:"licenseClaim"`
+	// RequiredScopes must all be in the caller's token (its space-separated
+	// scope claim, or scp as a string or a list), else 403 (seed 001's
+	// Authority required scopes). nil: DefaultRequiredScopes; an empty list
+	// (requiredScopes: [] or REGISTRY_TOKEN_REQUIRED_SCOPES=none) requires
+	// none.
+	RequiredScopes []string `yaml:"requiredScopes"`
 	// DefaultPlan is the plan of a caller whose token names none. Empty:
 	// such a caller is refused (403).
 	DefaultPlan string `yaml:"defaultPlan"`
@@ -127,6 +138,9 @@ func (c Config) WithDefaults() Config {
 	def(&c.Realm, DefaultRealm)
 	def(&c.PlanClaim, DefaultPlanClaim)
 	def(&c.LicenseClaim, DefaultLicenseClaim)
+	if c.RequiredScopes == nil {
+		c.RequiredScopes = []string{DefaultRequiredScope}
+	}
 	def(&c.Signing.KeyIDFormat, KeyIDThumbprint)
 	if c.Lifetime == 0 {
 		c.Lifetime = DefaultLifetime
@@ -159,6 +173,11 @@ func (c Config) Validate() error {
 	}
 	if slices.Contains(c.AllowedServices, "") {
 		bad("REGISTRY_TOKEN_ALLOWED_SERVICES holds an empty service")
+	}
+	for _, s := range c.RequiredScopes {
+		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+			bad("REGISTRY_TOKEN_REQUIRED_SCOPES %q: a scope is one word", s)
+		}
 	}
 	switch c.Signing.Algorithm {
 	case "", AlgRS256, AlgES256:

@@ -7,7 +7,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/hypo-registry/registry/handlers"
@@ -242,7 +244,41 @@ func (h *Handler) identified(id identity, p auth.Principal, err error) (identity
 		rej.cmd.Caller = id.caller
 		return id, rej
 	}
+	if missing := missingScope(p.Claims, h.cfg.RequiredScopes); missing != "" {
+		rej := reject(http.StatusForbidden, ReasonMissingScope, "the token lacks the scope %s", missing)
+		rej.cmd.Caller = id.caller
+		return id, rej
+	}
 	return id, nil
+}
+
+// missingScope is the first of required not granted by claims: the OAuth 2
+// scope claim (space-separated, RFC 8693 §4.2) or scp (a string or a list,
+// as Azure AD and Okta write it).
+func missingScope(claims map[string]any, required []string) string {
+	if len(required) == 0 {
+		return ""
+	}
+	var granted []string
+	if s, ok := claims["scope"].(string); ok {
+		granted = strings.Fields(s)
+	}
+	switch v := claims["scp"].(type) {
+	case string:
+		granted = append(granted, strings.Fields(v)...)
+	case []any:
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				granted = append(granted, s)
+			}
+		}
+	}
+	for _, r := range required {
+		if !slices.Contains(granted, r) {
+			return r
+		}
+	}
+	return ""
 }
 
 func (h *Handler) refreshIdentity(ctx context.Context, req tokenRequest) (identity, *rejection) {

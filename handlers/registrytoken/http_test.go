@@ -168,6 +168,28 @@ func TestTokenSubjectFromClientID(t *testing.T) {
 	}
 }
 
+// The required scope may come as the scope claim or as scp, a string or a
+// list; with REGISTRY_TOKEN_REQUIRED_SCOPES=none (an empty list) a token
+// without it is served.
+func TestTokenRequiredScopes(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, nil)
+	q := url.Values{"service": {service}, "scope": {"repository:team-a/app:pull"}}.Encode()
+	for name, extra := range map[string]map[string]any{
+		"scope among others": {"scope": "openid registry.token.issue profile"},
+		"scp string":         {"scope": nil, "scp": "registry.token.issue"},
+		"scp list":           {"scope": nil, "scp": []any{"openid", "registry.token.issue"}},
+	} {
+		if r := s.get(t, q, bearer(s.jwtFor(t, extra))); r.status != http.StatusOK {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	open := startStack(t, func(c *registrytoken.Config) { c.RequiredScopes = []string{} })
+	if r := open.get(t, q, bearer(open.jwtFor(t, map[string]any{"scope": nil}))); r.status != http.StatusOK {
+		t.Errorf("no scope required: %d %s", r.status, r.body)
+	}
+}
+
 func TestTokenRejections(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, func(c *registrytoken.Config) { c.AllowedServices = []string{service, "other.example.com"} })
@@ -176,6 +198,8 @@ func TestTokenRejections(t *testing.T) {
 	gold := s.jwtFor(t, map[string]any{"stellaops:plan": "gold"})
 	listPlan := s.jwtFor(t, map[string]any{"stellaops:plan": []any{"team"}})
 	expired := s.jwtFor(t, map[string]any{"exp": 1_000_000})
+	noScope := s.jwtFor(t, map[string]any{"scope": nil})
+	otherScopes := s.jwtFor(t, map[string]any{"scope": "openid profile registry.token", "scp": []any{"registry.token.issued"}})
 	svc := "service=" + service
 	for _, tc := range []struct {
 		name   string
@@ -200,6 +224,8 @@ func TestTokenRejections(t *testing.T) {
 		{"service not allowed", func() response { return s.get(t, "service=evil.example.com", basic("alice", good)) }, 403, "DENIED", registrytoken.ReasonServiceNotAllowed},
 		{"unknown plan", func() response { return s.get(t, svc, basic("alice", gold)) }, 403, "DENIED", registrytoken.ReasonUnknownPlan},
 		{"plan claim not a string", func() response { return s.get(t, svc, basic("alice", listPlan)) }, 403, "DENIED", registrytoken.ReasonInvalidClaims},
+		{"no required scope", func() response { return s.get(t, svc, bearer(noScope)) }, 403, "DENIED", registrytoken.ReasonMissingScope},
+		{"other scopes only", func() response { return s.get(t, svc, bearer(otherScopes)) }, 403, "DENIED", registrytoken.ReasonMissingScope},
 	} {
 		// Sequential: the events below are checked in request order.
 		r := tc.do()
@@ -228,8 +254,8 @@ func TestTokenRejections(t *testing.T) {
 	}
 
 	types, data, raw := s.tokenEvents(t)
-	if len(types) != 14 {
-		t.Fatalf("%d token events for 14 rejections: %v", len(types), types)
+	if len(types) != 16 {
+		t.Fatalf("%d token events for 16 rejections: %v", len(types), types)
 	}
 	for i, typ := range types {
 		if typ != events.RegistryTokenRejected {
@@ -247,7 +273,7 @@ func TestTokenRejections(t *testing.T) {
 	}
 	for reason, want := range map[string]float64{
 		registrytoken.ReasonInvalidRequest: 3, registrytoken.ReasonUnauthenticated: 4, registrytoken.ReasonLicenseRevoked: 1,
-		registrytoken.ReasonInvalidClaims: 1, registrytoken.ReasonUnavailable: 0,
+		registrytoken.ReasonInvalidClaims: 1, registrytoken.ReasonMissingScope: 2, registrytoken.ReasonUnavailable: 0,
 	} {
 		if got := s.counter(t, "registry_token_rejected_total", "reason", reason); got != want {
 			t.Errorf("registry_token_rejected_total{reason=%s} = %v, want %v", reason, got, want)

@@ -20,6 +20,7 @@ const (
 	ReasonServiceNotAllowed   = "service_not_allowed"
 	ReasonLicenseRevoked      = "license_revoked"
 	ReasonUnknownPlan         = "unknown_plan"
+	ReasonMissingScope        = "missing_scope"
 	ReasonUnavailable         = "unavailable"
 	ReasonInternal            = "internal"
 )
@@ -28,7 +29,7 @@ const (
 var Reasons = []string{
 	ReasonInvalidRequest, ReasonInvalidScope, ReasonUnsupportedGrant, ReasonUnauthenticated,
 	ReasonInvalidRefreshToken, ReasonInvalidClaims, ReasonServiceNotAllowed, ReasonLicenseRevoked,
-	ReasonUnknownPlan, ReasonUnavailable, ReasonInternal,
+	ReasonUnknownPlan, ReasonMissingScope, ReasonUnavailable, ReasonInternal,
 }
 
 // Grants: how the caller authenticated.

@@ -50,6 +50,9 @@ func (i *Issuer) Mint(c Claims) (string, error) {
 		"nbf": c.NotBefore.Unix(),
 		"exp": c.IssuedAt.Add(c.TTL).Unix(),
 		"jti": rand.Text(),
+		// What the platform's authority grants a caller of the registry
+		// token service (registrytoken.DefaultRequiredScope, seed 001).
+		"scope": "registry.token.issue",
 	}
 	if len(c.Groups) > 0 {
 		m["groups"] = c.Groups
