@@ -18,7 +18,7 @@ const (
 	// DefaultRequiredScope is the scope a caller's token must carry by
 	// default (seed 001).
 	DefaultRequiredScope = "registry.token.issue"
-	DefaultLifetime     = 5 * time.Minute
+	DefaultLifetime      = 5 * time.Minute
 	// MinLifetime and MaxLifetime bound a token's lifetime (seed 001).
 	// Below 60 s old Docker clients may refetch before every request: the
 	// token protocol asks for at least 60 s, the seed allows 1 s.
