@@ -17,7 +17,7 @@ const (
 	// code (invalid_request, invalid_scope, unsupported_grant_type,
 	// unauthenticated, invalid_refresh_token, invalid_claims,
 	// service_not_allowed, license_revoked, unknown_plan, missing_scope,
-	// unavailable).
+	// plan_denied, unavailable).
 	RegistryTokenRejected = "io.hypo.registry.registrytoken.rejected"
 	// RegistryRefreshTokensRevoked: refresh tokens were revoked, one by id
 	// or every one of a subject; refreshGrantIds names the grants.

@@ -46,6 +46,7 @@ func registryTokenConfig(lookup func(string) (string, bool)) (registrytoken.Conf
 //	REGISTRY_TOKEN_DEFAULT_PLAN           plan of callers whose token names none
 //	REGISTRY_TOKEN_ANONYMOUS_PLAN         plan of callers without credentials; default: refused
 //	REGISTRY_TOKEN_REVOKED_LICENSES       licences refused
+//	REGISTRY_TOKEN_GRANTS                 partial (default: the actions the plan allows) or strict (403 unless all)
 //	REGISTRY_TOKEN_REQUIRED_SCOPES        scopes the caller's token must carry; default registry.token.issue; none: no check
 //	REGISTRY_TOKEN_PLANS                  the plan catalogue as YAML or JSON (a list of plans); replaces the file's
 //	REGISTRY_TOKEN_SIGNING_KEY_PATH       PEM or PFX signing key; default: generated in the data directory
@@ -103,6 +104,7 @@ func applyRegistryTokenEnv(cfg registrytoken.Config, lookup func(string) (string
 	str("REGISTRY_TOKEN_PLAN_CLAIM", &cfg.PlanClaim)
 	str("REGISTRY_TOKEN_LICENSE_CLAIM", &cfg.LicenseClaim)
 	str("REGISTRY_TOKEN_DEFAULT_PLAN", &cfg.DefaultPlan)
+	str("REGISTRY_TOKEN_GRANTS", &cfg.Grants)
 	str("REGISTRY_TOKEN_ANONYMOUS_PLAN", &cfg.AnonymousPlan)
 	list("REGISTRY_TOKEN_REVOKED_LICENSES", &cfg.RevokedLicenses)
 	if v, ok := get("REGISTRY_TOKEN_REQUIRED_SCOPES"); ok && v == "none" {

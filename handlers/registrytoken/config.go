@@ -18,7 +18,10 @@ const (
 	// DefaultRequiredScope is the scope a caller's token must carry by
 	// default (seed 001).
 	DefaultRequiredScope = "registry.token.issue"
-	DefaultLifetime      = 5 * time.Minute
+	// Grant modes (Config.Grants).
+	GrantsPartial   = "partial"
+	GrantsStrict    = "strict"
+	DefaultLifetime = 5 * time.Minute
 	// MinLifetime and MaxLifetime bound a token's lifetime (seed 001).
 	// Below 60 s old Docker clients may refetch before every request: the
 	// token protocol asks for at least 60 s, the seed allows 1 s.
@@ -79,6 +82,13 @@ type Config struct {
 	// (requiredScopes: [] or REGISTRY_TOKEN_REQUIRED_SCOPES=none) requires
 	// none.
 	RequiredScopes []string `yaml:"requiredScopes"`
+	// Grants is how a request exceeding the caller's plan is answered:
+	// GrantsPartial (default) issues a token with the actions the plan
+	// allows, as the Docker token protocol does (the registry then refuses
+	// what is missing, and docker pull of a public image works without
+	// push rights); GrantsStrict refuses the whole request (403
+	// plan_denied), as seed 001 does.
+	Grants string `yaml:"grants"`
 	// DefaultPlan is the plan of a caller whose token names none. Empty:
 	// such a caller is refused (403).
 	DefaultPlan string `yaml:"defaultPlan"`
@@ -138,6 +148,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.Realm, DefaultRealm)
 	def(&c.PlanClaim, DefaultPlanClaim)
 	def(&c.LicenseClaim, DefaultLicenseClaim)
+	def(&c.Grants, GrantsPartial)
 	if c.RequiredScopes == nil {
 		c.RequiredScopes = []string{DefaultRequiredScope}
 	}
@@ -173,6 +184,9 @@ func (c Config) Validate() error {
 	}
 	if slices.Contains(c.AllowedServices, "") {
 		bad("REGISTRY_TOKEN_ALLOWED_SERVICES holds an empty service")
+	}
+	if c.Grants != GrantsPartial && c.Grants != GrantsStrict {
+		bad("REGISTRY_TOKEN_GRANTS %q: want partial or strict", c.Grants)
 	}
 	for _, s := range c.RequiredScopes {
 		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {

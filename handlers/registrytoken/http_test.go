@@ -190,6 +190,26 @@ func TestTokenRequiredScopes(t *testing.T) {
 	}
 }
 
+// REGISTRY_TOKEN_GRANTS=strict refuses a request exceeding the plan (seed
+// 001's 403) where the default, partial, grants the intersection (checked
+// in TestTokenOverHTTP); a request within the plan is served either way.
+func TestTokenStrictGrants(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, func(c *registrytoken.Config) { c.Grants = registrytoken.GrantsStrict })
+	jwtTeam := s.jwtFor(t, map[string]any{"stellaops:plan": "team"})
+	over := url.Values{"service": {service}, "scope": {"repository:team-a/app:pull,push", "repository:library/alpine:pull,push"}}
+	r := s.get(t, over.Encode(), bearer(jwtTeam))
+	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), registrytoken.ReasonPlanDenied) {
+		t.Fatalf("strict, beyond the plan: %d %s, want 403 %s", r.status, r.body, registrytoken.ReasonPlanDenied)
+	}
+	within := url.Values{"service": {service}, "scope": {"repository:team-a/app:pull,push", "repository:library/alpine:pull"}}
+	claims := verify(t, s, decodeToken(t, s.get(t, within.Encode(), bearer(jwtTeam))).Token)
+	if len(claims["access"].([]any)) != 2 {
+		t.Errorf("strict, within the plan: access %v", claims["access"])
+	}
+	checkEventSchemas(t, s)
+}
+
 func TestTokenRejections(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, func(c *registrytoken.Config) { c.AllowedServices = []string{service, "other.example.com"} })

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hypo-registry/registry/events"
@@ -67,6 +68,9 @@ func (t *Tokens) Issue(ctx context.Context, cmd IssueRegistryToken) (handlers.Re
 		return deny(ReasonUnknownPlan, fmt.Sprintf("plan %q is not in the catalogue", plan))
 	}
 	access := t.catalogue.Grant(plan, cmd.Scopes)
+	if t.cfg.Grants == GrantsStrict && !grantsAll(cmd.Scopes, access) {
+		return deny(ReasonPlanDenied, "the plan does not allow every requested action")
+	}
 
 	// NumericDate has whole seconds: truncate, so expires_in and issued_at
 	// are the token's exp and iat exactly.
@@ -192,4 +196,21 @@ func scopeStrings(scopes []Scope) []string {
 		out[i] = s.String()
 	}
 	return out
+}
+
+// grantsAll reports whether access (Catalogue.Grant's answer to requested)
+// holds every requested action.
+func grantsAll(requested, access []Scope) bool {
+	for _, s := range requested {
+		i := slices.IndexFunc(access, func(g Scope) bool { return g.Type == s.Type && g.Class == s.Class && g.Name == s.Name })
+		if i < 0 {
+			return false
+		}
+		for _, a := range s.Actions {
+			if !slices.Contains(access[i].Actions, a) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -21,6 +21,7 @@ const (
 	ReasonLicenseRevoked      = "license_revoked"
 	ReasonUnknownPlan         = "unknown_plan"
 	ReasonMissingScope        = "missing_scope"
+	ReasonPlanDenied          = "plan_denied"
 	ReasonUnavailable         = "unavailable"
 	ReasonInternal            = "internal"
 )
@@ -29,7 +30,7 @@ const (
 var Reasons = []string{
 	ReasonInvalidRequest, ReasonInvalidScope, ReasonUnsupportedGrant, ReasonUnauthenticated,
 	ReasonInvalidRefreshToken, ReasonInvalidClaims, ReasonServiceNotAllowed, ReasonLicenseRevoked,
-	ReasonUnknownPlan, ReasonMissingScope, ReasonUnavailable, ReasonInternal,
+	ReasonUnknownPlan, ReasonMissingScope, ReasonPlanDenied, ReasonUnavailable, ReasonInternal,
 }
 
 // Grants: how the caller authenticated.
