@@ -69,13 +69,32 @@ func testPackageRegistryLifecycle(t *testing.T, reg *testkit.Registry) {
 			t.Errorf("Cache-Control on a secret = %q, want no-store", cc)
 		}
 	}
-	if r := testkit.Do(t, http.MethodGet, base+"/secret/charts.example.com/myrepo", tok, nil); r.Status != http.StatusNotFound {
-		t.Errorf("GET with unencoded slashes: status %d, want 404", r.Status)
+	// Seed 000 writes the name unencoded: the rest of the path is the name.
+	if r := testkit.Do(t, http.MethodGet, base+"/secret/charts.example.com/myrepo", tok, nil); r.Status != http.StatusOK {
+		t.Errorf("GET with unencoded slashes: status %d, want 200", r.Status)
+	} else {
+		var got credential
+		if r.JSON(t, &got); got != want {
+			t.Errorf("GET with unencoded slashes = %+v, want %+v", got, want)
+		}
+	}
+	// The same sanitising as an encoded name: a dot-dot segment never
+	// reaches another name, and an empty segment is what it is encoded.
+	for _, path := range []string{"/secret/charts.example.com/../myrepo", "/secret/charts.example.com/%2E%2E/myrepo"} {
+		if r := testkit.Do(t, http.MethodGet, base+path, tok, nil); r.Status == http.StatusOK {
+			t.Errorf("GET %s: 200, want it refused", path)
+		}
+	}
+	plain := testkit.Do(t, http.MethodGet, base+"/secret/charts.example.com//myrepo", tok, nil)
+	encoded := testkit.Do(t, http.MethodGet, base+"/secret/"+enc("charts.example.com//myrepo"), tok, nil)
+	if plain.Status != encoded.Status || string(plain.Body) != string(encoded.Body) {
+		t.Errorf("an empty segment: %d %s unencoded, %d %s encoded", plain.Status, plain.Body, encoded.Status, encoded.Body)
 	}
 	if dup := testkit.Do(t, http.MethodPost, base+"/secret/"+enc("charts.example.com/myrepo/"), tok, []byte(seedPackageRegistryBody)); dup.Status != http.StatusConflict {
 		t.Errorf("POST for the same repository by another name: status %d, want 409", dup.Status)
 	}
-	if r := testkit.Do(t, http.MethodPost, base+"/secret/"+enc("registry.example.eu/myrepo/charts"), tok, []byte(seedPackageRegistryBody)); r.Status != http.StatusCreated {
+	// The seed's own example, verbatim.
+	if r := testkit.Do(t, http.MethodPost, base+"/secret/registry.example.eu/myrepo/charts", tok, []byte(seedPackageRegistryBody)); r.Status != http.StatusCreated {
 		t.Fatalf("POST path name: status %d, body %s", r.Status, r.Body)
 	}
 	var names []string

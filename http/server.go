@@ -107,6 +107,11 @@ func New(deps Deps) (*Server, error) {
 	// Match on the escaped path, so a name may hold an encoded '/' (a
 	// package-registry name that is a URL); handlers decode it with pathVar.
 	s.router.UseEncodedPath()
+	// No path cleaning: gorilla/mux would answer "a//b" or "a/../b" with a
+	// redirect to another path, which a client may follow with another
+	// method. A name's empty and dot-dot segments reach the name rules,
+	// encoded or not, and are refused there.
+	s.router.SkipClean(true)
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// gorilla/mux reports a method mismatch under a subrouter as not
 		// found; a path that another method serves is 405.
@@ -180,10 +185,10 @@ func (s *Server) routes() {
 	api.HandleFunc("/image-pull/secret/{name}", s.authed(named(s.deleteImagePull))).Methods(http.MethodDelete)
 
 	api.HandleFunc("/package-registry/secrets", s.authed(s.listPackageRegistry)).Methods(http.MethodGet)
-	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
-	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
-	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
-	api.HandleFunc("/package-registry/secret/{name}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
+	api.HandleFunc("/package-registry/secret/{name:.+}", s.authed(named(s.getPackageRegistry))).Methods(http.MethodGet)
+	api.HandleFunc("/package-registry/secret/{name:.+}", s.authed(named(s.createPackageRegistry))).Methods(http.MethodPost)
+	api.HandleFunc("/package-registry/secret/{name:.+}", s.authed(named(s.updatePackageRegistry))).Methods(http.MethodPatch)
+	api.HandleFunc("/package-registry/secret/{name:.+}", s.authed(named(s.deletePackageRegistry))).Methods(http.MethodDelete)
 
 	api.HandleFunc("/fabric/secrets", s.authed(s.listFabric)).Methods(http.MethodGet)
 	api.HandleFunc("/fabric/secret/{controllerId}", s.authed(namedBy("controllerId", s.getFabric))).Methods(http.MethodGet)
