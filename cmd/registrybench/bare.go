@@ -9,6 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
 
@@ -69,7 +70,7 @@ func startBare(body []byte, v *jwtVerifier) (string, func(), error) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", respond.ContentSecurityPolicy)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -22,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hypo-registry/registry/handlers/registrytoken"
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
 )
@@ -273,7 +274,7 @@ func startBareToken(v *jwtVerifier, key crypto.Signer, kid, alg string) (string,
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", respond.ContentSecurityPolicy)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(registrytoken.TokenResponse{Token: signed, AccessToken: signed,

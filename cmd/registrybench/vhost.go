@@ -23,6 +23,7 @@ import (
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/http/respond"
 	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/internal/bus"
@@ -304,7 +305,7 @@ func bareBatch(ctx context.Context, path, token string, conc int, dur time.Durat
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", respond.ContentSecurityPolicy)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(rec)
 	})

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -254,31 +253,35 @@ func (h *Handler) identified(id identity, p auth.Principal, err error) (identity
 
 // missingScope is the first of required not granted by claims: the OAuth 2
 // scope claim (space-separated, RFC 8693 §4.2) or scp (a string or a list,
-// as Azure AD and Okta write it).
+// as Azure AD and Okta write it). It allocates nothing: it runs on every
+// token request.
 func missingScope(claims map[string]any, required []string) string {
-	if len(required) == 0 {
-		return ""
-	}
-	var granted []string
-	if s, ok := claims["scope"].(string); ok {
-		granted = strings.Fields(s)
-	}
-	switch v := claims["scp"].(type) {
-	case string:
-		granted = append(granted, strings.Fields(v)...)
-	case []any:
-		for _, e := range v {
-			if s, ok := e.(string); ok {
-				granted = append(granted, s)
-			}
-		}
-	}
 	for _, r := range required {
-		if !slices.Contains(granted, r) {
+		if !hasScope(claims["scope"], r) && !hasScope(claims["scp"], r) {
 			return r
 		}
 	}
 	return ""
+}
+
+// hasScope reports whether a scope claim's value (a space-separated string
+// or a list of strings) holds scope.
+func hasScope(v any, scope string) bool {
+	switch v := v.(type) {
+	case string:
+		for s := range strings.FieldsSeq(v) {
+			if s == scope {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if s, ok := e.(string); ok && s == scope {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (h *Handler) refreshIdentity(ctx context.Context, req tokenRequest) (identity, *rejection) {

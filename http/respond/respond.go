@@ -22,6 +22,19 @@ func NoStore(next http.Handler) http.Handler {
 	})
 }
 
+// ContentSecurityPolicy is seed 003's policy for every response: an API
+// answer is never a document to render or frame.
+const ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
+// CSP sets ContentSecurityPolicy on every answer of next, before next runs,
+// so a route that serves a page may set its own.
+func CSP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Operational clears what NoStore set, for a route whose answer holds no
 // tenant's data and that says nothing of caching.
 func Operational(next http.Handler) http.Handler {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
 )
@@ -20,10 +19,7 @@ import (
 // is answered only if no announcement outlived its request.
 func TestReadAnnouncementsEndWithTheirRequests(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *app.Config) {
-		c.Audit.CommitDelay = 30 * time.Second
-		c.RegistryToken = registrytoken.DevDefaults(registrytoken.Config{AllowedServices: []string{"registry"}})
-	})
+	reg := testkit.StartRegistry(t, withTokenService, func(c *app.Config) { c.Audit.CommitDelay = 30 * time.Second })
 	tenant := reg.Tenant(t)
 	alice := reg.Token(t, "alice", tenant, "developer")
 	base := reg.URL + "/registry-api/image-pull/secret/"

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers/registrytoken"
-	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -19,9 +18,7 @@ import (
 // 503 and no token.
 func TestRegistryTokenIsAuditedAndFailsClosed(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *app.Config) {
-		c.RegistryToken = registrytoken.DevDefaults(registrytoken.Config{AllowedServices: []string{"registry"}})
-	})
+	reg := testkit.StartRegistry(t, withTokenService)
 	tenant := reg.Tenant(t)
 	jwt := reg.Token(t, "alice", tenant, "developer")
 	get := func(service string) (int, string) {

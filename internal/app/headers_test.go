@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/hypo-registry/registry/handlers/registrytoken"
-	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -14,9 +12,7 @@ import (
 // answers, problems, probes, metrics, the OpenAPI document and /token.
 func TestEveryResponseCarriesTheContentSecurityPolicy(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, func(c *app.Config) {
-		c.RegistryToken = registrytoken.DevDefaults(registrytoken.Config{AllowedServices: []string{"registry"}})
-	})
+	reg := testkit.StartRegistry(t, withTokenService)
 	tenant := reg.Tenant(t)
 	alice := reg.Token(t, "alice", tenant, "developer")
 	token := url.Values{"service": {"registry"}, "scope": {"repository:" + tenant + "/app:pull"}}.Encode()

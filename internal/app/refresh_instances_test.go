@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -182,18 +180,5 @@ func TestRefreshTokenLeavesNoTrace(t *testing.T) {
 	}
 	records, _ := json.Marshal(reg.AuditRecords(t))
 	assertAbsent(t, "audit records", records, canaries)
-	err := filepath.WalkDir(reg.DataDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		assertAbsent(t, path, b, canaries)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	assertAbsentFromDataDir(t, reg.DataDir, canaries)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/hypo-registry/registry/handlers/rolemap"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
@@ -225,7 +226,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		handler = s.token.mount(handler)
 	}
 	handler = announceReads(s.queries, handler)
-	handler = csp(rest.LimitHeaders(handler))
+	handler = respond.CSP(rest.LimitHeaders(handler))
 	var tlsCfg *tls.Config
 	if cfg.TLS.Enabled() {
 		if tlsCfg, err = cfg.TLS.serverTLS(logger); err != nil {

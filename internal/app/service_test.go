@@ -123,8 +123,14 @@ func TestNoSecretLeaves(t *testing.T) {
 		t.Errorf("the audit log has %d command records for %d events", commands, len(all))
 	}
 
-	// The data directory, file by file, bytes as stored (the store seals).
-	err := filepath.WalkDir(reg.DataDir, func(path string, d fs.DirEntry, err error) error {
+	assertAbsentFromDataDir(t, reg.DataDir, canaries)
+}
+
+// assertAbsentFromDataDir reads the data directory file by file, bytes as
+// stored (the store seals), for canaries.
+func assertAbsentFromDataDir(t *testing.T, dir string, canaries []string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Name() == datadir.DevIssuer {
 			return err
 		}

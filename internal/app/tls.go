@@ -160,20 +160,6 @@ func (r *certReloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	return cert, nil
 }
 
-// contentSecurityPolicy is seed 003's policy for every response: an API
-// answer is never a document to render or frame. A handler that serves a
-// page sets its own policy over it.
-const contentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
-
-// csp adds Content-Security-Policy to every response, before the handler
-// runs (so a handler may replace it).
-func csp(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
-		next.ServeHTTP(w, r)
-	})
-}
-
 // hsts adds Strict-Transport-Security to every response.
 func hsts(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

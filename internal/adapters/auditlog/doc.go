@@ -29,8 +29,10 @@
 // zero-fills 1 MiB ahead of them, so a batch's fdatasync flushes data
 // without a filesystem journal commit. A record never starts with a zero
 // byte, so readers take the first zero where a record should start for
-// the end of the log; sealing a segment truncates its zeros, and a sealed
-// segment ends exactly after its last record.
+// the end of the log; the writer writes a batch's first byte last, so a
+// batch being copied in reads as the end of the log until it is whole.
+// Sealing a segment truncates its zeros, and a sealed segment ends exactly
+// after its last record.
 //
 // The header is not part of the chain: Verify checks its first index and
 // prev hash against the records around it, and source is informational.

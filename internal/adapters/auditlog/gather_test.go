@@ -40,6 +40,19 @@ func held(done <-chan error) bool {
 	}
 }
 
+// heldForSecond announces two appends, makes the first and checks that it
+// waits for the second.
+func heldForSecond(t *testing.T, l *auditlog.Log) <-chan error {
+	t.Helper()
+	l.Expect()
+	l.Expect()
+	first := appendAsync(l, 0)
+	if !held(first) {
+		t.Fatal("the first append returned while a second was announced")
+	}
+	return first
+}
+
 func returned(t *testing.T, done <-chan error) {
 	t.Helper()
 	select {
@@ -58,12 +71,7 @@ func TestExpectedAppendsShareABatch(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
-	l.Expect()
-	l.Expect()
-	first := appendAsync(l, 0)
-	if !held(first) {
-		t.Fatal("the first append returned while a second was announced")
-	}
+	first := heldForSecond(t, l)
 	second := appendAsync(l, 1)
 	returned(t, first)
 	returned(t, second)
@@ -76,12 +84,7 @@ func TestExpectedAppendsShareABatch(t *testing.T) {
 func TestUnexpectReleasesTheBatch(t *testing.T) {
 	t.Parallel()
 	l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour})
-	l.Expect()
-	l.Expect()
-	first := appendAsync(l, 0)
-	if !held(first) {
-		t.Fatal("the first append returned while a second was announced")
-	}
+	first := heldForSecond(t, l)
 	l.Unexpect()
 	returned(t, first)
 	// An announced append with no entries is an Unexpect too.
@@ -111,12 +114,7 @@ func TestCloseWritesTheGatheredBatch(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
-	l.Expect()
-	l.Expect()
-	first := appendAsync(l, 0)
-	if !held(first) {
-		t.Fatal("the first append returned while a second was announced")
-	}
+	first := heldForSecond(t, l)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -170,9 +170,11 @@ func (f frame) crcOK(b []byte) bool {
 // zeros (preallocate), so the bytes that matter end at its last non-zero
 // byte; the damage is torn when it is a frame running into those zeros (a
 // batch being copied in, or whose later pages a crash lost), the bad last
-// frame, or a bad frame holding a zero-filled 512-byte sector or starting
-// a zero run to its sector's end (a page the crash never wrote; a valid
-// frame never holds 512 zero bytes and never starts with one).
+// frame, a frame starting with a zero byte (a batch whose first byte, which
+// the writer puts in place last, is not there yet or never landed; a valid
+// frame never starts with one), or a bad frame holding a zero-filled
+// 512-byte sector (a page the crash never wrote; a valid frame never holds
+// 512 zero bytes).
 func tornAt(b []byte, off int) bool {
 	data := dataEnd(b)
 	f, st := nextFrame(b[:data], off)
@@ -184,7 +186,7 @@ func tornAt(b []byte, off int) bool {
 			return true
 		}
 	case frameBad:
-		if allZero(b[off:min(len(b), off|511+1)]) {
+		if b[off] == 0 {
 			return true
 		}
 	}

@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -43,7 +41,7 @@ func TestConsumerRunsRecordsOfAPartitionConcurrently(t *testing.T) {
 	if got := s.max.Load(); got != inFlight {
 		t.Errorf("at most %d handlers ran at once, want %d", got, inFlight)
 	}
-	if got := committedOffset(t, k.Brokers, recs[0]); got != recs[len(recs)-1].Offset+1 {
+	if got := testkit.CommittedOffset(t, k.Brokers, consumerGroup, recs[0]); got != recs[len(recs)-1].Offset+1 {
 		t.Errorf("committed offset %d, want %d", got, recs[len(recs)-1].Offset+1)
 	}
 }
@@ -114,7 +112,7 @@ func TestConsumerStopAnswersInFlightRecordsOnce(t *testing.T) {
 			t.Errorf("record %s arriving during the stop answered %d times, want 0", id, n)
 		}
 	}
-	if got := committedOffset(t, k.Brokers, first[0]); got != first[len(first)-1].Offset+1 {
+	if got := testkit.CommittedOffset(t, k.Brokers, consumerGroup, first[0]); got != first[len(first)-1].Offset+1 {
 		t.Errorf("committed offset %d after the stop, want %d", got, first[len(first)-1].Offset+1)
 	}
 
@@ -155,7 +153,7 @@ func TestConsumerNeverCommitsPastAnUnansweredRecord(t *testing.T) {
 	if n := pub.count(ids(recs)[0]); n != 0 {
 		t.Fatalf("the record cut short was answered %d times", n)
 	}
-	if got := committedOffset(t, k.Brokers, recs[0]); got > recs[0].Offset {
+	if got := testkit.CommittedOffset(t, k.Brokers, consumerGroup, recs[0]); got > recs[0].Offset {
 		t.Errorf("committed offset %d, past the unanswered record at %d", got, recs[0].Offset)
 	}
 	before := pub.payloads()
@@ -175,7 +173,7 @@ func TestConsumerNeverCommitsPastAnUnansweredRecord(t *testing.T) {
 	if n := calls.Load(); n != 8 {
 		t.Errorf("commands handled %d times, want 8 (once per record)", n)
 	}
-	if got := committedOffset(t, k.Brokers, recs[0]); got != recs[7].Offset+1 {
+	if got := testkit.CommittedOffset(t, k.Brokers, consumerGroup, recs[0]); got != recs[7].Offset+1 {
 		t.Errorf("committed offset %d after every record was answered, want %d", got, recs[7].Offset+1)
 	}
 }
@@ -204,7 +202,7 @@ func TestConsumerRebalanceNeverSkipsARecord(t *testing.T) {
 
 	// B joining revokes A's partitions; B runs once A gave them up.
 	stopB := startConsumer(t, k.Brokers, newIngress(t, &gatedSender{b: b, gate: openGate()}, pub), 8)
-	if got := committedOffset(t, k.Brokers, recs[0]); got > recs[0].Offset {
+	if got := testkit.CommittedOffset(t, k.Brokers, consumerGroup, recs[0]); got > recs[0].Offset {
 		t.Errorf("committed offset %d at the rebalance, past the unanswered record at %d", got, recs[0].Offset)
 	}
 	g.release() // should A get partition 0 back
@@ -222,7 +220,7 @@ func TestConsumerRebalanceNeverSkipsARecord(t *testing.T) {
 	if n := calls.Load(); n != 8 {
 		t.Errorf("commands handled %d times, want 8 (once per record)", n)
 	}
-	if got := committedOffset(t, k.Brokers, recs[0]); got != recs[7].Offset+1 {
+	if got := testkit.CommittedOffset(t, k.Brokers, consumerGroup, recs[0]); got != recs[7].Offset+1 {
 		t.Errorf("committed offset %d, want %d", got, recs[7].Offset+1)
 	}
 }
@@ -361,37 +359,6 @@ func waitDraining(t *testing.T, in *kafkaingress.Ingress) {
 	for !in.Draining() {
 		time.Sleep(time.Millisecond)
 	}
-}
-
-func committedOffset(t *testing.T, brokers []string, rec *kgo.Record) int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	req := kmsg.NewPtrOffsetFetchRequest()
-	req.Group = consumerGroup
-	rt := kmsg.NewOffsetFetchRequestTopic()
-	rt.Topic, rt.Partitions = rec.Topic, []int32{rec.Partition}
-	req.Topics = append(req.Topics, rt)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
-		t.Fatal(err)
-	}
-	for _, rt := range resp.Topics {
-		for _, rp := range rt.Partitions {
-			if rp.Partition == rec.Partition {
-				return rp.Offset
-			}
-		}
-	}
-	return -1
 }
 
 // safeCapture is capture for concurrent publishers.

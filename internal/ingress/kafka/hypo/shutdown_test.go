@@ -1,16 +1,11 @@
 package hypo_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/app"
@@ -55,10 +50,10 @@ func TestStopAnswersNoRecordWithAnError(t *testing.T) {
 			if n := len(resultsFor(h, "stop-late")); n != 0 {
 				t.Errorf("record arriving during the stop: %d results, want none", n)
 			}
-			if off := committedOffset(t, h.reg.Kafka.Brokers, group, draining); off <= draining.Offset {
+			if off := testkit.CommittedOffset(t, h.reg.Kafka.Brokers, group, draining); off <= draining.Offset {
 				t.Errorf("record answered during the stop not committed: group at %d, record at %d", off, draining.Offset)
 			}
-			if off := committedOffset(t, h.reg.Kafka.Brokers, group, late); off > late.Offset {
+			if off := testkit.CommittedOffset(t, h.reg.Kafka.Brokers, group, late); off > late.Offset {
 				t.Errorf("record held during the stop committed: group at %d, record at %d", off, late.Offset)
 			}
 
@@ -75,7 +70,7 @@ func TestStopAnswersNoRecordWithAnError(t *testing.T) {
 			if n := len(resultsFor(h, "stop-cut")); n != 0 {
 				t.Errorf("record cut short by the stop: %d results, want none", n)
 			}
-			if off := committedOffset(t, h.reg.Kafka.Brokers, group, cut); off > cut.Offset {
+			if off := testkit.CommittedOffset(t, h.reg.Kafka.Brokers, group, cut); off > cut.Offset {
 				t.Errorf("record cut short by the stop committed: group at %d, record at %d", off, cut.Offset)
 			}
 
@@ -171,37 +166,4 @@ func resultsFor(h *hypo, eventID string) []hypowire.KubeconfigStoreResult {
 		}
 	}
 	return out
-}
-
-// committedOffset is the offset group has committed on rec's partition,
-// -1 for none: the next record the group would consume there.
-func committedOffset(t *testing.T, brokers []string, group string, rec *kgo.Record) int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	req := kmsg.NewPtrOffsetFetchRequest()
-	req.Group = group
-	rt := kmsg.NewOffsetFetchRequestTopic()
-	rt.Topic, rt.Partitions = rec.Topic, []int32{rec.Partition}
-	req.Topics = append(req.Topics, rt)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		t.Fatalf("offset fetch %s: %v", group, err)
-	}
-	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
-		t.Fatalf("offset fetch %s: %v", group, err)
-	}
-	for _, rt := range resp.Topics {
-		for _, rp := range rt.Partitions {
-			if rp.Partition == rec.Partition {
-				return rp.Offset
-			}
-		}
-	}
-	return -1
 }
