@@ -27,3 +27,14 @@ func (v *Vault) Provision(ctx context.Context, tenant string) error {
 	v.tenants[tenant] = true
 	return nil
 }
+
+// Pid is the running dev server's process id, 0 if it is not running:
+// cmd/registrybench reads its CPU time from /proc.
+func (v *Vault) Pid() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.proc == nil || v.proc.cmd.Process == nil {
+		return 0
+	}
+	return v.proc.cmd.Process.Pid
+}

@@ -72,6 +72,7 @@ func main() {
 	conc := flag.Int("c", 32, "concurrent clients")
 	dur := flag.Duration("d", 5*time.Second, "duration of each throughput measurement")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the REST measurement here")
+	flag.StringVar(&vaultProfilePath, "vault-cpuprofile", "", "write CPU profiles of this process during each Vault measurement to this path plus .restGet, .bare, .packageRegistryList, …")
 	flag.StringVar(&vhostProfilePath, "vhost-cpuprofile", "", "write CPU profiles of the heartbeat measurement and its ceiling to this path plus .heartbeat and .bare")
 	flag.StringVar(&tokenProfilePath, "token-cpuprofile", "", "write CPU profiles of the /token measurements and their ceilings to this path plus .endpoint-ES256, .bare-ES256, …")
 	var o options
@@ -355,6 +356,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 			"vault.restImagePullGet = the same REST GET through registryd on a Vault dev server (KV v2, JWT auth, tenant policy), at the same concurrency; each GET exchanges the caller's JWT for a Vault token (cached) and reads the secret with one KV v2 data read",
 			"vault.bareVaultKVv2Read = GET /v1/{mount}/data/image-pull/{tenant}/{name} straight from Vault with X-Vault-Token of a token from auth/jwt/login with the same JWT: one Vault read, Vault's own response bytes, no registry",
 			"vault.packageRegistry: the same GET and list through registryd on Vault, beside a bare KV v2 read of that secret and a bare KV v2 LIST of the tenant's package-registry folder, with the exchanged token",
+			"vault.cpu.{name}: CPU time per request during that measurement (warm-up excluded) of the benchmark process (the registry and the load generator; the load generator alone on the bare sides) and of the Vault server (from /proc, 10 ms resolution); -vault-cpuprofile writes a CPU profile of the benchmark process for each",
 			"vault.tokenExchangeCache counts every token lookup of the registry's Vault store over that registry's whole run (seed, warm-up, measurement); hitRate = hits/(hits+misses)",
 		)
 	}

@@ -79,6 +79,13 @@ type soakResult struct {
 	RSSGrowthPercent  float64 `json:"rssGrowthPercent"`
 	RSSWindowSeconds  float64 `json:"rssWindowSeconds"`
 	RSSFlat           bool    `json:"rssFlat"`
+	// The same over RssAnon alone (heap, stacks, runtime): VmRSS also
+	// counts the pages of the mmapped bbolt files the process touched
+	// (RssFile), which grow with events.db and the kernel can drop.
+	RSSAnonFirstMinuteMiB float64 `json:"rssAnonFirstMinuteMiB"`
+	RSSAnonLastMinuteMiB  float64 `json:"rssAnonLastMinuteMiB"`
+	RSSAnonGrowthPercent  float64 `json:"rssAnonGrowthPercent"`
+	RSSAnonFlat           bool    `json:"rssAnonFlat"`
 }
 
 // soakAudit is the audit log's configuration and what became of it.
@@ -111,6 +118,8 @@ type soakSample struct {
 	AuditLogSize int64   `json:"auditLogBytes"`
 	Segments     int     `json:"auditSegments"`
 	RSSBytes     int64   `json:"rssBytes"`
+	RSSAnonBytes int64   `json:"rssAnonBytes"`
+	RSSFileBytes int64   `json:"rssFileBytes"`
 	HeapInuse    uint64  `json:"heapInuseBytes"`
 	Goroutines   int     `json:"goroutines"`
 	Rate         float64 `json:"rate"`
@@ -252,16 +261,18 @@ func runSoak(out string, conc int, measureFor time.Duration, o soakOptions) erro
 		res.JudgedFromSeconds, mib(res.MaxDataDirBytes), mib(res.MaxAuditBytes), mib(res.AuditBound), mib(res.DataDirBound), res.DiskWithinBound)
 	fmt.Fprintf(os.Stderr, "soak: RSS %.1f MiB over the first %.0fs, %.1f MiB over the last: %+.1f%%, flat %v\n",
 		res.RSSFirstMinuteMiB, res.RSSWindowSeconds, res.RSSLastMinuteMiB, res.RSSGrowthPercent, res.RSSFlat)
+	fmt.Fprintf(os.Stderr, "soak: anonymous RSS %.1f MiB over the first %.0fs, %.1f MiB over the last: %+.1f%%, flat %v\n",
+		res.RSSAnonFirstMinuteMiB, res.RSSWindowSeconds, res.RSSAnonLastMinuteMiB, res.RSSAnonGrowthPercent, res.RSSAnonFlat)
 	return writeJSON(out, soakOutput{Date: start.UTC(), GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Soak: res, Notes: soakNotes})
 }
 
 var soakNotes = []string{
 	"soak: one embedded registryd in this process; image-pull GETs of one secret at a fixed rate, open loop (latency counts from when a request was due; dropped = due while every worker was busy), plus PATCHes of another secret at writesPerSecond",
 	"soak.audit: the registry's audit log (queries and command events) runs with these MaxBytes, SegmentBytes, Retention and retention interval; every exportEverySeconds the soak runs auditlog.Export into an archive outside the data directory, as `registryctl audit export` would, which lets retention remove the exported segments",
-	"soak.samples: t seconds since the start; dataDirBytes, auditBytes = blocks allocated (du) to the data directory and to its audit directory; auditLogBytes = the log's own size; rssBytes = VmRSS of this process (registry and load generator); heapInuseBytes, goroutines of this process; rate, p50ms, p99ms over the sample's window",
+	"soak.samples: t seconds since the start; dataDirBytes, auditBytes = blocks allocated (du) to the data directory and to its audit directory; auditLogBytes = the log's own size; rssBytes = VmRSS of this process (registry and load generator), rssAnonBytes and rssFileBytes its RssAnon (heap, stacks, runtime) and RssFile (pages of mapped files: the binary and the mmapped bbolt files) parts; heapInuseBytes, goroutines of this process; rate, p50ms, p99ms over the sample's window",
 	"soak.auditBound = audit.maxBytes + audit.segmentBytes + rate x audit.bytesPerRecord x (exportEverySeconds + enforceEverySeconds); dataDirBound = auditBound + the rest of the data directory at the first sample + 16 KiB per write; diskWithinBound: the largest sample of both from judgedFromSeconds on (the first export and the retention run after it, which clear what the rate measurement wrote before the soak) is within its bound; maxDataDirBytes, maxAuditBytes are those largest samples",
 	"soak.audit.verifiedRecords: auditlog.Verify over the archives and the live log at the end (as `registryctl audit verify --queries --archive`): equal to audit.records when every record removed by retention was exported first",
-	"soak.rssFirstMinuteMiB, rssLastMinuteMiB: mean VmRSS over the first and the last rssWindowSeconds (60, or a third of a shorter soak); rssFlat: growth at most 10%",
+	"soak.rssFirstMinuteMiB, rssLastMinuteMiB: mean VmRSS over the first and the last rssWindowSeconds (60, or a third of a shorter soak); rssFlat: growth at most 10%; rssAnon* the same over RssAnon alone",
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
@@ -282,7 +293,7 @@ func (r *registry) sample(t, elapsed time.Duration, w window) (soakSample, error
 	rss := mem.VmRSS << 10
 	return soakSample{
 		T: t.Seconds(), DataDirBytes: total, AuditBytes: byEntry["audit"], AuditLogSize: size, Segments: segs,
-		RSSBytes: rss, HeapInuse: ms.HeapInuse, Goroutines: runtime.NumGoroutine(),
+		RSSBytes: rss, RSSAnonBytes: mem.RssAnon << 10, RSSFileBytes: mem.RssFile << 10, HeapInuse: ms.HeapInuse, Goroutines: runtime.NumGoroutine(),
 		Rate: float64(w.OK) / elapsed.Seconds(), P50ms: w.P50ms, P99ms: w.P99ms, Errors: w.Errors, Dropped: w.Dropped,
 	}, nil
 }
@@ -311,23 +322,31 @@ func (s *soakResult) verdict(o soakOptions) {
 	s.DiskWithinBound = s.MaxDataDirBytes > 0 && s.MaxAuditBytes <= s.AuditBound && s.MaxDataDirBytes <= s.DataDirBound
 	win := min(60, s.DurationSeconds/3)
 	s.RSSWindowSeconds = win
+	s.RSSFirstMinuteMiB, s.RSSLastMinuteMiB, s.RSSGrowthPercent, s.RSSFlat = s.growth(win, func(x soakSample) int64 { return x.RSSBytes })
+	s.RSSAnonFirstMinuteMiB, s.RSSAnonLastMinuteMiB, s.RSSAnonGrowthPercent, s.RSSAnonFlat = s.growth(win, func(x soakSample) int64 { return x.RSSAnonBytes })
+}
+
+// growth compares the mean of the samples over the first and the last
+// win seconds: flat if it grew at most rssFlatPercent.
+func (s *soakResult) growth(win float64, of func(soakSample) int64) (first, last, percent float64, flat bool) {
 	var firstSum, lastSum float64
 	var firstN, lastN int
 	for _, x := range s.Samples {
 		if x.T <= win {
-			firstSum += mib(x.RSSBytes)
+			firstSum += mib(of(x))
 			firstN++
 		}
 		if x.T >= s.DurationSeconds-win {
-			lastSum += mib(x.RSSBytes)
+			lastSum += mib(of(x))
 			lastN++
 		}
 	}
-	if firstN > 0 && lastN > 0 {
-		s.RSSFirstMinuteMiB, s.RSSLastMinuteMiB = firstSum/float64(firstN), lastSum/float64(lastN)
-		s.RSSGrowthPercent = 100 * (s.RSSLastMinuteMiB - s.RSSFirstMinuteMiB) / s.RSSFirstMinuteMiB
-		s.RSSFlat = s.RSSGrowthPercent <= rssFlatPercent
+	if firstN == 0 || lastN == 0 || firstSum == 0 {
+		return 0, 0, 0, false
 	}
+	first, last = firstSum/float64(firstN), lastSum/float64(lastN)
+	percent = 100 * (last - first) / first
+	return first, last, percent, percent <= rssFlatPercent
 }
 
 // seedWriteSecret creates the secret the soak's writes update.

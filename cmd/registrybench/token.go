@@ -164,6 +164,10 @@ var tokenProfilePath string
 // measurement and its ceiling write CPU profiles.
 var vhostProfilePath string
 
+// vaultProfilePath, when set (-vault-cpuprofile), is where each Vault
+// measurement writes a CPU profile of this process.
+var vaultProfilePath string
+
 // measureTokenCPU is warmAndMeasureHTTP, also returning the process's CPU
 // time (user+system) per successful request over the measurement, and
 // profiling it to profile+"."+name when profile is set.

@@ -26,6 +26,10 @@ type vaultResult struct {
 	Ratio      float64      `json:"restToBareThroughputRatio"`
 	PackageReg *pkgRegLoads `json:"packageRegistry"`
 	TokenCache tokenStats   `json:"tokenExchangeCache"`
+	// CPU is each measurement's CPU time per request, this process's and
+	// Vault's: restGet, bare, packageRegistryGet, packageRegistryList,
+	// packageRegistryGetBare, packageRegistryListBare.
+	CPU map[string]vaultCPU `json:"cpu"`
 }
 
 // tokenStats is the Vault store's token-exchange cache over the whole
@@ -65,8 +69,14 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 	if err != nil {
 		return nil, err
 	}
-	var res vaultResult
-	if res.RESTGet, err = warmAndMeasureHTTP(ctx, bearerGet(url, jwt), conc, dur); err != nil {
+	res := vaultResult{CPU: map[string]vaultCPU{}}
+	pid := v.Pid()
+	run := func(name string, build func() (*http.Request, error)) (load, error) {
+		l, cpu, err := measureVault(ctx, name, pid, build, conc, dur)
+		res.CPU[name] = cpu
+		return l, err
+	}
+	if res.RESTGet, err = run("restGet", bearerGet(url, jwt)); err != nil {
 		return nil, fmt.Errorf("REST GET on vault: %w", err)
 	}
 	getURL, listURL, _, _, err := seedPackageRegistry(reg.svc.BaseURL(), jwt)
@@ -74,10 +84,10 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 		return nil, err
 	}
 	var pr pkgRegLoads
-	if pr.Get, err = warmAndMeasureHTTP(ctx, bearerGet(getURL, jwt), conc, dur); err != nil {
+	if pr.Get, err = run("packageRegistryGet", bearerGet(getURL, jwt)); err != nil {
 		return nil, fmt.Errorf("package-registry GET on vault: %w", err)
 	}
-	if pr.List, err = warmAndMeasureHTTP(ctx, bearerGet(listURL, jwt), conc, dur); err != nil {
+	if pr.List, err = run("packageRegistryList", bearerGet(listURL, jwt)); err != nil {
 		return nil, fmt.Errorf("package-registry list on vault: %w", err)
 	}
 	hits, misses := reg.svc.VaultStore().Stats()
@@ -96,7 +106,7 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 		return nil, err
 	}
 	bareURL := v.Addr + "/v1/" + v.Mount + "/data/" + p.String()
-	if res.Bare, err = warmAndMeasureHTTP(ctx, headerGet(bareURL, "X-Vault-Token", vaultToken), conc, dur); err != nil {
+	if res.Bare, err = run("bare", headerGet(bareURL, "X-Vault-Token", vaultToken)); err != nil {
 		return nil, fmt.Errorf("bare vault read: %w", err)
 	}
 	res.Ratio = res.RESTGet.RPS / res.Bare.RPS
@@ -106,10 +116,10 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 	}
 	folder := v.Addr + "/v1/" + v.Mount + "/metadata/" + string(secretpath.PackageRegistry) + "/" + benchTenant
 	getBare := headerGet(v.Addr+"/v1/"+v.Mount+"/data/"+string(secretpath.PackageRegistry)+"/"+benchTenant+"/"+key, "X-Vault-Token", vaultToken)
-	if pr.GetBare, err = warmAndMeasureHTTP(ctx, getBare, conc, dur); err != nil {
+	if pr.GetBare, err = run("packageRegistryGetBare", getBare); err != nil {
 		return nil, fmt.Errorf("bare vault package-registry read: %w", err)
 	}
-	if pr.ListBare, err = warmAndMeasureHTTP(ctx, headerGet(folder+"?list=true", "X-Vault-Token", vaultToken), conc, dur); err != nil {
+	if pr.ListBare, err = run("packageRegistryListBare", headerGet(folder+"?list=true", "X-Vault-Token", vaultToken)); err != nil {
 		return nil, fmt.Errorf("bare vault list: %w", err)
 	}
 	pr.GetRatio, pr.ListRatio = pr.Get.RPS/pr.GetBare.RPS, pr.List.RPS/pr.ListBare.RPS

@@ -1,8 +1,10 @@
 package vault
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -47,10 +49,35 @@ func vaultErr(err error) error {
 	if !errors.As(err, &re) {
 		return vaultconn.NoAnswer(err)
 	}
+	return statusErr(re.StatusCode, re.Errors)
+}
+
+// statusErr is Vault's failed answer: its status and its errors.
+func statusErr(status int, errs []string) error {
 	// Vault's messages can span lines ("1 error occurred:\n\t* …"): keep
 	// one line per error for logs.
-	msg := strings.Join(strings.Fields(strings.Join(re.Errors, "; ")), " ")
-	return &vaultError{status: re.StatusCode, msg: msg, kind: statusKind(re.StatusCode, msg)}
+	msg := strings.Join(strings.Fields(strings.Join(errs, "; ")), " ")
+	return &vaultError{status: status, msg: msg, kind: statusKind(status, msg)}
+}
+
+// maxErrorBody bounds how much of a failed answer's body is read.
+const maxErrorBody = 64 << 10
+
+// responseErr maps a failed answer read without the API client as
+// api.Response.Error does: Vault's {"errors": [...]}, else the body as
+// one error.
+func responseErr(resp *http.Response) error {
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		return vaultconn.NoAnswer(err)
+	}
+	var body struct {
+		Errors []string `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		body.Errors = []string{string(raw)}
+	}
+	return statusErr(resp.StatusCode, body.Errors)
 }
 
 func statusKind(status int, msg string) error {

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 }
 
 // newStore connects a fresh Store (empty token cache) to v.
-func newStore(t *testing.T, v *testkit.Vault, configure ...func(*vault.Config)) *vault.Store {
+func newStore(t testing.TB, v *testkit.Vault, configure ...func(*vault.Config)) *vault.Store {
 	t.Helper()
 	cfg := vault.Config{Addr: v.Addr, Mount: v.Mount, AuthMount: v.JWTMount, Role: v.Role}
 	for _, f := range configure {
@@ -38,7 +38,7 @@ func newStore(t *testing.T, v *testkit.Vault, configure ...func(*vault.Config)) 
 // callerFor provisions tenant in v and returns a caller holding a real JWT
 // of that tenant. Subjects are per tenant: Vault keeps one identity entity
 // per subject, and its external groups follow that subject's latest login.
-func callerFor(t *testing.T, v *testkit.Vault) func(tenant string) handlers.Caller {
+func callerFor(t testing.TB, v *testkit.Vault) func(tenant string) handlers.Caller {
 	return func(tenant string) handlers.Caller {
 		t.Helper()
 		v.ProvisionTenant(t, tenant)
@@ -47,7 +47,7 @@ func callerFor(t *testing.T, v *testkit.Vault) func(tenant string) handlers.Call
 	}
 }
 
-func mustPath(t *testing.T, tenant, name string) secretpath.Path {
+func mustPath(t testing.TB, tenant, name string) secretpath.Path {
 	t.Helper()
 	p, err := secretpath.New(secretpath.ImagePull, tenant, name)
 	if err != nil {

@@ -8,6 +8,8 @@ package vault
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -22,6 +24,10 @@ var _ handlers.SecretStore = (*Store)(nil)
 type Store struct {
 	cfg    Config
 	client *api.Client // holds no token: each request carries its caller's
+	// http and base make GETs without the API client (see get): its
+	// http.Client and address.
+	http   *http.Client
+	base   string
 	tokens *tokenCache
 	// intents, when set (UseIntents), make a command's writes happen once.
 	intents Intents
@@ -38,7 +44,10 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vaultstore: %w", err)
 	}
-	s := &Store{cfg: cfg, client: client, tokens: newTokenCache(cfg.MaxCachedTokens)}
+	s := &Store{
+		cfg: cfg, client: client, tokens: newTokenCache(cfg.MaxCachedTokens),
+		http: client.CloneConfig().HttpClient, base: strings.TrimSuffix(client.Address(), "/"),
+	}
 	if err := s.checkHealth(ctx); err != nil {
 		return nil, fmt.Errorf("vaultstore: %w", err)
 	}

@@ -1,0 +1,78 @@
+package vault_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/adapters/secrets/vault"
+	"github.com/hypo-registry/registry/internal/secretpath"
+	"github.com/hypo-registry/registry/testkit"
+)
+
+// TestReadsFollowAStandbysRedirect: a Vault standby may answer 307 with the
+// active node's address. Reads and lists, made without the API client,
+// hand such an answer to it, which follows one redirect, as writes do.
+func TestReadsFollowAStandbysRedirect(t *testing.T) {
+	t.Parallel()
+	v := testkit.SharedVault(t)
+	var redirected atomic.Int64
+	standby := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		redirected.Add(1)
+		http.Redirect(w, r, v.Addr+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(standby.Close)
+	c := callerFor(t, v)("redirect")
+	p := mustPath(t, "redirect", "s")
+	write(t, newStore(t, v), c, p, "v1")
+
+	s := newStore(t, v, func(cfg *vault.Config) { cfg.Addr = standby.URL })
+	before := redirected.Load()
+	sec, err := s.Read(t.Context(), c, p, 0)
+	if err != nil || sec.Data["k"] != "v1" {
+		t.Fatalf("Read through a standby: %v, %v", sec.Data, err)
+	}
+	names, err := s.List(t.Context(), c, secretpath.ImagePull, "redirect")
+	if err != nil || len(names) != 1 || names[0] != "s" {
+		t.Fatalf("List through a standby: %q, %v", names, err)
+	}
+	// The login, the read and the list each met the standby first.
+	if got := redirected.Load() - before; got < 2 {
+		t.Errorf("%d requests redirected, want the read and the list at least", got)
+	}
+}
+
+// TestReadAnsweredByAProxyError: an answer that is not Vault's (a proxy's
+// HTML 502) is ErrUnavailable, not a decoding failure of the secret, and
+// says the status.
+func TestReadAnsweredByAProxyError(t *testing.T) {
+	t.Parallel()
+	v := testkit.SharedVault(t)
+	c := callerFor(t, v)("proxy-error")
+	var logins atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/auth/") || r.URL.Path == "/v1/sys/health" {
+			if r.URL.Path != "/v1/sys/health" {
+				logins.Add(1)
+			}
+			http.Redirect(w, r, v.Addr+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
+	}))
+	t.Cleanup(proxy.Close)
+	s := newStore(t, v, func(cfg *vault.Config) { cfg.Addr = proxy.URL; cfg.MaxRetries = 0 })
+	_, err := s.Read(t.Context(), c, mustPath(t, "proxy-error", "s"), 0)
+	if !errors.Is(err, handlers.ErrUnavailable) || !strings.Contains(err.Error(), "502") {
+		t.Fatalf("Read through a failing proxy: %v, want ErrUnavailable naming 502", err)
+	}
+	if logins.Load() == 0 {
+		t.Error("the proxy saw no login: the read failed before reaching it")
+	}
+}

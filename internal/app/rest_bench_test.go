@@ -1,0 +1,43 @@
+package app_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/hypo-registry/registry/testkit"
+)
+
+// BenchmarkRESTGet is the image-pull GET of cmd/registrybench, one request
+// at a time, client and registry in this process: its allocations per
+// operation (and a CPU profile with -cpuprofile) are the path's cost with
+// the client's share, which is fixed. Sub-benchmarks: the embedded store,
+// and Vault (the shared dev server; the time then includes Vault's).
+func BenchmarkRESTGet(b *testing.B) {
+	for _, backend := range []testkit.Backend{testkit.Embedded, {Name: "vault", Vault: true}} {
+		b.Run(backend.Name, func(b *testing.B) {
+			reg := testkit.StartRegistryOn(b, backend)
+			tenant := reg.Tenant(b)
+			alice := reg.Token(b, "alice", tenant, "developer")
+			url := reg.URL + "/registry-api/image-pull/secret/app"
+			if r := testkit.Do(b, http.MethodPost, url, alice, []byte(`{"username":"u","password":"p","url":"https://r.example.com"}`)); r.Status != http.StatusCreated {
+				b.Fatalf("POST: %d %s", r.Status, r.Body)
+			}
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("Authorization", "Bearer "+alice)
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("GET: %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
