@@ -201,7 +201,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.queries, s.store, s.projDB, s.vhostBeats, cfg.virtualHostConfig()); err != nil {
 		return nil, err
 	}
-	if err := s.openSouthbound(verifier); err != nil {
+	if err := s.openSouthbound(verifier, reg); err != nil {
 		return nil, err
 	}
 	s.rest, err = rest.New(rest.Deps{

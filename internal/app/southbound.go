@@ -8,6 +8,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hypo-registry/registry/events"
 	kafkalog "github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
@@ -93,13 +94,19 @@ type southboundRunner struct {
 }
 
 // openSouthbound builds the southbound when Kafka is configured. Its
-// records are authorized with the REST API's options.
-func (s *Service) openSouthbound(verifier *auth.Verifier) error {
+// records are authorized with the REST API's options; the unknown fields
+// its payloads carry are counted on metrics.
+func (s *Service) openSouthbound(verifier *auth.Verifier, metrics prometheus.Registerer) error {
 	c := s.cfg.Southbound.WithDefaults()
 	if c.Disabled || len(s.cfg.Kafka.Brokers) == 0 {
 		return nil
 	}
-	wire, err := hypowire.NewValidator()
+	logger := s.logger.With("component", "southbound")
+	unknown, err := kafkaingress.NewUnknownFields(metrics, logger, hypowire.TolerantSchemas())
+	if err != nil {
+		return err
+	}
+	wire, err := hypowire.NewValidator(hypowire.WithIgnored(unknown.Ignored))
 	if err != nil {
 		return err
 	}
@@ -113,7 +120,6 @@ func (s *Service) openSouthbound(verifier *auth.Verifier) error {
 	}
 	kcfg := s.cfg.Kafka.WithDefaults()
 	kcfg.ConsumerGroup = c.ConsumerGroup
-	logger := s.logger.With("component", "southbound")
 	// Replies go out through one producer: records handled at once share
 	// its produce requests instead of a round trip each.
 	pub, err := kafka.NewPublisher(kafka.PublisherConfig{

@@ -11,23 +11,35 @@ import (
 
 // DecodeRequest validates a record value of get-package-registry-incoming-
 // channel and returns its variant: *ParsingRequest for parsing,
-// *KubeConfigRequest for deployment, activation and termination. The
-// request part is kept verbatim for the reply's echo. The payload is
-// checked against its schema once.
+// *KubeConfigRequest for deployment, activation and termination. It reads
+// tolerantly (tolerant.go): nulls are absent and members the request's
+// variant does not know are ignored ("kubernetesServiceID": null in a
+// parsing request). The request part is kept verbatim for the reply's
+// echo. The payload is checked against its schema once.
 func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
-	doc, err := v.validate(SchemaKafkaRequest, payload)
+	doc, err := v.validate(SchemaKafkaRequest, payload, true)
 	if err != nil {
 		return nil, err
 	}
 	if ptr, ok := strayCase(doc); ok {
 		return nil, &ValidationError{Schema: SchemaKafkaRequest, Problems: []Problem{{Pointer: ptr, Reason: "member name differs from a field's only in case"}}}
 	}
-	var p KafkaRequestPayload
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return nil, fmt.Errorf("hypowire: decode request: %w", ErrInvalid)
-	}
-	switch p.Type {
+	// Each variant is decoded into a struct of its own fields only: a
+	// member the schema of the variant does not know (dropped above,
+	// unchecked) is never read, whatever its type, and a member spelling
+	// one of its fields in another case was refused above.
+	obj, _ := doc.(map[string]any)
+	typ, _ := obj["type"].(string)
+	switch typ {
 	case TypeParsing:
+		var p struct {
+			ServiceOrderRequest json.RawMessage `json:"serviceOrderRequest"`
+			URL                 *string         `json:"url"`
+			SchedulerNamespace  *string         `json:"schedulerNamespace"`
+		}
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return nil, fmt.Errorf("hypowire: decode request: %w", ErrInvalid)
+		}
 		r := &ParsingRequest{RawServiceOrderRequest: p.ServiceOrderRequest}
 		if err := json.Unmarshal(p.ServiceOrderRequest, &r.ServiceOrderRequest); err != nil {
 			return nil, fmt.Errorf("hypowire: decode serviceOrderRequest: %w", ErrInvalid)
@@ -39,8 +51,16 @@ func (v *Validator) DecodeRequest(payload []byte) (Request, error) {
 		r.SchedulerNamespace = deref(p.SchedulerNamespace)
 		return r, nil
 	case TypeDeployment, TypeActivation, TypeTermination:
+		var p struct {
+			ServiceOperationRequest json.RawMessage `json:"serviceOperationRequest"`
+			KubernetesServiceID     string          `json:"kubernetesServiceID"`
+			SecretName              *string         `json:"secretName"`
+		}
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return nil, fmt.Errorf("hypowire: decode request: %w", ErrInvalid)
+		}
 		r := &KubeConfigRequest{
-			Type:                       p.Type,
+			Type:                       typ,
 			RawServiceOperationRequest: p.ServiceOperationRequest,
 			KubernetesServiceID:        p.KubernetesServiceID,
 			SecretName:                 deref(p.SecretName),
@@ -177,8 +197,11 @@ func (v *Validator) DecodeKubeconfigStoreEvent(payload []byte) (KubeconfigStoreD
 	return e.Data, v.decode(SchemaKubeconfigStoreEvent, payload, &e)
 }
 
+// decode reads payload tolerantly (tolerant.go) into into, whose fields
+// must all be members the schema names: a member dropped as unknown is then
+// never read.
 func (v *Validator) decode(schema string, payload []byte, into any) error {
-	if err := v.Validate(schema, payload); err != nil {
+	if _, err := v.validate(schema, payload, true); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(payload, into); err != nil {

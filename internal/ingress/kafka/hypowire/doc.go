@@ -1,7 +1,9 @@
 // Package hypowire is the wire format of the Kafka southbound of seed 000
 // ("Kafka API", Tables 2 and 3): the payload types with the seed's exact JSON
 // field names, the topic names, and a Validator that checks every payload
-// against the embedded JSON Schemas (schemas/kafka) before it is decoded.
+// against the embedded JSON Schemas (schemas/kafka) before it is decoded,
+// reading incoming payloads tolerantly (tolerant.go: null is absent, an
+// unknown member of a strict object is ignored and reported).
 //
 // Fields the seed does not spell out (VaultSecretResponseMessage,
 // GroupPolicyMessage, FabricAuthCreds, the kubeconfig store CloudEvents) are

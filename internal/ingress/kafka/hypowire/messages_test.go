@@ -42,8 +42,11 @@ func TestOtherIncomingPayloads(t *testing.T) {
 	if m, err := v.DecodeGroupPolicy(nil); err != nil || m.GroupName != "" {
 		t.Errorf("empty group policy message: %+v %v", m, err)
 	}
-	if _, err := v.DecodeGroupPolicy([]byte(`{"group":"x"}`)); err == nil || !strings.Contains(err.Error(), "/group: field not allowed") {
-		t.Errorf("group policy with unknown field: %v", err)
+	if m, err := v.DecodeGroupPolicy([]byte(`{"group":"x","groupName":null}`)); err != nil || m.GroupName != "" {
+		t.Errorf("group policy with an unknown field and a null: %+v %v", m, err)
+	}
+	if _, err := v.DecodeGroupPolicy([]byte(`{"GroupName":"x"}`)); err == nil || !strings.Contains(err.Error(), "/GroupName: field not allowed") {
+		t.Errorf("group policy with groupName in another case: %v", err)
 	}
 
 	d, err := v.DecodeKubeconfigStoreData([]byte(`{"serviceId":"svc-1","kubeConfig":"apiVersion: v1\n"}`))

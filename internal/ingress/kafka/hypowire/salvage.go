@@ -4,9 +4,11 @@ import "encoding/json"
 
 // SalvageRequest reads what an ERROR reply needs from a credential request
 // that failed DecodeRequest (or whose caller was refused): the serviceId to
-// answer, "" when there is none, and the echo of type and request part
-// when both are recognisable, nil otherwise. It reads the payload loosely,
-// without its schema: call it only for a record that is being refused.
+// answer, "" when there is none, and the echo: type and request part when
+// both are recognisable; for a type the registry does not know, that type
+// with whichever request part is an object (none, one or both); nil
+// otherwise. It reads the payload loosely, without its schema: call it
+// only for a record that is being refused.
 func SalvageRequest(payload []byte) (serviceID string, echo *ResponseData) {
 	var loose struct {
 		Type                string          `json:"type"`
@@ -44,6 +46,16 @@ func SalvageRequest(payload []byte) (serviceID string, echo *ResponseData) {
 		if isObject(loose.ServiceOperation) {
 			return sid, &ResponseData{Type: loose.Type, ServiceOperationRequest: loose.ServiceOperation}
 		}
+	case "":
+	default:
+		echo := &ResponseData{Type: loose.Type}
+		if isObject(loose.ServiceOrderRequest) {
+			echo.ServiceOrderRequest = loose.ServiceOrderRequest
+		}
+		if isObject(loose.ServiceOperation) {
+			echo.ServiceOperationRequest = loose.ServiceOperation
+		}
+		return sid, echo
 	}
 	return sid, nil
 }

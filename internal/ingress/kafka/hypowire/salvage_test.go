@@ -19,7 +19,9 @@ func TestSalvageRequest(t *testing.T) {
 	}{
 		{"seed parsing", seedParsingRequest, "790daa4d-7f56-4575-8b64-c558cf518bed", hypowire.TypeParsing},
 		{"seed deployment", seedDeploymentRequest, seedDeploymentServiceID(t), hypowire.TypeDeployment},
-		{"unknown type", strings.Replace(seedDeploymentRequest, `"deployment"`, `"upgrade"`, 1), seedDeploymentServiceID(t), ""},
+		{"unknown type", strings.Replace(seedDeploymentRequest, `"deployment"`, `"upgrade"`, 1), seedDeploymentServiceID(t), "upgrade"},
+		{"unknown type, no request part", `{"type":"upgrade"}`, "", "upgrade"},
+		{"type not a string", `{"type":5,"serviceOperationRequest":{"serviceId":"s"}}`, "", ""},
 		{"numeric serviceId", `{"type":"deployment","serviceOperationRequest":{"serviceId":42}}`, "", hypowire.TypeDeployment},
 		{"request part not an object", `{"type":"parsing","serviceOrderRequest":"x"}`, "", ""},
 		{"not JSON", `{"type": "parsing", `, "", ""},

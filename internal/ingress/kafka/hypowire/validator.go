@@ -46,11 +46,13 @@ var (
 // for concurrent use.
 type Validator struct {
 	schemas map[string]*jsonschema.Schema
+	// ignored is WithIgnored's hook, nil when none.
+	ignored func(schema, pointer string)
 }
 
 // NewValidator compiles every embedded schema once. Schemas load from the
 // embedded files only: a $ref outside them is an error, never a fetch.
-func NewValidator() (*Validator, error) {
+func NewValidator(opts ...Option) (*Validator, error) {
 	names, err := fs.Glob(schemas.Kafka, "kafka/*.json")
 	if err != nil {
 		return nil, fmt.Errorf("hypowire: list schemas: %w", err)
@@ -59,6 +61,9 @@ func NewValidator() (*Validator, error) {
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.UseLoader(embedLoader{})
 	v := &Validator{schemas: map[string]*jsonschema.Schema{}}
+	for _, o := range opts {
+		o(v)
+	}
 	for _, n := range names {
 		if path.Base(n) == "asyncapi.json" {
 			continue
@@ -83,15 +88,18 @@ func (v *Validator) Names() []string {
 	return out
 }
 
-// Validate checks payload against the schema of that name. A failure is a
-// *ValidationError naming the failing JSON pointers, never their values.
+// Validate checks payload against the schema of that name, strictly (no
+// tolerant reading: see tolerant.go). A failure is a *ValidationError
+// naming the failing JSON pointers, never their values.
 func (v *Validator) Validate(schemaName string, payload []byte) error {
-	_, err := v.validate(schemaName, payload)
+	_, err := v.validate(schemaName, payload, false)
 	return err
 }
 
-// validate is Validate returning the parsed payload.
-func (v *Validator) validate(schemaName string, payload []byte) (any, error) {
+// validate is Validate returning the parsed payload; tolerant, it reads
+// the payload tolerantly first (tolerant.go) and returns what was
+// validated: the payload without its nulls and dropped members.
+func (v *Validator) validate(schemaName string, payload []byte, tolerant bool) (any, error) {
 	s, ok := v.schemas[schemaName]
 	if !ok {
 		return nil, fmt.Errorf("hypowire: validate %q: %w", schemaName, ErrUnknownSchema)
@@ -103,6 +111,13 @@ func (v *Validator) validate(schemaName string, payload []byte) (any, error) {
 	}
 	if ptr, ok := caseTwins(doc, ""); ok {
 		return nil, &ValidationError{Schema: schemaName, Problems: []Problem{{Pointer: ptr, Reason: "member names differ only in case"}}}
+	}
+	if tolerant {
+		var report func(string)
+		if v.ignored != nil {
+			report = func(ptr string) { v.ignored(schemaName, ptr) }
+		}
+		tolerate(s, doc, "", report)
 	}
 	return doc, v.validateValue(schemaName, s, doc)
 }
