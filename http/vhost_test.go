@@ -102,6 +102,9 @@ func TestVirtualHostsREST(t *testing.T) {
 	if ssl.Password == "" || ssl.PKCS12 == "" || ssl.Alias != "ssltest.example.com" || !strings.HasPrefix(ssl.Cert, "-----BEGIN CERTIFICATE-----\n") {
 		t.Fatalf("create reply is not the private view: %s", created.Body)
 	}
+	if ssl.DName != "CN=ssltest.example.com, OU=Unknown, O=Unknown" || ssl.Validity != 1825 {
+		t.Fatalf("create reply lacks the dname and validity of seed 004's example response: %s", created.Body)
+	}
 	if r := do(http.MethodPost, "/virtualHost", alice, `{"name":"plain.example.com","scheme":"http","port":8080,"serverTimeoutSecs":60}`); r.Status != http.StatusOK {
 		t.Fatalf("create bare form: %d %s", r.Status, r.Body)
 	}

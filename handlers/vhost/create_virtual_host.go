@@ -33,7 +33,9 @@ type CreateVirtualHost struct {
 const leftoverAge = time.Minute
 
 // Create handles CreateVirtualHost. The reply is the host as its creator
-// sees it: the private view for an owner or platform admin of a secure host.
+// sees it: the private view for an owner or platform admin of a secure host,
+// with the dname and validity its certificate was made with (seed 004's
+// example response).
 func (h *Handlers) Create(ctx context.Context, cmd CreateVirtualHost) (handlers.Result, error) {
 	const op = "create virtual host"
 	host, ssl, err := h.newHost(cmd)
@@ -137,9 +139,16 @@ func (h *Handlers) create(ctx context.Context, a Auth, host Host, ssl *SSLConfig
 	if !h.roles.seesPrivate(a, host) {
 		private = nil
 	}
+	view := host.view(private)
+	if ssl != nil {
+		// Seed 004's example response: the options the host was made
+		// with. Public, as the certificate holds them.
+		opts := ssl.withDefaults()
+		view.SecurityData.SelfSignedSSL.DName, view.SecurityData.SelfSignedSSL.Validity = opts.DName, opts.Validity
+	}
 	return handlers.Result{
 		Events: []events.Outcome{{Type: events.VirtualHostCreated, Tenant: host.Tenant, Subject: subject(host.Name), Data: data}},
-		Reply:  HostReply{VirtualHost: host.view(private)},
+		Reply:  HostReply{VirtualHost: view},
 	}, nil
 }
 
