@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,8 +46,12 @@ func (h *Handlers) Create(ctx context.Context, cmd CreateVirtualHost) (handlers.
 	if err := h.roles.mayWrite(cmd.Auth, op); err != nil {
 		return handlers.Result{}, err
 	}
-	if ssl != nil && !h.roles.isPlatform(cmd.Auth) && !cmd.ownedBy(host.Owners) {
-		return handlers.Result{}, fmt.Errorf("%s: %w: a secure virtual host must list its creator among its owners, unless a platform admin creates it", op, handlers.ErrForbidden)
+	if ssl != nil && !h.roles.isPlatform(cmd.Auth) && !h.roles.ownedBy(cmd.Auth, host) {
+		why := ""
+		if types := h.roles.unmapped(host.Owners); len(types) > 0 {
+			why = fmt.Sprintf(" (owners of type %s match nobody here: this deployment maps no token claim to it)", strings.Join(types, ", "))
+		}
+		return handlers.Result{}, fmt.Errorf("%s: %w: a secure virtual host must list its creator among its owners, unless a platform admin creates it%s", op, handlers.ErrForbidden, why)
 	}
 	if _, err := h.pending.begin(ctx, host.Name, false); err != nil {
 		return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
