@@ -34,6 +34,11 @@ type VirtualHostDeps struct {
 	// committed so far. Writes wait for it before answering, so a client
 	// reads its own writes from the projection.
 	Sync func(context.Context) error
+	// OwnerClaims are the token claims typed owners are matched against
+	// (vhost.Config.OwnerClaims): their values are copied from the
+	// verified token into every command. Default none: a typed owner
+	// matches nobody.
+	OwnerClaims []string
 	// AnonymousRead serves public data (lists, public views, servers, the
 	// certificate, yfor_config) to requests without a token (seed 002).
 	// A request with a token is always verified. Default off.

@@ -9,6 +9,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/hypo-registry/registry/handlers/vhost"
+	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -75,4 +76,46 @@ func TestVirtualHostKeystoreOnEveryBackend(t *testing.T) {
 			t.Errorf("read after delete: %d", r.Status)
 		}
 	})
+}
+
+// Seed 004's example, posted verbatim to registryd on every deployment with
+// yca mapped to the roles claim (REGISTRY_VHOST_OWNER_TYPES=yca=roles): the
+// creator holding some-role gets the example response with its private
+// material, another holder of the tenant reads the keystore from the real
+// store, and a member without the role sees the public view only.
+func TestVirtualHostSeedExampleOnEveryBackend(t *testing.T) {
+	t.Parallel()
+	for _, b := range testkit.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			reg := testkit.StartRegistryOn(t, b, func(c *app.Config) { c.VirtualHosts.OwnerTypes = map[string]string{"yca": "roles"} })
+			tenant := reg.Tenant(t)
+			holder := reg.Token(t, "dev", tenant, "developer", "some-role")
+			other := reg.Token(t, "ops", tenant, "developer", "some-role")
+			lacking := reg.Token(t, "bob", tenant, "developer")
+			base := reg.URL + "/registry/v1/virtualHost"
+			created := testkit.Do(t, http.MethodPost, base, holder, []byte(seedPOSTExample))
+			wantSeedResponse(t, created)
+			var mine vhost.HostReply
+			created.JSON(t, &mine)
+			for _, c := range []struct {
+				who, tok string
+				private  bool
+			}{{"another holder", other, true}, {"a member without the role", lacking, false}} {
+				var v vhost.HostReply
+				r := testkit.Do(t, http.MethodGet, base+"/ssltest.yahoo.com", c.tok, nil)
+				r.JSON(t, &v)
+				got := v.VirtualHost.SecurityData.SelfSignedSSL
+				if r.Status != http.StatusOK || (got.PKCS12 == mine.VirtualHost.SecurityData.SelfSignedSSL.PKCS12) != c.private || (got.Password != "") != c.private {
+					t.Errorf("%s: %d %s, want private %v", c.who, r.Status, r.Body, c.private)
+				}
+			}
+			if r := testkit.Do(t, http.MethodDelete, base+"/ssltest.yahoo.com", lacking, nil); r.Status != http.StatusForbidden {
+				t.Errorf("a member without the role deletes: %d", r.Status)
+			}
+			if r := testkit.Do(t, http.MethodDelete, base+"/ssltest.yahoo.com", other, nil); r.Status != http.StatusNoContent {
+				t.Errorf("another holder deletes: %d %s", r.Status, r.Body)
+			}
+		})
+	}
 }

@@ -9,10 +9,22 @@ import (
 	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
-// vhostAuth is what a virtual-host command needs of the caller: who, and
-// the groups group owners are matched against.
-func vhostAuth(p *auth.Principal) vhost.Auth {
-	return vhost.Auth{Auth: handlers.Auth{Caller: p.Caller()}, Groups: p.Groups}
+// callerAuth is what a virtual-host command needs of the caller: who, the
+// groups group owners are matched against, and the values of the claims
+// typed owners are matched against (OwnerClaims), from the verified token.
+// A claim of another shape than a string or a list of them matches no
+// owner.
+func (v *vhostRoutes) callerAuth(p *auth.Principal) vhost.Auth {
+	a := vhost.Auth{Auth: handlers.Auth{Caller: p.Caller()}, Groups: p.Groups}
+	for _, name := range v.deps.OwnerClaims {
+		if values, ok := p.ClaimStrings(name); ok && len(values) > 0 {
+			if a.Claims == nil {
+				a.Claims = map[string][]string{}
+			}
+			a.Claims[name] = values
+		}
+	}
+	return a
 }
 
 // send is Server.send with seed 004's error body. Writes wait for the
@@ -58,7 +70,7 @@ func (v *vhostRoutes) createHost(w http.ResponseWriter, r *http.Request, p *auth
 		return
 	}
 	cmd := &vhost.CreateVirtualHost{
-		Auth: vhostAuth(p), Name: body.Name, Scheme: body.Scheme, Port: body.Port,
+		Auth: v.callerAuth(p), Name: body.Name, Scheme: body.Scheme, Port: body.Port,
 		Timeout: body.Timeout, ServerTimeoutSecs: body.ServerTimeoutSecs, Owners: body.Owner, SecurityData: body.SecurityData,
 	}
 	if data, ok := v.send(w, r, p, "CreateVirtualHost", cmd, true); ok {
@@ -80,7 +92,7 @@ func (v *vhostRoutes) getHost(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		writeVHJSON(w, host)
 		return
 	}
-	if data, ok := v.s.ask(w, r, *p, "GetVirtualHost", &vhost.GetVirtualHost{Auth: vhostAuth(p), Name: vs[0]}, writeVHErr); ok {
+	if data, ok := v.s.ask(w, r, *p, "GetVirtualHost", &vhost.GetVirtualHost{Auth: v.callerAuth(p), Name: vs[0]}, writeVHErr); ok {
 		writeData(w, http.StatusOK, data)
 	}
 }
@@ -90,7 +102,7 @@ func (v *vhostRoutes) deleteHost(w http.ResponseWriter, r *http.Request, p *auth
 	if !ok {
 		return
 	}
-	if _, ok := v.send(w, r, p, "DeleteVirtualHost", &vhost.DeleteVirtualHost{Auth: vhostAuth(p), Name: vs[0]}, true); ok {
+	if _, ok := v.send(w, r, p, "DeleteVirtualHost", &vhost.DeleteVirtualHost{Auth: v.callerAuth(p), Name: vs[0]}, true); ok {
 		writeData(w, http.StatusNoContent, nil)
 	}
 }
@@ -131,7 +143,7 @@ func (v *vhostRoutes) heartbeat(w http.ResponseWriter, r *http.Request, p *auth.
 		writeVHError(w, err)
 		return
 	}
-	cmd := &vhost.HeartbeatServer{Auth: vhostAuth(p), Name: vs[0], ServerID: vs[1], Host: body.Host, Port: body.Port}
+	cmd := &vhost.HeartbeatServer{Auth: v.callerAuth(p), Name: vs[0], ServerID: vs[1], Host: body.Host, Port: body.Port}
 	// No Sync: the reply waits for the event to be durable, and until the
 	// projection has it the handlers show it to reads (vhost.Beats).
 	if data, ok := v.send(w, r, p, "HeartbeatServer", cmd, false); ok {
@@ -144,7 +156,7 @@ func (v *vhostRoutes) deleteServer(w http.ResponseWriter, r *http.Request, p *au
 	if !ok {
 		return
 	}
-	cmd := &vhost.DeleteServer{Auth: vhostAuth(p), Name: vs[0], ServerID: vs[1]}
+	cmd := &vhost.DeleteServer{Auth: v.callerAuth(p), Name: vs[0], ServerID: vs[1]}
 	if _, ok := v.send(w, r, p, "DeleteServer", cmd, true); ok {
 		writeData(w, http.StatusNoContent, nil)
 	}
@@ -177,7 +189,7 @@ func (v *vhostRoutes) yfor(w http.ResponseWriter, r *http.Request, _ *auth.Princ
 }
 
 func (v *vhostRoutes) recrypt(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	if data, ok := v.send(w, r, p, "RecryptVirtualHosts", &vhost.RecryptVirtualHosts{Auth: vhostAuth(p)}, false); ok {
+	if data, ok := v.send(w, r, p, "RecryptVirtualHosts", &vhost.RecryptVirtualHosts{Auth: v.callerAuth(p)}, false); ok {
 		writeData(w, http.StatusOK, data)
 	}
 }

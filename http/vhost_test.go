@@ -29,7 +29,14 @@ type vhostServer struct {
 
 func startVHostServer(t *testing.T, anonymous bool) *vhostServer {
 	t.Helper()
-	h := vhosttest.Start(t, vhosttest.Options{})
+	return startVHostServerWith(t, anonymous, vhost.Config{})
+}
+
+// startVHostServerWith is startVHostServer on cfg, the adapter copying the
+// claims cfg's owner types name, as registryd wires it.
+func startVHostServerWith(t *testing.T, anonymous bool, cfg vhost.Config) *vhostServer {
+	t.Helper()
+	h := vhosttest.Start(t, vhosttest.Options{Config: cfg})
 	oidc := testkit.StartOIDC(t, testkit.Audience)
 	verifier, err := auth.NewVerifier(t.Context(), auth.Config{Issuer: oidc.URL, Audience: testkit.Audience})
 	if err != nil {
@@ -43,7 +50,8 @@ func startVHostServer(t *testing.T, anonymous bool) *vhostServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.MountVirtualHosts(rest.VirtualHostDeps{Queries: h.Handlers.Queries(), Sync: h.Sync, AnonymousRead: anonymous}); err != nil {
+	deps := rest.VirtualHostDeps{Queries: h.Handlers.Queries(), Sync: h.Sync, AnonymousRead: anonymous, OwnerClaims: h.Handlers.Config().OwnerClaims()}
+	if err := srv.MountVirtualHosts(deps); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
@@ -101,6 +109,9 @@ func TestVirtualHostsREST(t *testing.T) {
 	ssl := private.VirtualHost.SecurityData.SelfSignedSSL
 	if ssl.Password == "" || ssl.PKCS12 == "" || ssl.Alias != "ssltest.example.com" || !strings.HasPrefix(ssl.Cert, "-----BEGIN CERTIFICATE-----\n") {
 		t.Fatalf("create reply is not the private view: %s", created.Body)
+	}
+	if ssl.DName != "CN=ssltest.example.com, OU=Unknown, O=Unknown" || ssl.Validity != 1825 {
+		t.Fatalf("create reply lacks the dname and validity of seed 004's example response: %s", created.Body)
 	}
 	if r := do(http.MethodPost, "/virtualHost", alice, `{"name":"plain.example.com","scheme":"http","port":8080,"serverTimeoutSecs":60}`); r.Status != http.StatusOK {
 		t.Fatalf("create bare form: %d %s", r.Status, r.Body)

@@ -147,6 +147,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.DurationVar(&vh.CompactAfter, "vhost-compact-after", envDuration("REGISTRY_VHOST_COMPACT_AFTER", 24*time.Hour), "how long past its host's timeout a stale server is kept before compaction")
 	fs.DurationVar(&vh.CompactEvery, "vhost-compact-every", envDuration("REGISTRY_VHOST_COMPACT_EVERY", 10*time.Minute), "how often compaction runs")
 	fs.StringVar(&vh.KeyAlgorithm, "vhost-key-algorithm", env("REGISTRY_VHOST_KEY_ALGORITHM", vhost.KeyRSA2048), "SelfSignedSSL key pairs: rsa-2048 or ecdsa-p256")
+	ownerTypes := fs.String("vhost-owner-types", env("REGISTRY_VHOST_OWNER_TYPES", ""), "owner types matched against token claims, TYPE=CLAIM,... (yca=roles: owner yca:NAME is a caller of the host's tenant whose roles claim holds NAME); an owner of an unmapped type matches nobody")
 	fs.BoolVar(&cfg.BasicAuth.Enabled, "auth-basic", envBool("REGISTRY_AUTH_BASIC"), "accept HTTP basic client credentials, exchanged for a token at the issuer")
 	fs.StringVar(&cfg.BasicAuth.TokenURL, "auth-basic-token-url", env("REGISTRY_AUTH_BASIC_TOKEN_URL", ""), "issuer token endpoint (default: from discovery)")
 	fs.DurationVar(&cfg.BasicAuth.CacheTTL, "auth-basic-cache-ttl", envDuration("REGISTRY_AUTH_BASIC_CACHE_TTL", 10*time.Minute), "how long an exchanged token is reused")
@@ -190,6 +191,11 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 		}
 		cfg.VaultAdmin.AdminToken = strings.TrimSpace(string(b))
 	}
+	owners, err := app.ParseOwnerTypes(*ownerTypes)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	vh.OwnerTypes = owners
 	heartbeats, err := app.ParseHeartbeatAudit(env("REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS", ""), env("REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL", ""))
 	if err != nil {
 		errs = append(errs, err)

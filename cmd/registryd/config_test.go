@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,11 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 	if err != nil || sb.Disabled || sb.SkipTokenVerification || sb.ConsumerGroup != "registry-southbound" || sb.PoisonTopic != "registry.poison" || sb.InFlight != 32 ||
 		sb.Topics.KubeconfigStore != "sonata-kubeconfigs" || sb.Topics.CredentialRequest != "get-package-registry-incoming-channel" {
 		t.Errorf("southbound defaults: %+v, %v", sb, err)
+	}
+	// Owner types: TYPE=CLAIM entries, spaces around them ignored.
+	cfg, _, err = parseConfig(nil, env(map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_OWNER_TYPES": "yca=roles, kc = realm_access.roles"}))
+	if want := map[string]string{"yca": "roles", "kc": "realm_access.roles"}; err != nil || !maps.Equal(cfg.VirtualHosts.OwnerTypes, want) {
+		t.Errorf("owner types %v, %v; want %v", cfg.VirtualHosts.OwnerTypes, err, want)
 	}
 	// A flag beats its variable.
 	cfg, _, err = parseConfig([]string{"--http-addr", ":7000"}, env(map[string]string{"REGISTRY_HTTP_ADDR": ":9000", "REGISTRY_DEV": "true"}))
@@ -76,6 +82,10 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL": "often"}, "REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS": "some"}, "REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_KEY_ALGORITHM": "dsa"}, "REGISTRY_VHOST_"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_OWNER_TYPES": "yca"}, `REGISTRY_VHOST_OWNER_TYPES: entry "yca": want TYPE=CLAIM`},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_OWNER_TYPES": "yca=roles,yca=groups"}, `REGISTRY_VHOST_OWNER_TYPES: owner type "yca" is mapped twice`},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_OWNER_TYPES": "user=email"}, `REGISTRY_VHOST_*: vhost: OwnerTypes: "user" is built in`},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_VHOST_OWNER_TYPES": "y ca=roles"}, `OwnerTypes: owner type "y ca"`},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTHZ_ROLE_SOURCE": "application"}, "REGISTRY_AUTHZ_ROLE_BASED"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_TLS_CLIENT_CA_FILE": "/ca.pem"}, "REGISTRY_TLS_CLIENT_CA_FILE needs"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_TLS_CERT_FILE": "/x.pem", "REGISTRY_TLS_KEY_FILE": "/x.key", "REGISTRY_TLS_MIN_VERSION": "1.0"}, "REGISTRY_TLS_MIN_VERSION"},

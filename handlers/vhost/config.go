@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
@@ -33,6 +34,18 @@ type Config struct {
 	// owning it, compact and recrypt. A tenant's admin role does not.
 	// Default "platform-admin".
 	PlatformAdminRole string
+	// OwnerTypes maps an owner type to the token claim its owners are
+	// matched against (REGISTRY_VHOST_OWNER_TYPES): with "yca" -> "roles",
+	// the owner "yca:some-role" (seed 004's example) is any caller of the
+	// host's tenant whose verified token's roles claim holds "some-role"
+	// (a role is usually shared by every tenant, so a typed owner never
+	// matches another tenant's callers). The claim is read
+	// from the token as a string or a list of strings, by name or else by
+	// dotted path (like REGISTRY_OIDC_ROLES_CLAIM), and compared exactly.
+	// user and group are built in and cannot be mapped. An owner of an
+	// unmapped type is stored and shown as given but matches nobody: only
+	// a platform admin may then change its host. Default none.
+	OwnerTypes map[string]string
 	// Scope is where private material is stored. Default
 	// secretpath.VirtualHost; it must be one of secretpath.Scopes.
 	Scope secretpath.Scope
@@ -93,9 +106,37 @@ func (c Config) Validate() error {
 	if c.KeyAlgorithm != KeyRSA2048 && c.KeyAlgorithm != KeyECDSAP256 {
 		errs = append(errs, fmt.Errorf("vhost: KeyAlgorithm %q is neither %s nor %s", c.KeyAlgorithm, KeyRSA2048, KeyECDSAP256))
 	}
-	// The durations come from a map: sort for a stable message.
+	for kind, claim := range c.OwnerTypes {
+		if err := c.checkOwnerType(kind, claim); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// The durations and owner types come from maps: sort for a stable
+	// message.
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
+}
+
+// checkOwnerType refuses a mapping that would widen a built-in type or
+// name no usable claim.
+func (Config) checkOwnerType(kind, claim string) error {
+	if kind == OwnerUser || kind == OwnerGroup {
+		return fmt.Errorf("vhost: OwnerTypes: %q is built in and cannot be mapped to a claim", kind)
+	}
+	if err := CheckOwnerType(kind); err != nil {
+		return fmt.Errorf("vhost: OwnerTypes: owner type %q: want a letter then at most %d letters, digits, '.', '_' or '-'", secretpath.Printable(kind), maxOwnerType-1)
+	}
+	if claim == "" || len(claim) > 255 || strings.ContainsFunc(claim, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
+		return fmt.Errorf("vhost: OwnerTypes: owner type %s: claim %q must be 1 to 255 printable characters without spaces", kind, secretpath.Printable(claim))
+	}
+	return nil
+}
+
+// OwnerClaims are the token claims typed owners are matched against, each
+// once, sorted: the ingress adapter copies their values from the verified
+// token into Auth.Claims.
+func (c Config) OwnerClaims() []string {
+	return slices.Compact(slices.Sorted(maps.Values(c.OwnerTypes)))
 }
 
 // AuditConfig says how the audit log records heartbeats (SampleHeartbeats).

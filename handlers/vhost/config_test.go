@@ -1,6 +1,7 @@
 package vhost_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,12 @@ func TestConfigValidate(t *testing.T) {
 		{"default above max", vhost.Config{Scope: secretpath.FabricSecret, DefaultTimeout: time.Hour, MaxTimeout: time.Minute}, "above MaxTimeout"},
 		{"sub-second horizon", vhost.Config{Scope: secretpath.FabricSecret, CompactAfter: time.Millisecond}, "CompactAfter"},
 		{"unknown key algorithm", vhost.Config{Scope: secretpath.FabricSecret, KeyAlgorithm: "dsa"}, "KeyAlgorithm"},
+		{"owner types", vhost.Config{OwnerTypes: map[string]string{"yca": "roles", "kc": "realm_access.roles"}}, ""},
+		{"user remapped", vhost.Config{OwnerTypes: map[string]string{"user": "email"}}, `"user" is built in`},
+		{"group remapped", vhost.Config{OwnerTypes: map[string]string{"group": "roles"}}, `"group" is built in`},
+		{"bad owner type", vhost.Config{OwnerTypes: map[string]string{"y ca": "roles"}}, `owner type "y ca"`},
+		{"empty claim", vhost.Config{OwnerTypes: map[string]string{"yca": ""}}, "claim"},
+		{"claim with a space", vhost.Config{OwnerTypes: map[string]string{"yca": "my roles"}}, "claim"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,6 +44,17 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if d := (vhost.Config{}).WithDefaults(); d.DefaultTimeout != 600*time.Second || d.Scope != secretpath.VirtualHost {
 		t.Fatalf("defaults %+v: want 600s and scope %s", d, secretpath.VirtualHost)
+	}
+}
+
+func TestOwnerClaims(t *testing.T) {
+	t.Parallel()
+	cfg := vhost.Config{OwnerTypes: map[string]string{"yca": "roles", "ldap": "memberOf", "team": "roles"}}
+	if got := cfg.OwnerClaims(); !slices.Equal(got, []string{"memberOf", "roles"}) {
+		t.Fatalf("OwnerClaims = %q, want each claim once, sorted", got)
+	}
+	if got := (vhost.Config{}).OwnerClaims(); len(got) != 0 {
+		t.Fatalf("OwnerClaims of no mapping = %q", got)
 	}
 }
 
@@ -78,11 +96,20 @@ func TestParseOwner(t *testing.T) {
 		{in: "user:svc:x", want: vhost.Owner{Kind: vhost.OwnerUser, Name: "svc:x"}},
 		{in: "group:ops", want: vhost.Owner{Kind: vhost.OwnerGroup, Name: "ops"}},
 		{in: "group:/ops", want: vhost.Owner{Kind: vhost.OwnerGroup, Name: "ops"}},
-		{in: "yca:some-role", bad: true},
+		{in: "yca:some-role", want: vhost.Owner{Kind: "yca", Name: "some-role"}},
+		{in: "YCA:some-role", want: vhost.Owner{Kind: "YCA", Name: "some-role"}},
+		{in: "x.y_z-1:a:b", want: vhost.Owner{Kind: "x.y_z-1", Name: "a:b"}},
 		{in: "", bad: true},
 		{in: "user:", bad: true},
 		{in: "user:a b", bad: true},
 		{in: "group:\n", bad: true},
+		{in: "yca:", bad: true},
+		{in: "yca:a b", bad: true},
+		{in: ":some-role", bad: true},
+		{in: "1yca:x", bad: true},
+		{in: "y ca:x", bad: true},
+		{in: "ycä:x", bad: true},
+		{in: strings.Repeat("t", 33) + ":x", bad: true},
 	}
 	for _, tt := range tests {
 		got, err := vhost.ParseOwner(tt.in)

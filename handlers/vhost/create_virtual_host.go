@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,7 +34,9 @@ type CreateVirtualHost struct {
 const leftoverAge = time.Minute
 
 // Create handles CreateVirtualHost. The reply is the host as its creator
-// sees it: the private view for an owner or platform admin of a secure host.
+// sees it: the private view for an owner or platform admin of a secure host,
+// with the dname and validity its certificate was made with (seed 004's
+// example response).
 func (h *Handlers) Create(ctx context.Context, cmd CreateVirtualHost) (handlers.Result, error) {
 	const op = "create virtual host"
 	host, ssl, err := h.newHost(cmd)
@@ -43,8 +46,12 @@ func (h *Handlers) Create(ctx context.Context, cmd CreateVirtualHost) (handlers.
 	if err := h.roles.mayWrite(cmd.Auth, op); err != nil {
 		return handlers.Result{}, err
 	}
-	if ssl != nil && !h.roles.isPlatform(cmd.Auth) && !cmd.ownedBy(host.Owners) {
-		return handlers.Result{}, fmt.Errorf("%s: %w: a secure virtual host must list its creator among its owners, unless a platform admin creates it", op, handlers.ErrForbidden)
+	if ssl != nil && !h.roles.isPlatform(cmd.Auth) && !h.roles.ownedBy(cmd.Auth, host) {
+		why := ""
+		if types := h.roles.unmapped(host.Owners); len(types) > 0 {
+			why = fmt.Sprintf(" (owners of type %s match nobody here: this deployment maps no token claim to it)", strings.Join(types, ", "))
+		}
+		return handlers.Result{}, fmt.Errorf("%s: %w: a secure virtual host must list its creator among its owners, unless a platform admin creates it%s", op, handlers.ErrForbidden, why)
 	}
 	if _, err := h.pending.begin(ctx, host.Name, false); err != nil {
 		return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
@@ -137,9 +144,16 @@ func (h *Handlers) create(ctx context.Context, a Auth, host Host, ssl *SSLConfig
 	if !h.roles.seesPrivate(a, host) {
 		private = nil
 	}
+	view := host.view(private)
+	if ssl != nil {
+		// Seed 004's example response: the options the host was made
+		// with. Public, as the certificate holds them.
+		opts := ssl.withDefaults()
+		view.SecurityData.SelfSignedSSL.DName, view.SecurityData.SelfSignedSSL.Validity = opts.DName, opts.Validity
+	}
 	return handlers.Result{
 		Events: []events.Outcome{{Type: events.VirtualHostCreated, Tenant: host.Tenant, Subject: subject(host.Name), Data: data}},
-		Reply:  HostReply{VirtualHost: host.view(private)},
+		Reply:  HostReply{VirtualHost: view},
 	}, nil
 }
 

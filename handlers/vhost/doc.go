@@ -15,10 +15,14 @@
 //     tenant: the store confines every caller to its own tenant, so only
 //     owners and admins of that tenant can be shown the private view.
 //
-// Owners (seed 004: "optionally prefixed with a type"): "user:NAME" or a bare
-// "NAME" matches a caller whose JWT subject is NAME; "group:NAME" matches a
-// caller with NAME in the groups claim (Keycloak's "/NAME" form included).
-// Other prefixes (seed 004's "yca:") are refused as unsupported.
+// Owners (seed 004: "optionally prefixed with a type") are stored exactly as
+// given: "user:NAME" or a bare "NAME" matches a caller whose JWT subject is
+// NAME; "group:NAME" matches a caller with NAME in the groups claim
+// (Keycloak's "/NAME" form included). Any other type (seed 004's
+// "yca:some-role") matches a caller of the host's tenant whose verified
+// token holds NAME in the claim Config.OwnerTypes maps the type to; an
+// unmapped type matches nobody, so only a platform admin may change such a
+// host.
 //
 // Authorization follows seed 002's order: admin override, then role (a
 // caller whose only role is read-only may not write), then owner check on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/hypo-registry/registry/handlers"
@@ -36,7 +37,10 @@ func New(cfg Config, store handlers.SecretStore, hosts HostReader, beats *Beats)
 	}
 	hosts = withBeats{HostReader: hosts, beats: beats}
 	return &Handlers{
-		cfg: cfg, roles: roles{admin: cfg.AdminRole, platform: cfg.PlatformAdminRole, readOnly: cfg.ReadOnlyRole, developer: cfg.DeveloperRole},
+		cfg: cfg, roles: roles{
+			admin: cfg.AdminRole, platform: cfg.PlatformAdminRole, readOnly: cfg.ReadOnlyRole, developer: cfg.DeveloperRole,
+			ownerTypes: maps.Clone(cfg.OwnerTypes),
+		},
 		store: store, hosts: hosts, beats: beats, pending: newPending(hosts, cfg.Now),
 	}, nil
 }

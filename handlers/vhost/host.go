@@ -63,12 +63,17 @@ type SecurityView struct {
 }
 
 // SSLView is the SelfSignedSSL entry. Password, Alias and PKCS12 (Base64)
-// are private; Cert (PEM) is public.
+// are private; Cert (PEM) is public. DName and Validity (days) are the
+// options the certificate was made with, defaults applied: the create
+// reply carries them, as seed 004's example response shows; reads do not
+// (they are in the certificate).
 type SSLView struct {
 	Password string `json:"password,omitempty"`
 	Alias    string `json:"alias,omitempty"`
 	PKCS12   string `json:"pkcs12,omitempty"`
 	Cert     string `json:"cert"`
+	DName    string `json:"dname,omitempty"`
+	Validity int    `json:"validity,omitempty"`
 }
 
 // PublicView is the view any caller may have.

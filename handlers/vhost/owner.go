@@ -11,7 +11,8 @@ import (
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
-// Owner kinds. An owner without a prefix is a user (seed 004).
+// Built-in owner types. An owner without a type is a user (seed 004).
+// Any other type (seed 004's "yca:") is matched through Config.OwnerTypes.
 const (
 	OwnerUser  = "user"
 	OwnerGroup = "group"
@@ -20,30 +21,36 @@ const (
 // MaxOwners bounds a host's owner list.
 const MaxOwners = 64
 
+// maxOwnerType bounds an owner type's length.
+const maxOwnerType = 32
+
 // Owner is one parsed entry of a host's owner list.
 type Owner struct {
-	Kind string // OwnerUser or OwnerGroup
-	Name string // a JWT subject, or a group as in the groups claim
+	// Kind is the owner's type: OwnerUser, OwnerGroup, or another type
+	// (then Config.OwnerTypes says which token claim it is matched
+	// against, or it matches nobody).
+	Kind string
+	Name string // a JWT subject, a group as in the groups claim, or a claim value
 }
 
-// ParseOwner reads "user:NAME", "group:NAME" or a bare "NAME" (a user). A
-// group's leading '/' (Keycloak's full-path form) is dropped. Any other
-// prefix, such as seed 004's "yca:", is refused: it names an
-// authentication this registry does not have.
+// ParseOwner reads "TYPE:NAME" or a bare "NAME" (a user). A group's
+// leading '/' (Keycloak's full-path form) is dropped. A type other than
+// user and group, such as seed 004's "yca", is read as given: whether it
+// matches anybody is the deployment's choice (Config.OwnerTypes), not the
+// owner list's. Types are case-sensitive.
 func ParseOwner(s string) (Owner, error) {
 	o := Owner{Kind: OwnerUser, Name: s}
 	if kind, name, ok := strings.Cut(s, ":"); ok {
-		switch kind {
-		case OwnerUser:
-			o.Name = name
-		case OwnerGroup:
-			o = Owner{Kind: OwnerGroup, Name: strings.TrimPrefix(name, "/")}
-		default:
-			return Owner{}, fmt.Errorf("%w: owner type %q is not supported (use user:NAME, group:NAME or NAME)", handlers.ErrInvalid, secretpath.Printable(kind))
+		if err := CheckOwnerType(kind); err != nil {
+			return Owner{}, err
+		}
+		o = Owner{Kind: kind, Name: name}
+		if kind == OwnerGroup {
+			o.Name = strings.TrimPrefix(name, "/")
 		}
 	}
 	if o.Name == "" || len(o.Name) > 255 {
-		return Owner{}, fmt.Errorf("%w: an owner's name must be 1 to 255 bytes", handlers.ErrInvalid)
+		return Owner{}, fmt.Errorf("%w: an owner's name (after its type) must be 1 to 255 bytes", handlers.ErrInvalid)
 	}
 	// Not UTF-8, the name would be stored as U+FFFD after a JSON round trip
 	// of its event: a replayed host would have another owner.
@@ -56,6 +63,24 @@ func ParseOwner(s string) (Owner, error) {
 		}
 	}
 	return o, nil
+}
+
+// CheckOwnerType refuses an owner type that is not an ASCII letter
+// followed by at most 31 letters, digits, '.', '_' or '-'.
+func CheckOwnerType(kind string) error {
+	ok := kind != "" && len(kind) <= maxOwnerType
+	for i, r := range kind {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')) {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%w: owner type %q (before ':') must be a letter then at most %d letters, digits, '.', '_' or '-' (user:NAME, group:NAME, TYPE:NAME or NAME)",
+			handlers.ErrInvalid, secretpath.Printable(kind), maxOwnerType-1)
+	}
+	return nil
 }
 
 // checkOwners parses every owner, refusing duplicates (after parsing) and
@@ -78,17 +103,31 @@ func checkOwners(owners []string) error {
 	return nil
 }
 
-// Auth is embedded in every virtual-host command: the caller, plus the
-// groups of its token, which group owners are matched against. Both are set
-// by the ingress adapter from the verified token.
+// Auth is embedded in every virtual-host command: the caller, the groups
+// of its token, which group owners are matched against, and the values of
+// the token claims typed owners are matched against (Claims, by claim
+// name: only those Config.OwnerClaims names). All are set by the ingress
+// adapter from the verified token.
 type Auth struct {
 	handlers.Auth
-	Groups []string `json:"groups,omitempty"`
+	Groups []string            `json:"groups,omitempty"`
+	Claims map[string][]string `json:"claims,omitempty"`
 }
 
-// ownedBy reports whether the caller is one of owners.
-func (a Auth) ownedBy(owners []string) bool {
-	for _, s := range owners {
+// roles are the role names the rules check, from Config, and the token
+// claims typed owners match (Config.OwnerTypes: owner type -> claim).
+type roles struct {
+	admin, platform, readOnly, developer string
+	ownerTypes                           map[string]string
+}
+
+// ownedBy reports whether the caller is one of h's owners: a user by its
+// subject, a group by its groups, a typed owner by the claim its type is
+// mapped to, and only in h's tenant: such a claim (a realm role, say) is
+// usually shared by every tenant, where a subject is one caller's. An
+// owner of an unmapped type matches nobody.
+func (r roles) ownedBy(a Auth, h Host) bool {
+	for _, s := range h.Owners {
 		o, err := ParseOwner(s)
 		if err != nil {
 			continue // validated on create; an unparsable entry matches no one
@@ -102,13 +141,31 @@ func (a Auth) ownedBy(owners []string) bool {
 			if slices.ContainsFunc(a.Groups, func(g string) bool { return strings.TrimPrefix(g, "/") == o.Name }) {
 				return true
 			}
+		default:
+			claim, ok := r.ownerTypes[o.Kind]
+			if ok && a.Caller.Tenant != "" && a.Caller.Tenant == h.Tenant && slices.Contains(a.Claims[claim], o.Name) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// roles are the role names the rules check, from Config.
-type roles struct{ admin, platform, readOnly, developer string }
+// unmapped lists the types of owners that match nobody here, for an error
+// that says why.
+func (r roles) unmapped(owners []string) []string {
+	var out []string
+	for _, s := range owners {
+		o, err := ParseOwner(s)
+		if err != nil || o.Kind == OwnerUser || o.Kind == OwnerGroup {
+			continue
+		}
+		if _, ok := r.ownerTypes[o.Kind]; !ok && !slices.Contains(out, o.Kind) {
+			out = append(out, o.Kind)
+		}
+	}
+	return out
+}
 
 // isPlatform: seed 004's "administrator" is the platform admin. A tenant
 // admin is not one: another tenant's secure host is not its to change.
@@ -130,7 +187,7 @@ func (r roles) mayChange(a Auth, h Host, op string) error {
 	if err := r.mayWrite(a, op); err != nil {
 		return err
 	}
-	if h.Secure() && !r.isPlatform(a) && !a.ownedBy(h.Owners) {
+	if h.Secure() && !r.isPlatform(a) && !r.ownedBy(a, h) {
 		return fmt.Errorf("%s: %w: only an owner of %s or a platform admin may do this", op, handlers.ErrForbidden, h.Name)
 	}
 	return nil
@@ -140,7 +197,7 @@ func (r roles) mayChange(a Auth, h Host, op string) error {
 // an owner or platform admin of the tenant holding the material (the
 // secret store lets no one else read it).
 func (r roles) seesPrivate(a Auth, h Host) bool {
-	return h.Secure() && a.Caller.Tenant == h.Tenant && (r.isPlatform(a) || a.ownedBy(h.Owners))
+	return h.Secure() && a.Caller.Tenant == h.Tenant && (r.isPlatform(a) || r.ownedBy(a, h))
 }
 
 // materialCaller is whom the secret store sees when the caller reaches a

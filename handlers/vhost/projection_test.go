@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,5 +150,31 @@ func TestViewHostFollowsStore(t *testing.T) {
 	applyTo(t, db, 3, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id2"}})
 	if _, err := v.Host(t.Context(), "a"); !isNotFound(err) {
 		t.Fatalf("host after delete: %v, want ErrNotFound", err)
+	}
+}
+
+// TestOwnersReplayAsGiven: created events keep their owner strings as
+// given, those an earlier release wrote (user, group and bare owners) and
+// typed ones alike, so replaying the log gives every host its owners back.
+func TestOwnersReplayAsGiven(t *testing.T) {
+	t.Parallel()
+	fromJSON := func(name, raw string) events.Outcome {
+		var record map[string]any
+		if err := json.Unmarshal([]byte(raw), &record); err != nil {
+			t.Fatal(err)
+		}
+		return events.Outcome{Type: events.VirtualHostCreated, Data: map[string]any{"name": name, "id": name + "-id", "tenant": "acme", "virtualHost": record}}
+	}
+	earlier := `{"serverTimeoutSecs":600,"owner":["alice","user:bob","group:/ops"],"securityData":{"SelfSignedSSL":{"cert":"PEM"}},"created":1735689600000}`
+	typed := `{"serverTimeoutSecs":600,"owner":["yca:some-role","YCA:Other","user:alice"],"securityData":{"SelfSignedSSL":{"cert":"PEM"}},"created":1735689600000}`
+	v := applyAll(t, fromJSON("earlier.example", earlier), fromJSON("typed.example", typed))
+	for name, want := range map[string][]string{
+		"earlier.example": {"alice", "user:bob", "group:/ops"},
+		"typed.example":   {"yca:some-role", "YCA:Other", "user:alice"},
+	} {
+		h, err := v.Host(t.Context(), name)
+		if err != nil || !slices.Equal(h.Owners, want) || !h.Secure() || h.Tenant != "acme" {
+			t.Errorf("%s: %+v, %v; want owners %q", name, h, err, want)
+		}
 	}
 }

@@ -49,6 +49,7 @@ func TestReplayEqualsLive(t *testing.T) {
 	audit := vhost.AuditConfig{Interval: 30 * time.Second}
 	h := vhosttest.Start(t, vhosttest.Options{Audit: audit, Config: vhost.Config{CompactAfter: time.Minute}})
 	mustSend(t, h, secure(alice, "a.example", "alice"), alice)
+	mustSend(t, h, secure(root, "typed.example", "yca:some-role", "group:/ops"), root)
 	mustSend(t, h, insecure(bob, "b.example"), bob)
 	mustSend(t, h, insecure(bob, "gone.example"), bob)
 	for i := range 20 {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hypo-registry/registry/handlers/registrytoken"
@@ -16,6 +17,7 @@ import (
 	"github.com/hypo-registry/registry/internal/adapters/identity/vault"
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/secretpath"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 	"github.com/hypo-registry/registry/internal/security/terminaltoken"
@@ -252,6 +254,33 @@ func (c Config) authzConfig() authz.Config {
 		az.AdminRole = "admin"
 	}
 	return az.WithDefaults()
+}
+
+// ParseOwnerTypes reads REGISTRY_VHOST_OWNER_TYPES, "TYPE=CLAIM" entries
+// separated by commas (spaces around them ignored), e.g. "yca=roles": an
+// owner "yca:NAME" is a caller whose token's roles claim holds NAME. ""
+// maps nothing. vhost.Config.Validate checks the names.
+func ParseOwnerTypes(s string) (map[string]string, error) {
+	const name = "REGISTRY_VHOST_OWNER_TYPES"
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	var errs []error
+	for entry := range strings.SplitSeq(s, ",") {
+		entry = strings.TrimSpace(entry)
+		kind, claim, ok := strings.Cut(entry, "=")
+		kind, claim = strings.TrimSpace(kind), strings.TrimSpace(claim)
+		switch {
+		case !ok || kind == "" || claim == "":
+			errs = append(errs, fmt.Errorf("%s: entry %q: want TYPE=CLAIM, e.g. yca=roles", name, secretpath.Printable(entry)))
+		case out[kind] != "":
+			errs = append(errs, fmt.Errorf("%s: owner type %q is mapped twice", name, secretpath.Printable(kind)))
+		default:
+			out[kind] = claim
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // ParseHeartbeatAudit reads the values of REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS

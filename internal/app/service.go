@@ -215,7 +215,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest.MountTerminalJWKS(signer)
 	s.rest.MountRoleMappings(s.WaitProjections)
 	s.rest.MountRegistryTokenRevocation(s.token != nil, s.WaitProjections)
-	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead}); err != nil {
+	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{
+		Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead,
+		OwnerClaims: s.vhosts.Config().OwnerClaims(),
+	}); err != nil {
 		return nil, err
 	}
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {

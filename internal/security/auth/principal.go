@@ -33,6 +33,14 @@ func (p Principal) Caller() handlers.Caller {
 	return handlers.Caller{Subject: p.Subject, Tenant: p.Tenant, Roles: slices.Clone(p.Roles), Token: p.Token}
 }
 
+// ClaimStrings reads the verified claim name, by name or else by dotted
+// path through nested objects (as the roles claim is read), as a list of
+// strings: a single string is a list of one, an absent claim empty. ok is
+// false for a claim of another shape.
+func (p Principal) ClaimStrings(name string) ([]string, bool) {
+	return stringList(lookup(p.Claims, name))
+}
+
 // LogValue keeps the token and the raw claims out of every log line.
 func (p Principal) LogValue() slog.Value {
 	return slog.GroupValue(
