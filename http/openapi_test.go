@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,7 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/registrytoken"
 	rest "github.com/hypo-registry/registry/http"
+	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/schemas"
@@ -51,11 +54,15 @@ func routeTableServer(t *testing.T) *rest.Server {
 	if err != nil {
 		t.Fatalf("rest.New: %v", err)
 	}
-	// registryd mounts the terminal tokens' JWKS and the virtual-host
-	// registry beside the routes of New.
+	// registryd mounts the terminal tokens' JWKS, the virtual-host
+	// registry and, with the token service on, /token beside the routes of
+	// New.
 	srv.MountTerminalJWKS(staticKeys(`{"keys":[]}`))
 	srv.MountRoleMappings(nil)
 	srv.MountRegistryTokenRevocation(true, nil)
+	srv.MountRegistryToken(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("the route walk called the token service")
+	}))
 	if err := srv.MountVirtualHosts(rest.VirtualHostDeps{Queries: unusedQueries{}}); err != nil {
 		t.Fatalf("MountVirtualHosts: %v", err)
 	}
@@ -130,8 +137,39 @@ func (doc openAPIDoc) contentTypes(op openAPIOperation, status int) []string {
 }
 
 type openAPIOperation struct {
-	Security  *[]map[string][]string     `json:"security"`
-	Responses map[string]openAPIResponse `json:"responses"`
+	Security   *[]map[string][]string     `json:"security"`
+	Parameters []openAPIParameter         `json:"parameters"`
+	Responses  map[string]openAPIResponse `json:"responses"`
+}
+
+// openAPIParameter is a parameter written in the operation (a $ref to
+// components.parameters leaves In empty).
+type openAPIParameter struct {
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Required bool   `json:"required"`
+	Example  any    `json:"example"`
+}
+
+// requiredQuery is the query of op's required query parameters, each set
+// to its example: what a request must carry to be read at all.
+func (op openAPIOperation) requiredQuery(t *testing.T, key string) string {
+	t.Helper()
+	q := url.Values{}
+	for _, p := range op.Parameters {
+		if p.In != "query" || !p.Required {
+			continue
+		}
+		v, ok := p.Example.(string)
+		if !ok {
+			t.Errorf("%s: required query parameter %s has no string example", key, p.Name)
+		}
+		q.Set(p.Name, v)
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
 }
 
 // openAPIResponse is a response or a $ref to one of components.responses.
@@ -202,25 +240,38 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 }
 
 // openOperations are the operations the document marks security: [] and
-// the router serves without a token. Everything else needs the bearer.
+// the router serves without a token. Everything else needs the bearer (GET
+// /token: Basic or Bearer).
 var openOperations = []string{
 	"GET /healthz", "GET /readyz", "GET /metrics",
 	"GET /registry-api/openapi.json", "GET /registry-api/kube-conf/jwks.json",
-	"GET /registry/v1/status",
+	"GET /registry/v1/status", "POST /token",
+}
+
+// formCredentials are the open operations whose credentials travel in the
+// form they post (POST /token: grant_type password or refresh_token), never
+// in a header: without a form they are malformed, 400, never 401.
+var formCredentials = []string{"POST /token"}
+
+// withTokenService turns the registry token service on (GET/POST /token),
+// serving the service "registry".
+func withTokenService(c *app.Config) {
+	c.RegistryToken = registrytoken.DevDefaults(registrytoken.Config{AllowedServices: []string{"registry"}})
 }
 
 // TestOpenAPISecurityMatchesServer calls every documented operation without
-// a token on a running registry: the operations the document leaves open
-// answer, every other one is 401 before anything runs, in the error body
-// the document declares for it (problem details; seed 004's under
-// /registry/v1).
+// a token on a running registry with every optional route on (the token
+// service): the operations the document leaves open answer, every other
+// one is 401 before anything runs, in the error body the document declares
+// for it (problem details; seed 004's under /registry/v1; the distribution
+// registry's on /token).
 func TestOpenAPISecurityMatchesServer(t *testing.T) {
 	t.Parallel()
 	doc := loadOpenAPI(t)
 	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
 		t.Errorf("global security = %v, want bearerAuth", doc.Security)
 	}
-	reg := testkit.StartRegistry(t)
+	reg := testkit.StartRegistry(t, withTokenService)
 	ops := documentedOperations(doc)
 	for _, key := range slices.Sorted(maps.Keys(ops)) {
 		op := ops[key]
@@ -229,8 +280,13 @@ func TestOpenAPISecurityMatchesServer(t *testing.T) {
 			t.Errorf("%s: unauthenticated in the document = %v, want %v", key, open, !open)
 		}
 		method, path, _ := strings.Cut(key, " ")
-		r := testkit.Do(t, method, reg.URL+templateVariable.ReplaceAllString(path, "x"), "", nil)
+		r := testkit.Do(t, method, reg.URL+templateVariable.ReplaceAllString(path, "x")+op.requiredQuery(t, key), "", nil)
 		switch {
+		case slices.Contains(formCredentials, key):
+			ct := r.Header.Get("Content-Type")
+			if want := doc.contentTypes(op, http.StatusBadRequest); r.Status != http.StatusBadRequest || !slices.Equal(want, []string{ct}) {
+				t.Errorf("%s without a form: status %d (%s), want 400 (%v)", key, r.Status, ct, want)
+			}
 		case open && r.Status != http.StatusOK:
 			t.Errorf("%s without a token: status %d, want 200", key, r.Status)
 		case !open && r.Status != http.StatusUnauthorized:

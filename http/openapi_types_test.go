@@ -45,6 +45,7 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 		{"RecryptReply", reflect.TypeFor[vhost.RecryptReply]()},
 		{"RoleMapping", reflect.TypeFor[rolemap.Mapping]()},
 		{"RegistryTokenRevoked", reflect.TypeFor[registrytoken.RevokeReply]()},
+		{"RegistryToken", reflect.TypeFor[registrytoken.TokenResponse]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]

@@ -10,6 +10,39 @@ import (
 	"github.com/hypo-registry/registry/internal/security/auth"
 )
 
+// TokenPath is where the Docker registry token service (seed 001) answers:
+// GET and POST.
+const TokenPath = "/token"
+
+// MountRegistryToken serves GET and POST /token from h, the registry token
+// service's handler (registrytoken.Handler), as a route of the REST router:
+// it gets the same HTTP metrics (route "/token"), access log and no-store
+// as every route, and the route table the OpenAPI document is checked
+// against lists it. h answers in its own error body (the distribution
+// registry's), its refusals of a bad query and of another method included:
+// the facade's URL check and its 405 leave /token to h. Call it once,
+// before serving, and only when the token service is on: otherwise /token
+// is not a route.
+func (s *Server) MountRegistryToken(h http.Handler) {
+	s.token = h
+	s.router.Handle(TokenPath, h).Methods(http.MethodGet, http.MethodPost)
+}
+
+// isToken reports whether r is for the mounted token service.
+func (s *Server) isToken(r *http.Request) bool {
+	return s.token != nil && r.URL.EscapedPath() == TokenPath
+}
+
+// refusedByToken lets the token service answer a request for /token that
+// no route took (another method), in its own error body.
+func (s *Server) refusedByToken(w http.ResponseWriter, r *http.Request) bool {
+	if !s.isToken(r) {
+		return false
+	}
+	s.token.ServeHTTP(w, r)
+	return true
+}
+
 // revokeBody names what to revoke: a grant id (admin) or every grant of a
 // subject (admin, or the subject itself).
 type revokeBody struct {

@@ -81,6 +81,9 @@ type Server struct {
 	authn   *auth.Authenticator
 	authz   *authz.Authorizer
 	handler http.Handler
+	// token is the registry token service's handler once mounted
+	// (MountRegistryToken); nil when the service is off.
+	token http.Handler
 }
 
 // New builds the router.
@@ -113,6 +116,9 @@ func New(deps Deps) (*Server, error) {
 	// encoded or not, and are refused there.
 	s.router.SkipClean(true)
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.refusedByToken(w, r) {
+			return
+		}
 		// gorilla/mux reports a method mismatch under a subrouter as not
 		// found; a path that another method serves is 405.
 		if allow := s.allowedMethods(r); len(allow) > 0 {
@@ -123,6 +129,9 @@ func New(deps Deps) (*Server, error) {
 		writeProblem(w, r, errRouteNotFound)
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.refusedByToken(w, r) {
+			return
+		}
 		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", "))
 		writeProblem(w, r, errMethod)
 	})
@@ -158,11 +167,14 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // serve refuses a URL that does not decode to valid UTF-8 before any route
-// sees it.
+// sees it, except on /token: the token service checks its own parameters
+// (UTF-8 included) and refuses them in its own error body.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if err := checkURL(r); err != nil {
-		writeProblem(w, r, err)
-		return
+	if !s.isToken(r) {
+		if err := checkURL(r); err != nil {
+			writeProblem(w, r, err)
+			return
+		}
 	}
 	s.router.ServeHTTP(w, r)
 }

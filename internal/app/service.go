@@ -215,6 +215,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest.MountTerminalJWKS(signer)
 	s.rest.MountRoleMappings(s.WaitProjections)
 	s.rest.MountRegistryTokenRevocation(s.token != nil, s.WaitProjections)
+	if s.token != nil {
+		s.rest.MountRegistryToken(s.token.handler)
+	}
 	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{
 		Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead,
 		OwnerClaims: s.vhosts.Config().OwnerClaims(),
@@ -225,9 +228,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	var handler http.Handler = s.rest
-	if s.token != nil {
-		handler = s.token.mount(handler)
-	}
 	handler = announceReads(s.queries, handler)
 	handler = respond.CSP(rest.LimitHeaders(handler))
 	var tlsCfg *tls.Config

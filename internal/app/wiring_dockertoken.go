@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,7 +27,8 @@ const (
 )
 
 // registryToken is the Docker registry token service (seed 001) as the
-// service runs it: GET/POST /token on the REST listener.
+// service runs it: GET/POST /token, a route of the REST facade
+// (rest.Server.MountRegistryToken).
 type registryToken struct {
 	tokens  *registrytoken.Tokens
 	signer  *registrytoken.Signer
@@ -123,15 +123,6 @@ func registerRegistryTokenHandlers(b *bus.Bus, q *query.Dispatcher, t *registryt
 		}
 	}
 	return nil
-}
-
-// mount serves /token from the token service and everything else from
-// next (the REST facade, which already answers /healthz).
-func (rt *registryToken) mount(next http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/token", rt.handler)
-	mux.Handle("/", next)
-	return mux
 }
 
 // openRefresh builds the shared refresh store: grants are commands on the
