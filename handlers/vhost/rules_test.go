@@ -53,6 +53,8 @@ func TestCreateRules(t *testing.T) {
 		{"dname unknown attribute", &vhost.CreateVirtualHost{Auth: alice, Name: "bad4.example", Owners: []string{"alice"}, SecurityData: ssl(`{"dname":"XX=1"}`)}, errInvalid},
 		{"dname bad country", &vhost.CreateVirtualHost{Auth: alice, Name: "bad5.example", Owners: []string{"alice"}, SecurityData: ssl(`{"dname":"CN=a, C=Germany"}`)}, errInvalid},
 		{"password beyond the BMP", &vhost.CreateVirtualHost{Auth: alice, Name: "bad6.example", Owners: []string{"alice"}, SecurityData: ssl(`{"password":"\ud83d\ude00"}`)}, errInvalid},
+		{"password not ASCII", &vhost.CreateVirtualHost{Auth: alice, Name: "bad8.example", Owners: []string{"alice"}, SecurityData: ssl(`{"password":"pässwort"}`)}, errInvalid},
+		{"alias beyond the BMP", &vhost.CreateVirtualHost{Auth: alice, Name: "bad7.example", Owners: []string{"alice"}, SecurityData: ssl(`{"alias":"key\ud83d\udd11"}`)}, errInvalid},
 		{"empty name", insecure(alice, ""), errInvalid},
 		{"name with underscore", insecure(alice, "bad_name.example"), errInvalid},
 		{"label starting with a hyphen", insecure(alice, "-a.example"), errInvalid},

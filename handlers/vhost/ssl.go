@@ -18,8 +18,6 @@ import (
 	"time"
 	"unicode"
 
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
-
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
@@ -94,12 +92,15 @@ func (c SSLConfig) check() error {
 	if c.Validity < 1 || c.Validity > MaxValidity {
 		return fmt.Errorf("%w: %s validity must be 1 to %d days", handlers.ErrInvalid, PluginSelfSignedSSL, MaxValidity)
 	}
-	if len(c.Alias) > 128 || !allPrint(c.Alias) {
-		return fmt.Errorf("%w: %s alias must be at most 128 printable characters", handlers.ErrInvalid, PluginSelfSignedSSL)
+	// PKCS#12 encodes the alias (friendlyName) as BMPString: no character
+	// beyond U+FFFF.
+	if len(c.Alias) > 128 || !allPrint(c.Alias) || !bmpOnly(c.Alias) {
+		return fmt.Errorf("%w: %s alias must be at most 128 printable characters of the Basic Multilingual Plane", handlers.ErrInvalid, PluginSelfSignedSSL)
 	}
-	// PKCS#12 encodes passwords as BMPString: no character beyond U+FFFF.
-	if len(c.Password) > 128 || !allPrint(c.Password) || !bmpOnly(c.Password) {
-		return fmt.Errorf("%w: %s password must be at most 128 printable characters of the Basic Multilingual Plane", handlers.ErrInvalid, PluginSelfSignedSSL)
+	// Java opens no PKCS#12 keystore whose password is not printable ASCII
+	// (its PBE keys refuse it: "Password is not ASCII").
+	if len(c.Password) > 128 || !printableASCII(c.Password) {
+		return fmt.Errorf("%w: %s password must be at most 128 printable ASCII characters", handlers.ErrInvalid, PluginSelfSignedSSL)
 	}
 	if _, err := parseDName(c.DName); err != nil {
 		return err
@@ -178,7 +179,7 @@ func generateSSL(cfg SSLConfig, hostName, keyAlg string, now time.Time) (materia
 	if password == "" {
 		password = rand.Text()
 	}
-	p12, err := pkcs12.Modern2023.Encode(key, cert, nil, password)
+	p12, err := encodeKeystore(key, cert, cfg.Alias, password)
 	if err != nil {
 		return material{}, "", fmt.Errorf("pkcs12 keystore: %w", err)
 	}
@@ -199,6 +200,15 @@ func newKey(alg string) (crypto.Signer, error) {
 func allPrint(s string) bool {
 	for _, r := range s {
 		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7E {
 			return false
 		}
 	}
