@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
@@ -16,7 +18,13 @@ type OIDC struct {
 	URL      string // issuer URL, also the "iss" of its tokens
 	JWKSURL  string
 	Audience string
+
+	tokenRequests atomic.Int64
 }
+
+// TokenRequests is how many requests its token endpoint has answered, so
+// tests can tell a cached exchange from a new one.
+func (o *OIDC) TokenRequests() int64 { return o.tokenRequests.Load() }
 
 // StartOIDC starts an issuer minting tokens for audience, stopped by
 // t.Cleanup.
@@ -39,10 +47,18 @@ func StartOIDCWith(t testing.TB, opts oidcdev.Options) *OIDC {
 		ln.Close()
 		t.Fatalf("start oidc: %v", err)
 	}
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: iss.Handler()}}
+	o := &OIDC{Issuer: iss, URL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), Audience: opts.Audience}
+	h := iss.Handler()
+	counting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/token") {
+			o.tokenRequests.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: counting}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &OIDC{Issuer: iss, URL: iss.IssuerURL(), JWKSURL: iss.JWKSURL(), Audience: opts.Audience}
+	return o
 }
 
 // Token mints a valid token for subject in groups (the first is the tenant)

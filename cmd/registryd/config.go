@@ -151,6 +151,8 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.BoolVar(&cfg.BasicAuth.Enabled, "auth-basic", envBool("REGISTRY_AUTH_BASIC"), "accept HTTP basic client credentials, exchanged for a token at the issuer")
 	fs.StringVar(&cfg.BasicAuth.TokenURL, "auth-basic-token-url", env("REGISTRY_AUTH_BASIC_TOKEN_URL", ""), "issuer token endpoint (default: from discovery)")
 	fs.DurationVar(&cfg.BasicAuth.CacheTTL, "auth-basic-cache-ttl", envDuration("REGISTRY_AUTH_BASIC_CACHE_TTL", 10*time.Minute), "how long an exchanged token is reused")
+	fs.StringVar(&cfg.BasicAuth.Grant, "auth-basic-grant", env("REGISTRY_AUTH_BASIC_GRANT", auth.GrantClientCredentials), "how basic credentials are exchanged: client_credentials (a client id and secret) or password (a user's name and password, as --auth-basic-client-id)")
+	fs.StringVar(&cfg.BasicAuth.ClientID, "auth-basic-client-id", env("REGISTRY_AUTH_BASIC_CLIENT_ID", ""), "with the password grant: the client it is made as (Keycloak: one with Direct access grants)")
 	fs.DurationVar(&cfg.Bus.ReplyTimeout, "reply-timeout", envDuration("REGISTRY_REPLY_TIMEOUT", 15*time.Second), "max wait for a command reply")
 	fs.DurationVar(&cfg.Bus.HandlerTimeout, "handler-timeout", envDuration("REGISTRY_HANDLER_TIMEOUT", 10*time.Second), "max time handling one command, retries included")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration("REGISTRY_SHUTDOWN_TIMEOUT", 15*time.Second), "graceful stop bound")
@@ -161,6 +163,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	levelText := fs.String("log-level", env("REGISTRY_LOG_LEVEL", "INFO"), "DEBUG, INFO, WARN or ERROR")
 	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
 	cfg.VaultAdmin.AdminToken = env("REGISTRY_VAULT_ADMIN_TOKEN", "")
+	cfg.BasicAuth.ClientSecret = env("REGISTRY_AUTH_BASIC_CLIENT_SECRET", "")
 	if err := fs.Parse(args); err != nil {
 		return cfg, 0, err
 	}

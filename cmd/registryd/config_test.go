@@ -41,6 +41,17 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 	if want := map[string]string{"yca": "roles", "kc": "realm_access.roles"}; err != nil || !maps.Equal(cfg.VirtualHosts.OwnerTypes, want) {
 		t.Errorf("owner types %v, %v; want %v", cfg.VirtualHosts.OwnerTypes, err, want)
 	}
+	// Basic credentials: client credentials unless the password grant is
+	// asked for, with its client.
+	cfg, _, err = parseConfig(nil, env(map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTH_BASIC": "true"}))
+	if err != nil || cfg.BasicAuth.Grant != "client_credentials" {
+		t.Errorf("basic grant default: %q, %v", cfg.BasicAuth.Grant, err)
+	}
+	cfg, _, err = parseConfig([]string{"--auth-basic-client-id", "docker"}, env(map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTH_BASIC": "true",
+		"REGISTRY_AUTH_BASIC_GRANT": "password", "REGISTRY_AUTH_BASIC_CLIENT_SECRET": "docker-secret"}))
+	if b := cfg.BasicAuth; err != nil || b.Grant != "password" || b.ClientID != "docker" || b.ClientSecret != "docker-secret" {
+		t.Errorf("password grant: %+v, %v", b, err)
+	}
 	// A flag beats its variable.
 	cfg, _, err = parseConfig([]string{"--http-addr", ":7000"}, env(map[string]string{"REGISTRY_HTTP_ADDR": ":9000", "REGISTRY_DEV": "true"}))
 	if err != nil || cfg.HTTPAddr != ":7000" || !cfg.Dev || cfg.OIDC.Audience != "registry-api" || cfg.OIDC.JWKSRefresh != 5*time.Minute {
@@ -93,6 +104,10 @@ func TestParseConfigNamesTheBadSetting(t *testing.T) {
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_VERIFY_JWT": "sometimes"}, "REGISTRY_KAFKA_VERIFY_JWT"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_TOPIC_CREDENTIAL_RESPONSE": "get-package-registry-incoming-channel"}, "REGISTRY_KAFKA_TOPIC_"},
 		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_KAFKA_BROKERS": "k:9092", "REGISTRY_KAFKA_POISON_TOPIC": "registry.events"}, "REGISTRY_KAFKA_POISON_TOPIC"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTH_BASIC": "true", "REGISTRY_AUTH_BASIC_GRANT": "implicit"}, `REGISTRY_AUTH_BASIC_GRANT "implicit": want client_credentials or password`},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTH_BASIC": "true", "REGISTRY_AUTH_BASIC_GRANT": "password"}, "REGISTRY_AUTH_BASIC_GRANT=password needs REGISTRY_AUTH_BASIC_CLIENT_ID"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTH_BASIC_GRANT": "password", "REGISTRY_AUTH_BASIC_CLIENT_ID": "docker"}, "REGISTRY_AUTH_BASIC_GRANT=password needs REGISTRY_AUTH_BASIC=true"},
+		{map[string]string{"REGISTRY_DEV": "true", "REGISTRY_AUTH_BASIC": "true", "REGISTRY_AUTH_BASIC_CLIENT_SECRET": "s"}, "only used with REGISTRY_AUTH_BASIC_GRANT=password"},
 	} {
 		_, _, err := parseConfig(nil, env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -115,6 +115,35 @@ type BasicAuthConfig struct {
 	// (REGISTRY_AUTH_BASIC_CACHE_TTL), default 10m, never past the token's
 	// own expiry.
 	CacheTTL time.Duration
+	// Grant is how basic credentials are exchanged
+	// (REGISTRY_AUTH_BASIC_GRANT): auth.GrantClientCredentials (default,
+	// a client id and secret) or auth.GrantPassword (a user's name and
+	// password, exchanged as ClientID).
+	Grant string
+	// ClientID and ClientSecret are the client the password grant is made
+	// as (REGISTRY_AUTH_BASIC_CLIENT_ID, REGISTRY_AUTH_BASIC_CLIENT_SECRET;
+	// no secret for a public client). Only with the password grant.
+	ClientID, ClientSecret string
+}
+
+// validate names every problem of the basic settings.
+func (b BasicAuthConfig) validate() error {
+	var errs []error
+	if b.CacheTTL < 0 {
+		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CACHE_TTL must not be negative"))
+	}
+	if err := auth.ValidateBasicGrant(b.Grant); err != nil {
+		errs = append(errs, err)
+	}
+	switch {
+	case b.Grant == auth.GrantPassword && !b.Enabled:
+		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_GRANT=password needs REGISTRY_AUTH_BASIC=true"))
+	case b.Grant == auth.GrantPassword && b.ClientID == "":
+		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_GRANT=password needs REGISTRY_AUTH_BASIC_CLIENT_ID, the client the exchange is made as"))
+	case b.Grant != auth.GrantPassword && (b.ClientID != "" || b.ClientSecret != ""):
+		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CLIENT_ID and REGISTRY_AUTH_BASIC_CLIENT_SECRET are only used with REGISTRY_AUTH_BASIC_GRANT=password"))
+	}
+	return errors.Join(errs...)
 }
 
 // MinJWKSRefresh is the shortest REGISTRY_OIDC_JWKS_REFRESH accepted: more
@@ -175,8 +204,8 @@ func (c Config) Validate() error {
 	if c.AuditEnforceInterval < 0 {
 		errs = append(errs, fmt.Errorf("AuditEnforceInterval %s: must not be negative", c.AuditEnforceInterval))
 	}
-	if c.BasicAuth.CacheTTL < 0 {
-		errs = append(errs, errors.New("REGISTRY_AUTH_BASIC_CACHE_TTL must not be negative"))
+	if err := c.BasicAuth.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.TLS.Validate(); err != nil {
 		errs = append(errs, err)

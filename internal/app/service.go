@@ -150,7 +150,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 				return nil, fmt.Errorf("REGISTRY_AUTH_BASIC_TOKEN_URL unset and not discoverable: %w", err)
 			}
 		}
-		if basic, err = auth.NewBasicExchanger(tokenURL, cfg.BasicAuth.CacheTTL); err != nil {
+		ba := cfg.BasicAuth
+		if basic, err = auth.NewBasicExchangerWith(auth.BasicConfig{TokenURL: tokenURL, CacheTTL: ba.CacheTTL,
+			Grant: ba.Grant, ClientID: ba.ClientID, ClientSecret: ba.ClientSecret, Logger: logger}); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,16 +40,17 @@ type BasicMode int
 const (
 	// BasicRefused refuses them (ErrBasicRefused).
 	BasicRefused BasicMode = iota
-	// BasicExchange takes them as OAuth2 client credentials, exchanged for
-	// a token at the issuer (REST with REGISTRY_AUTH_BASIC, seed 002).
+	// BasicExchange exchanges them for a token at the issuer, as client
+	// credentials or a user's password (REGISTRY_AUTH_BASIC_GRANT), on REST
+	// with REGISTRY_AUTH_BASIC (seed 002).
 	BasicExchange
 	// BasicPassword takes the password as the token, as docker login sends
-	// it; a password that is not a JWT is exchanged as client credentials
-	// when an Exchanger is set (/token).
+	// it; a password that is not a JWT is exchanged like BasicExchange when
+	// an Exchanger is set (/token).
 	BasicPassword
 )
 
-// Exchanger turns client credentials into a token (*BasicExchanger).
+// Exchanger turns basic credentials into a token (*BasicExchanger).
 type Exchanger interface {
 	Token(ctx context.Context, id, secret string) (string, error)
 }
@@ -199,7 +201,7 @@ func (a *Authenticator) exchange(ctx context.Context, c Credential) (string, err
 		if c.secret == "" {
 			return "", unauthenticated(ErrNoToken)
 		}
-		if a.opts.Exchanger == nil || strings.Count(c.secret, ".") == 2 {
+		if a.opts.Exchanger == nil || looksLikeJWT(c.secret) {
 			return c.secret, nil // a JWT as the password
 		}
 	}
@@ -208,6 +210,18 @@ func (a *Authenticator) exchange(ctx context.Context, c Credential) (string, err
 		return "", normalize(err)
 	}
 	return tok, nil
+}
+
+// looksLikeJWT tells a JWT pasted as the password from a password: three
+// dot-separated parts, the first the base64url of a JSON object (the JOSE
+// header). A user's password with two dots in it is still exchanged.
+func looksLikeJWT(s string) bool {
+	header, rest, ok := strings.Cut(s, ".")
+	if !ok || strings.Count(rest, ".") != 1 || len(header) > maxTokenBytes {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(header)
+	return err == nil && len(raw) > 0 && raw[0] == '{'
 }
 
 // VerifyToken verifies raw (or only decodes it, with Options.Unverified).

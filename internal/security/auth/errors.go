@@ -31,6 +31,7 @@ var (
 	ErrBadRoles      = errors.New("roles claim is not a list of strings")
 	ErrNoBearer      = errors.New("no bearer token")
 	ErrClientRefused = errors.New("the issuer refused the client credentials")
+	ErrUserRefused   = errors.New("the issuer refused the user name and password")
 )
 
 // refuse wraps reason with handlers.ErrUnauthenticated under op.

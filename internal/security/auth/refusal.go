@@ -14,7 +14,7 @@ import (
 var reasons = []error{
 	ErrMalformed, ErrAlgorithm, ErrCritical, ErrBadSignature, ErrUnknownKey,
 	ErrExpired, ErrNotYetValid, ErrWrongIssuer, ErrWrongAudience, ErrMissingClaim,
-	ErrNoSubject, ErrNoGroups, ErrBadTenant, ErrBadRoles, ErrNoBearer, ErrClientRefused,
+	ErrNoSubject, ErrNoGroups, ErrBadTenant, ErrBadRoles, ErrNoBearer, ErrClientRefused, ErrUserRefused,
 }
 
 // unauthenticated is reason as every entry point reports it:

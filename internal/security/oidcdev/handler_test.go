@@ -127,6 +127,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"no audience", oidcdev.Options{Issuer: "http://h"}, false},
 		{"negative TTL", oidcdev.Options{Issuer: "http://h", Audience: "a", TTL: -1}, false},
 		{"client without secret", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {}}}, false},
+		{"public client", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, PasswordGrant: true}}}, true},
+		{"public client with a secret", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, PasswordGrant: true, Secret: "s"}}}, false},
+		{"public client without the password grant", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true}}}, false},
 		{"user without password", oidcdev.Options{Issuer: "http://h", Audience: "a", Users: map[string]oidcdev.UserSpec{"u": {}}}, false},
 	}
 	for _, tc := range tests {

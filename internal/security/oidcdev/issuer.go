@@ -16,12 +16,19 @@ import (
 	"time"
 )
 
-// ClientSpec is a confidential client of the token endpoint.
+// ClientSpec is a client of the token endpoint: confidential (with a
+// Secret, for the client-credentials grant) or Public.
 type ClientSpec struct {
 	Secret  string
-	Subject string // "sub" of its tokens; default: the client id
+	Subject string // "sub" of its client-credentials tokens; default: the client id
 	Groups  []string
 	Roles   []string
+	// Public clients have no secret: they may only make password grants.
+	Public bool
+	// PasswordGrant lets the client exchange a user's name and password
+	// (Keycloak's "Direct access grants"); without it such requests are
+	// 400 unauthorized_client.
+	PasswordGrant bool
 }
 
 // UserSpec is a user of the password grant; its tokens' "sub" is the
@@ -45,9 +52,11 @@ type Options struct {
 	// DevState with 0600 permissions: a restarted issuer keeps its keys, and
 	// MintFromKeyFile can mint offline.
 	KeyFile string
-	// Clients are the client-credentials clients, by client_id.
+	// Clients are the clients of the token endpoint, by client_id.
 	Clients map[string]ClientSpec
-	// Users are the password-grant users, by username.
+	// Users are the password-grant users, by username. A password grant
+	// names a client of Clients allowed it (PasswordGrant), as Keycloak
+	// requires.
 	Users map[string]UserSpec
 }
 
@@ -64,8 +73,15 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("TTL %s: may not be negative", o.TTL))
 	}
 	for id, c := range o.Clients {
-		if id == "" || c.Secret == "" {
-			errs = append(errs, fmt.Errorf("Clients[%q]: client id and secret are required", id))
+		switch {
+		case id == "":
+			errs = append(errs, errors.New("Clients: a client id is required"))
+		case c.Public && c.Secret != "":
+			errs = append(errs, fmt.Errorf("Clients[%q]: a public client has no secret", id))
+		case c.Public && !c.PasswordGrant:
+			errs = append(errs, fmt.Errorf("Clients[%q]: a public client can only make password grants: set PasswordGrant", id))
+		case !c.Public && c.Secret == "":
+			errs = append(errs, fmt.Errorf("Clients[%q]: a confidential client needs a secret", id))
 		}
 	}
 	for name, u := range o.Users {

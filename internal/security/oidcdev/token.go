@@ -11,7 +11,9 @@ import (
 const maxFormBytes = 64 << 10
 
 // serveToken is the OAuth 2.0 token endpoint (RFC 6749 §4.3, §4.4). Like
-// Keycloak, refused credentials are 401 for both grants.
+// Keycloak, a password grant names its client (a public one by client_id
+// alone) and the client must be allowed the grant; refused credentials are
+// 401 for both grants.
 func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
@@ -21,17 +23,12 @@ func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	var c Claims
 	switch r.PostForm.Get("grant_type") {
 	case "client_credentials":
-		id, secret, basic, ok := clientCredentials(r)
+		id, spec, ok := i.client(w, r)
 		if !ok {
-			oauthError(w, http.StatusBadRequest, "invalid_request", "use one client authentication method")
 			return
 		}
-		spec, known := i.opts.Clients[id]
-		if !secretMatches(known, spec.Secret, secret) {
-			if basic {
-				w.Header().Set("WWW-Authenticate", `Basic realm="oidcissuer"`)
-			}
-			oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or bad secret")
+		if spec.Public {
+			oauthError(w, http.StatusBadRequest, "unauthorized_client", "a public client cannot use the client_credentials grant")
 			return
 		}
 		sub := spec.Subject
@@ -40,13 +37,21 @@ func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		}
 		c = Claims{Subject: sub, Groups: spec.Groups, Roles: spec.Roles, Extra: map[string]any{"azp": id}}
 	case "password":
+		id, spec, ok := i.client(w, r)
+		if !ok {
+			return
+		}
+		if !spec.PasswordGrant {
+			oauthError(w, http.StatusBadRequest, "unauthorized_client", "client not allowed for direct access grants")
+			return
+		}
 		name, pw := r.PostForm.Get("username"), r.PostForm.Get("password")
-		spec, known := i.opts.Users[name]
-		if !secretMatches(known, spec.Password, pw) {
+		user, known := i.opts.Users[name]
+		if !secretMatches(known, user.Password, pw) {
 			oauthError(w, http.StatusUnauthorized, "invalid_grant", "invalid user credentials")
 			return
 		}
-		c = Claims{Subject: name, Groups: spec.Groups, Roles: spec.Roles, Extra: map[string]any{"preferred_username": name}}
+		c = Claims{Subject: name, Groups: user.Groups, Roles: user.Roles, Extra: map[string]any{"preferred_username": name, "azp": id}}
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "use client_credentials or password")
 		return
@@ -61,6 +66,28 @@ func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		"token_type":   "Bearer",
 		"expires_in":   int(i.opts.TTL.Seconds()),
 	})
+}
+
+// client authenticates the client of r: a confidential one by its secret,
+// a public one by its client_id alone. A refusal is answered here.
+func (i *Issuer) client(w http.ResponseWriter, r *http.Request) (string, ClientSpec, bool) {
+	id, secret, basic, ok := clientCredentials(r)
+	if !ok {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "use one client authentication method")
+		return "", ClientSpec{}, false
+	}
+	spec, known := i.opts.Clients[id]
+	if known && spec.Public && secret == "" {
+		return id, spec, true
+	}
+	if !secretMatches(known && !spec.Public, spec.Secret, secret) {
+		if basic {
+			w.Header().Set("WWW-Authenticate", `Basic realm="oidcissuer"`)
+		}
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or bad secret")
+		return "", ClientSpec{}, false
+	}
+	return id, spec, true
 }
 
 // clientCredentials reads client_id and client_secret from HTTP Basic (whose

@@ -16,8 +16,12 @@ func TestTokenEndpoint(t *testing.T) {
 	t.Parallel()
 	o := testkit.StartOIDCWith(t, oidcdev.Options{
 		Audience: "registry",
-		Clients:  map[string]oidcdev.ClientSpec{"ci": {Secret: "s3cret:&=", Groups: []string{"tenant-a"}, Roles: []string{"developer"}}},
-		Users:    map[string]oidcdev.UserSpec{"alice": {Password: "pw", Groups: []string{"/tenant-b"}, Roles: []string{"admin"}}},
+		Clients: map[string]oidcdev.ClientSpec{
+			"ci":     {Secret: "s3cret:&=", Groups: []string{"tenant-a"}, Roles: []string{"developer"}},
+			"login":  {Secret: "login-secret", PasswordGrant: true},
+			"docker": {Public: true, PasswordGrant: true},
+		},
+		Users: map[string]oidcdev.UserSpec{"alice": {Password: "pw", Groups: []string{"/tenant-b"}, Roles: []string{"admin"}}},
 	})
 	v, err := auth.NewVerifier(t.Context(), auth.Config{Issuer: o.URL, Audience: "registry"})
 	if err != nil {
@@ -39,9 +43,17 @@ func TestTokenEndpoint(t *testing.T) {
 		{"unknown client", url.Values{"grant_type": {"client_credentials"}, "client_id": {"x"}, "client_secret": {"s3cret:&="}}, nil, 401, "invalid_client", "", ""},
 		{"no client", url.Values{"grant_type": {"client_credentials"}}, nil, 401, "invalid_client", "", ""},
 		{"Basic and form secret", url.Values{"grant_type": {"client_credentials"}, "client_secret": {"s3cret:&="}}, []string{"ci", "s3cret"}, 400, "invalid_request", "", ""},
-		{"password", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"pw"}}, nil, 200, "", "alice", "tenant-b"},
-		{"bad password", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"PW"}}, nil, 401, "invalid_grant", "", ""},
-		{"unknown user", url.Values{"grant_type": {"password"}, "username": {"bob"}, "password": {"pw"}}, nil, 401, "invalid_grant", "", ""},
+		{"public client's client_credentials", url.Values{"grant_type": {"client_credentials"}, "client_id": {"docker"}}, nil, 400, "unauthorized_client", "", ""},
+		{"password, public client", pwForm("alice", "pw", "docker", ""), nil, 200, "", "alice", "tenant-b"},
+		{"password, confidential client in the form", pwForm("alice", "pw", "login", "login-secret"), nil, 200, "", "alice", "tenant-b"},
+		{"password, confidential client in Basic", pwForm("alice", "pw", "", ""), []string{"login", "login-secret"}, 200, "", "alice", "tenant-b"},
+		{"password, bad client secret", pwForm("alice", "pw", "login", "nope"), nil, 401, "invalid_client", "", ""},
+		{"password, confidential client without its secret", pwForm("alice", "pw", "login", ""), nil, 401, "invalid_client", "", ""},
+		{"password, public client with a secret", pwForm("alice", "pw", "docker", "x"), nil, 401, "invalid_client", "", ""},
+		{"password, no client", pwForm("alice", "pw", "", ""), nil, 401, "invalid_client", "", ""},
+		{"password, client not allowed the grant", pwForm("alice", "pw", "ci", "s3cret:&="), nil, 400, "unauthorized_client", "", ""},
+		{"bad password", pwForm("alice", "PW", "docker", ""), nil, 401, "invalid_grant", "", ""},
+		{"unknown user", pwForm("bob", "pw", "docker", ""), nil, 401, "invalid_grant", "", ""},
 		{"unknown grant", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, nil, 400, "unsupported_grant_type", "", ""},
 		{"no grant", url.Values{}, nil, 400, "unsupported_grant_type", "", ""},
 	}
@@ -94,6 +106,19 @@ func TestTokenEndpoint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pwForm is a password grant for user as client (none when empty; its
+// secret in the form when set).
+func pwForm(user, password, client, secret string) url.Values {
+	f := url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}}
+	if client != "" {
+		f.Set("client_id", client)
+	}
+	if secret != "" {
+		f.Set("client_secret", secret)
+	}
+	return f
 }
 
 func TestTokenEndpointMethods(t *testing.T) {
