@@ -60,15 +60,16 @@ type Deps struct {
 	// Authz holds the authorization options of seed 002 (all off by
 	// default). Its AdminRole defaults to AdminRole.
 	Authz authz.Config
-	// Basic, when set, accepts HTTP basic client credentials, exchanged for
-	// a token at the issuer (seed 002); nil refuses basic credentials.
+	// Basic, when set, accepts HTTP basic credentials (a client's, or a
+	// user's with the password grant), exchanged for a token at the issuer
+	// (seed 002); nil refuses basic credentials.
 	Basic BasicTokens
 	// Roles answers role mappings; required when Authz.RoleSource is
 	// "application".
 	Roles authz.RoleMappings
 }
 
-// BasicTokens exchanges HTTP basic client credentials for a bearer JWT
+// BasicTokens exchanges HTTP basic credentials for a bearer JWT
 // (auth.BasicExchanger).
 type BasicTokens interface {
 	Token(ctx context.Context, id, secret string) (string, error)

@@ -60,8 +60,9 @@ type HandlerDeps struct {
 	ClientCredentials ClientCredentials
 }
 
-// ClientCredentials exchanges client credentials for a JWT
-// (auth.BasicExchanger).
+// ClientCredentials exchanges HTTP basic credentials for a JWT at the
+// issuer (auth.BasicExchanger): a client's id and secret, or a user's own
+// name and password (REGISTRY_AUTH_BASIC_GRANT).
 type ClientCredentials interface {
 	Token(ctx context.Context, id, secret string) (string, error)
 }
@@ -95,7 +96,7 @@ func NewHandler(deps HandlerDeps) (*Handler, error) {
 		return nil, err
 	}
 	// Bearer, or Basic with the token as the password (docker login), or
-	// client credentials exchanged at the issuer when that is on.
+	// basic credentials exchanged at the issuer when that is on.
 	opts := auth.Options{Basic: auth.BasicPassword}
 	if deps.ClientCredentials != nil {
 		opts.Exchanger = deps.ClientCredentials
