@@ -4,7 +4,7 @@ DATA_DIR ?= .data
 BIN      := bin
 BENCH_OUT ?= bench/results.json
 
-.PHONY: all build run run-kafka run-stack test vault-bin vet fmt bench soak clean
+.PHONY: all build run run-kafka run-stack test tools vault-bin vet fmt bench soak clean
 
 all: build
 
@@ -25,9 +25,14 @@ run-stack:
 
 ## test: every test, integration tests against real services included
 ## (a real Vault server built from its Go module, cached outside the repo;
-## a Kafka-protocol broker and an OIDC issuer started in-process)
-test: vet vault-bin
+## a Kafka-protocol broker and an OIDC issuer started in-process; keytool
+## and openssl from Debian packages, installed when missing)
+test: vet tools vault-bin
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## tools: the Debian packages the tests run (keytool, openssl), when missing
+tools:
+	@scripts/install-tools.sh
 
 ## vault-bin: build (once) the Vault server the tests run; cold ~20 min, then cached
 vault-bin:
