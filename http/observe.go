@@ -49,13 +49,14 @@ func routeTemplate(r *http.Request) string {
 	return "unmatched"
 }
 
-// accessLog writes one INFO line per request, matched or not: method,
-// route template (never the raw path: it holds names), status, duration,
+// accessLog writes one line per request, matched or not: method, route
+// template (never the raw path: it holds names), status, duration,
 // correlation id and the caller's tenant once authenticated. Never a
-// header, body or token. Off (Deps.NoAccessLog), or below INFO, a request
-// costs it a check; on, one small record travels with the request, which
-// the router fills with the route template and the authentication
-// wrappers with the tenant (noteTenant).
+// header, body or token. INFO, but probes and scrapes are DEBUG
+// (accessLevel). Off (Deps.NoAccessLog), or with INFO not logged, a
+// request costs it a check; on, one small record travels with the
+// request, which the router fills with the route template (noteRoute) and
+// the authentication wrappers with the tenant (noteTenant).
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.NoAccessLog || !s.deps.Logger.Enabled(r.Context(), slog.LevelInfo) {
@@ -65,11 +66,22 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		e := &accessEntry{ResponseWriter: w, status: http.StatusOK, route: "unmatched"}
 		next.ServeHTTP(e, r.WithContext(context.WithValue(r.Context(), accessKey{}, e)))
-		s.deps.Logger.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+		s.deps.Logger.LogAttrs(r.Context(), accessLevel(e.route), "http request",
 			slog.String("method", r.Method), slog.String("route", e.route), slog.Int("status", e.status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("correlation_id", e.Header().Get("X-Correlation-ID")), slog.String("tenant", e.tenant))
 	})
+}
+
+// accessLevel is INFO but for probes and metric scrapes: every few
+// seconds from Kubernetes and Prometheus, they would drown the requests
+// of callers.
+func accessLevel(route string) slog.Level {
+	switch route {
+	case "/healthz", "/readyz", "/metrics":
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 type accessKey struct{}
