@@ -145,11 +145,11 @@ func TestAdminLogLevel(t *testing.T) {
 	if r := testkit.Do(t, http.MethodPut, url, admin, r.Body); r.Status != http.StatusOK {
 		t.Errorf("PUT of the GET answer: status %d %s", r.Status, r.Body)
 	}
-	// Effective immediately: a DEBUG access-log line is no longer written.
+	// Effective immediately: an INFO access-log line is no longer written.
 	before := strings.Count(string(reg.Logs.Bytes()), `"msg":"http request"`)
 	testkit.Do(t, http.MethodGet, reg.URL+"/registry-api/image-pull/secrets", dev, nil)
 	if after := strings.Count(string(reg.Logs.Bytes()), `"msg":"http request"`); after != before {
-		t.Errorf("DEBUG lines still written after switching to WARN (%d -> %d)", before, after)
+		t.Errorf("INFO access lines still written after switching to WARN (%d -> %d)", before, after)
 	}
 }
 

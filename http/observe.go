@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -48,22 +49,83 @@ func routeTemplate(r *http.Request) string {
 	return "unmatched"
 }
 
-// accessLog writes one line per request: route, status, duration and the
-// correlation id. Never headers or bodies: they carry tokens and secrets.
-// Below DEBUG a request costs it one level check.
+// accessLog writes one line per request, matched or not: method, route
+// template (never the raw path: it holds names), status, duration,
+// correlation id and the caller's tenant once authenticated. Never a
+// header, body or token. INFO, but probes and scrapes are DEBUG
+// (accessLevel). Off (Deps.NoAccessLog), or with INFO not logged, a
+// request costs it a check; on, one small record travels with the
+// request, which the router fills with the route template (noteRoute) and
+// the authentication wrappers with the tenant (noteTenant).
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.deps.Logger.Enabled(r.Context(), slog.LevelDebug) {
+		if s.deps.NoAccessLog || !s.deps.Logger.Enabled(r.Context(), slog.LevelInfo) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		s.deps.Logger.Debug("http request", "method", r.Method, "route", routeTemplate(r),
-			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"correlation_id", sw.Header().Get("X-Correlation-ID"))
+		e := &accessEntry{ResponseWriter: w, status: http.StatusOK, route: "unmatched"}
+		next.ServeHTTP(e, r.WithContext(context.WithValue(r.Context(), accessKey{}, e)))
+		s.deps.Logger.LogAttrs(r.Context(), accessLevel(e.route), "http request",
+			slog.String("method", r.Method), slog.String("route", e.route), slog.Int("status", e.status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("correlation_id", e.Header().Get("X-Correlation-ID")), slog.String("tenant", e.tenant))
 	})
+}
+
+// accessLevel is INFO but for probes and metric scrapes: every few
+// seconds from Kubernetes and Prometheus, they would drown the requests
+// of callers.
+func accessLevel(route string) slog.Level {
+	switch route {
+	case "/healthz", "/readyz", "/metrics":
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+type accessKey struct{}
+
+// accessEntry is the access log's record of a request being served, and
+// its response writer (for the status).
+type accessEntry struct {
+	http.ResponseWriter
+	status        int
+	route, tenant string
+}
+
+func (e *accessEntry) WriteHeader(code int) {
+	e.status = code
+	e.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer
+// (flushing a stream).
+func (e *accessEntry) Unwrap() http.ResponseWriter { return e.ResponseWriter }
+
+// Flush keeps a stream streaming through the access log.
+func (e *accessEntry) Flush() {
+	if f, ok := e.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// noteRoute records the matched route's template for the access log: only
+// inside the router is the match known.
+func noteRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e, ok := r.Context().Value(accessKey{}).(*accessEntry); ok {
+			e.route = routeTemplate(r)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noteTenant records the authenticated caller's tenant for the access log.
+func noteTenant(r *http.Request, tenant string) {
+	if e, ok := r.Context().Value(accessKey{}).(*accessEntry); ok {
+		e.tenant = tenant
+	}
 }
 
 type statusWriter struct {

@@ -49,6 +49,7 @@ func (s *Server) authedAs(access func(*http.Request) authz.Access, h authedHandl
 			writeProblem(w, r, err)
 			return
 		}
+		noteTenant(r, p.Tenant)
 		p, err = s.authorize(r, p, access(r))
 		if err != nil {
 			writeProblem(w, r, err)

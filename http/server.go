@@ -67,6 +67,8 @@ type Deps struct {
 	// Roles answers role mappings; required when Authz.RoleSource is
 	// "application".
 	Roles authz.RoleMappings
+	// NoAccessLog turns off the INFO line per request (accessLog).
+	NoAccessLog bool
 }
 
 // BasicTokens exchanges HTTP basic credentials for a bearer JWT
@@ -141,8 +143,8 @@ func New(deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.router.Use(instrumented, s.accessLog)
-	s.handler = respond.NoStore(http.HandlerFunc(s.serve))
+	s.router.Use(instrumented, noteRoute)
+	s.handler = s.accessLog(respond.NoStore(http.HandlerFunc(s.serve)))
 	return s, nil
 }
 

@@ -112,6 +112,7 @@ func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool
 			writeVHError(w, err)
 			return
 		}
+		noteTenant(r, p.Tenant)
 		if p, err = v.s.authorize(r, p, access); err != nil {
 			writeVHError(w, err)
 			return

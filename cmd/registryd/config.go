@@ -161,6 +161,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	fs.StringVar(&cfg.TerminalToken.Issuer, "terminal-token-issuer", env("REGISTRY_TERMINAL_TOKEN_ISSUER", "urn:hypo:registry"), "iss of terminal tokens")
 	fs.StringVar(&cfg.TerminalTokenKeyPath, "terminal-token-key-path", env("REGISTRY_TERMINAL_TOKEN_KEY_PATH", ""), "terminal tokens' signing key, a P-256 PEM that must exist (default: generated in the data directory); give every instance the same one")
 	levelText := fs.String("log-level", env("REGISTRY_LOG_LEVEL", "INFO"), "DEBUG, INFO, WARN or ERROR")
+	accessLog := fs.Bool("access-log", envBoolDefault("REGISTRY_ACCESS_LOG", true), "log one INFO line per HTTP request (method, route, status, duration, correlation id, tenant)")
 	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
 	cfg.VaultAdmin.AdminToken = env("REGISTRY_VAULT_ADMIN_TOKEN", "")
 	cfg.BasicAuth.ClientSecret = env("REGISTRY_AUTH_BASIC_CLIENT_SECRET", "")
@@ -168,6 +169,7 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 		return cfg, 0, err
 	}
 	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
+	cfg.NoAccessLog = !*accessLog
 	if cfg.OIDC.JWKSRefresh == 0 && !refreshMalformed { // zero would silently mean the default
 		errs = append(errs, errors.New("REGISTRY_OIDC_JWKS_REFRESH 0s: must be positive"))
 	}

@@ -102,6 +102,9 @@ type Config struct {
 	// at GET/POST /token; Dev turns it on with a generated key and a small
 	// plan catalogue.
 	RegistryToken registrytoken.Config
+	// NoAccessLog turns off the INFO line per HTTP request
+	// (REGISTRY_ACCESS_LOG=false).
+	NoAccessLog bool
 }
 
 // BasicAuthConfig configures HTTP basic authentication.

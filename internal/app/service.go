@@ -210,6 +210,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level, Instance: s.instance,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
 		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
+		NoAccessLog: cfg.NoAccessLog,
 	})
 	if err != nil {
 		return nil, err

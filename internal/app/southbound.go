@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/wmlog"
 )
 
 // DefaultSouthboundGroup is the consumer group of the southbound topics.
@@ -124,7 +124,7 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, metrics prometheus.Reg
 	// its produce requests instead of a round trip each.
 	pub, err := kafka.NewPublisher(kafka.PublisherConfig{
 		Brokers: kcfg.Brokers, Marshaler: kafkaingress.Marshaler(), OverwriteSaramaConfig: kafkalog.SaramaConfig(kcfg),
-	}, watermill.NewSlogLogger(logger))
+	}, wmlog.New(logger))
 	if err != nil {
 		return fmt.Errorf("REGISTRY_KAFKA_BROKERS: southbound publisher: %w", err)
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hypo-registry/registry/internal/wmlog"
 )
 
 // OutcomeLog is where a command's events and its reply become durable, in one
@@ -93,7 +95,7 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	wmLogger := newLogger(deps.Logger.With("component", "bus"))
+	wmLogger := wmlog.New(deps.Logger.With("component", "bus"))
 	b := &Bus{cfg: cfg, deps: deps}
 	// Small subscriber buffers: every request subscribes to its own reply
 	// topic, and each subscription allocates its buffer.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"sync"
 
@@ -106,48 +105,4 @@ func (m valueMarshaler) Unmarshal(msg *message.Message, v any) error {
 	}
 	dst.Elem().Set(src)
 	return nil
-}
-
-// gatedLogger skips watermill's log lines, and building their fields,
-// at levels the slog handler drops: watermill builds the fields of every
-// debug and trace line before slog looks at its level.
-type gatedLogger struct {
-	watermill.LoggerAdapter
-	log *slog.Logger
-}
-
-func newLogger(log *slog.Logger) gatedLogger {
-	return gatedLogger{LoggerAdapter: watermill.NewSlogLogger(log), log: log}
-}
-
-func (g gatedLogger) enabled(l slog.Level) bool { return g.log.Enabled(context.Background(), l) }
-
-func (g gatedLogger) Info(msg string, f watermill.LogFields) {
-	if g.enabled(slog.LevelInfo) {
-		g.LoggerAdapter.Info(msg, f)
-	}
-}
-
-func (g gatedLogger) Debug(msg string, f watermill.LogFields) {
-	if g.enabled(slog.LevelDebug) {
-		g.LoggerAdapter.Debug(msg, f)
-	}
-}
-
-func (g gatedLogger) Trace(msg string, f watermill.LogFields) {
-	if g.enabled(watermill.LevelTrace) {
-		g.LoggerAdapter.Trace(msg, f)
-	}
-}
-
-func (g gatedLogger) With(f watermill.LogFields) watermill.LoggerAdapter {
-	return gatedLogger{LoggerAdapter: g.LoggerAdapter.With(f), log: g.log.With(slogArgs(f)...)}
-}
-
-func slogArgs(f watermill.LogFields) []any {
-	args := make([]any, 0, 2*len(f))
-	for k, v := range f {
-		args = append(args, k, v)
-	}
-	return args
 }

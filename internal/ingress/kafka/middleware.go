@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/hypo-registry/registry/internal/bus"
+	"github.com/hypo-registry/registry/internal/wmlog"
 )
 
 // Middleware is the router middleware of the Handlers, outermost first:
@@ -48,7 +48,7 @@ func replyRetry(logger *slog.Logger) middleware.Retry {
 		InitialInterval: 100 * time.Millisecond,
 		MaxInterval:     time.Second,
 		Multiplier:      2,
-		Logger:          watermill.NewSlogLogger(logger),
+		Logger:          wmlog.New(logger),
 	}
 }
 

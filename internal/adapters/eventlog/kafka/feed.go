@@ -8,11 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.etcd.io/bbolt"
 
+	"github.com/hypo-registry/registry/internal/wmlog"
 	"github.com/hypo-registry/registry/projections"
 )
 
@@ -72,7 +72,7 @@ func NewFeed(db *bbolt.DB, cfg Config, logger *slog.Logger, ps ...projections.Pr
 		return nil, fmt.Errorf("kafkalog: new feed: %w", err)
 	}
 	ext.SetDedupWindow(cfg.DedupWindow)
-	wm := watermill.NewSlogLogger(logger.With("component", "kafkalog.feed"))
+	wm := wmlog.New(logger.With("component", "kafkalog.feed"))
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
 		Brokers:               cfg.Brokers,
 		Unmarshaler:           kafka.DefaultMarshaler{},

@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
 	"github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
+	"github.com/hypo-registry/registry/internal/wmlog"
 )
 
 var (
@@ -91,7 +91,7 @@ func newPublisher(cfg Config, logger *slog.Logger) (*kafka.Publisher, error) {
 		Brokers:               cfg.Brokers,
 		Marshaler:             kafka.NewWithPartitioningMarshaler(partitionKey),
 		OverwriteSaramaConfig: SaramaConfig(cfg),
-	}, watermill.NewSlogLogger(logger.With("component", "kafkalog")))
+	}, wmlog.New(logger.With("component", "kafkalog")))
 	if err != nil {
 		return nil, fmt.Errorf("producer for %v: %w", cfg.Brokers, err)
 	}
