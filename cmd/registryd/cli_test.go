@@ -138,3 +138,18 @@ func TestVersionFlag(t *testing.T) {
 		t.Errorf("--version %q does not name the Go version", out)
 	}
 }
+
+// The README's configuration documents every variable registryd reads.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, read := settings()
+	for key := range read {
+		if !strings.Contains(string(readme), "`"+key+"`") {
+			t.Errorf("README.md does not document `%s`", key)
+		}
+	}
+}
