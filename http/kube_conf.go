@@ -41,20 +41,11 @@ func (s *Server) issueTerminalToken(w http.ResponseWriter, r *http.Request, p au
 
 // TerminalKeys publishes the public keys terminal access tokens are signed
 // with (terminaltoken.Signer).
-type TerminalKeys interface {
-	JWKS() []byte
-}
+type TerminalKeys = KeySet
 
 // MountTerminalJWKS serves keys' JWKS, unauthenticated, at
 // GET /registry-api/kube-conf/jwks.json, so a terminal gateway can verify
 // the tokens. Call it once, before serving.
 func (s *Server) MountTerminalJWKS(keys TerminalKeys) {
-	s.router.HandleFunc(kubeConfJWKSPath, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		// Public data; short-lived caching spares the registry a gateway's
-		// polling, and a gateway refetches on an unknown kid anyway.
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(keys.JWKS())
-	}).Methods(http.MethodGet)
+	s.router.HandleFunc(kubeConfJWKSPath, serveJWKS(keys)).Methods(http.MethodGet)
 }

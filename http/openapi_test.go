@@ -55,14 +55,14 @@ func routeTableServer(t *testing.T) *rest.Server {
 		t.Fatalf("rest.New: %v", err)
 	}
 	// registryd mounts the terminal tokens' JWKS, the virtual-host
-	// registry and, with the token service on, /token beside the routes of
-	// New.
+	// registry and, with the token service on, /token and its JWKS beside
+	// the routes of New.
 	srv.MountTerminalJWKS(staticKeys(`{"keys":[]}`))
 	srv.MountRoleMappings(nil)
 	srv.MountRegistryTokenRevocation(true, nil)
 	srv.MountRegistryToken(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		t.Error("the route walk called the token service")
-	}))
+	}), staticKeys(`{"keys":[]}`))
 	if err := srv.MountVirtualHosts(rest.VirtualHostDeps{Queries: unusedQueries{}}); err != nil {
 		t.Fatalf("MountVirtualHosts: %v", err)
 	}
@@ -245,7 +245,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 var openOperations = []string{
 	"GET /healthz", "GET /readyz", "GET /metrics",
 	"GET /registry-api/openapi.json", "GET /registry-api/kube-conf/jwks.json",
-	"GET /registry/v1/status", "POST /token",
+	"GET /registry/v1/status", "POST /token", "GET /token/jwks.json",
 }
 
 // formCredentials are the open operations whose credentials travel in the

@@ -20,12 +20,38 @@ const TokenPath = "/token"
 // as every route, and the route table the OpenAPI document is checked
 // against lists it. h answers in its own error body (the distribution
 // registry's), its refusals of a bad query and of another method included:
-// the facade's URL check and its 405 leave /token to h. Call it once,
-// before serving, and only when the token service is on: otherwise /token
-// is not a route.
-func (s *Server) MountRegistryToken(h http.Handler) {
+// the facade's URL check and its 405 leave /token to h. keys's JWKS, the
+// public key the tokens are signed with, is served at GET
+// /token/jwks.json. Call it once, before serving, and only when the token
+// service is on: otherwise neither is a route.
+func (s *Server) MountRegistryToken(h http.Handler, keys KeySet) {
 	s.token = h
 	s.router.Handle(TokenPath, h).Methods(http.MethodGet, http.MethodPost)
+	s.router.HandleFunc(TokenJWKSPath, serveJWKS(keys)).Methods(http.MethodGet)
+}
+
+// TokenJWKSPath serves the registry token service's public keys: what a
+// distribution registry's auth.token.jwks file must hold. A registry
+// reads that file once at start, so a deployment fetches it from here
+// before starting the registry (docker-compose.yml does) rather than
+// sharing registryd's data directory.
+const TokenJWKSPath = TokenPath + "/jwks.json"
+
+// KeySet publishes public signing keys as a JSON Web Key Set (RFC 7517).
+type KeySet interface {
+	JWKS() []byte
+}
+
+// serveJWKS answers with keys's JWKS, unauthenticated: public keys only.
+func serveJWKS(keys KeySet) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		// Public data; short-lived caching spares the registry a
+		// verifier's polling, and a verifier refetches on an unknown kid.
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(keys.JWKS())
+	}
 }
 
 // isToken reports whether r is for the mounted token service.

@@ -19,8 +19,29 @@ import (
 )
 
 // parseConfig reads flags, each defaulting to its REGISTRY_* variable.
-// A malformed value names its setting.
+// A malformed value names its setting. --help is flag.ErrHelp, --version
+// errVersion.
 func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config, slog.Level, error) {
+	cfg, level, _, err := parseFlags(args, lookup)
+	return cfg, level, err
+}
+
+// errVersion is parseConfig's answer to --version: print it, start nothing.
+var errVersion = errors.New("version requested")
+
+// commandFlags are the flags that are no setting, so have no variable.
+var commandFlags = map[string]bool{"version": true}
+
+// flagVariable is the REGISTRY_* variable a flag defaults to: the flag's
+// name in upper case, dashes as underscores (TestEveryFlagReadsItsVariable
+// holds every flag to it).
+func flagVariable(name string) string {
+	return "REGISTRY_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// parseFlags is parseConfig, returning the flag set too (for --help),
+// parsed as far as args allowed.
+func parseFlags(args []string, lookup func(string) (string, bool)) (app.Config, slog.Level, *flag.FlagSet, error) {
 	var (
 		cfg  app.Config
 		errs []error
@@ -165,8 +186,12 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
 	cfg.VaultAdmin.AdminToken = env("REGISTRY_VAULT_ADMIN_TOKEN", "")
 	cfg.BasicAuth.ClientSecret = env("REGISTRY_AUTH_BASIC_CLIENT_SECRET", "")
+	showVersion := fs.Bool("version", false, "print the version and commit, and exit")
 	if err := fs.Parse(args); err != nil {
-		return cfg, 0, err
+		return cfg, 0, fs, err
+	}
+	if *showVersion {
+		return cfg, 0, fs, errVersion
 	}
 	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
 	cfg.NoAccessLog = !*accessLog
@@ -216,8 +241,8 @@ func parseConfig(args []string, lookup func(string) (string, bool)) (app.Config,
 		errs = append(errs, fmt.Errorf("REGISTRY_LOG_LEVEL %q: want DEBUG, INFO, WARN or ERROR", *levelText))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return cfg, 0, err
+		return cfg, 0, fs, err
 	}
 	cfg = cfg.WithDefaults()
-	return cfg, level, cfg.Validate()
+	return cfg, level, fs, cfg.Validate()
 }

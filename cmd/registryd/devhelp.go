@@ -15,7 +15,7 @@ registryd is running in dev mode (embedded store, built-in dev issuer).
 
   REST API        %[1]s/registry-api
   virtual hosts   %[1]s/registry/v1
-  registry token  %[1]s/token (Docker token protocol; public keys in %[3]s/registry-token.jwks.json)
+  registry token  %[1]s/token (Docker token protocol; public keys at %[1]s/token/jwks.json)
   issuer          %[2]s
   metrics         %[1]s/metrics
 

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,14 +15,26 @@ import (
 	"syscall"
 
 	"github.com/hypo-registry/registry/internal/app"
+	"github.com/hypo-registry/registry/internal/buildinfo"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "health" {
+		os.Exit(runHealth(os.Args[2:], os.LookupEnv, os.Stdout, os.Stderr))
+	}
 	level := new(slog.LevelVar)
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg, logLevel, err := parseConfig(os.Args[1:], os.LookupEnv)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(os.Stdout)
+		os.Exit(0)
+	case errors.Is(err, errVersion):
+		fmt.Println(buildinfo.Read())
+		os.Exit(0)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "registryd:", err)
+		fmt.Fprintln(os.Stderr, "Run registryd --help for usage.")
 		os.Exit(2)
 	}
 	level.Set(logLevel)

@@ -28,6 +28,7 @@ import (
 	boltstore "github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/app/datadir"
+	"github.com/hypo-registry/registry/internal/buildinfo"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/auth"
@@ -157,7 +158,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		}
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildinfo.Read().Collector())
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
@@ -219,7 +221,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest.MountRoleMappings(s.WaitProjections)
 	s.rest.MountRegistryTokenRevocation(s.token != nil, s.WaitProjections)
 	if s.token != nil {
-		s.rest.MountRegistryToken(s.token.handler)
+		s.rest.MountRegistryToken(s.token.handler, s.token.signer)
 	}
 	if err := s.rest.MountVirtualHosts(rest.VirtualHostDeps{
 		Queries: s.vhosts.Queries(), Sync: s.WaitProjections, AnonymousRead: cfg.Authz.AnonymousRead,
