@@ -119,9 +119,22 @@ func TestAuditAPIScopesRecordsByAdmin(t *testing.T) {
 		}
 	})
 
+	// forge moves a cursor the registry returned to index, or to another
+	// instance's log.
+	first := readAudit(t, reg, a.admin, "limit=1")
+	forge := func(instance, index string) string {
+		raw, err := base64.RawURLEncoding.DecodeString(first.Next)
+		if err != nil || !strings.HasPrefix(string(raw), "a1:"+first.Instance+":") || first.Instance == "" {
+			t.Fatalf("cursor %q (%q, %v) of instance %q: not the form this test forges", first.Next, raw, err, first.Instance)
+		}
+		if instance == "" {
+			instance = first.Instance
+		}
+		return base64.RawURLEncoding.EncodeToString([]byte("a1:" + instance + ":" + index))
+	}
+
 	t.Run("a tenant admin sees its tenant only, whatever the cursor", func(t *testing.T) {
-		forged := base64.RawURLEncoding.EncodeToString([]byte("a1:0"))
-		for _, q := range []string{"", "cursor=" + forged} {
+		for _, q := range []string{"", "cursor=" + forge("", "0"), "cursor=" + forge("", "1")} {
 			page := readAudit(t, reg, a.admin, q)
 			got := tenantsOf(page.Records)
 			if len(got) != 1 || got[a.name] < 2 {
@@ -156,7 +169,8 @@ func TestAuditAPIScopesRecordsByAdmin(t *testing.T) {
 			{"unknown parameter", platform, "admin/audit?tenant=" + b.name, http.StatusBadRequest},
 			{"empty type", platform, "admin/audit?type=a,,b", http.StatusBadRequest},
 			{"garbage cursor", a.admin, "admin/audit?cursor=not-a-cursor", http.StatusBadRequest},
-			{"cursor past the end of numbers", a.admin, "admin/audit?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("a1:18446744073709551615")), http.StatusBadRequest},
+			{"cursor past the end of numbers", a.admin, "admin/audit?cursor=" + forge("", "18446744073709551615"), http.StatusBadRequest},
+			{"cursor of another instance", a.admin, "admin/audit?cursor=" + forge("registry-other", "1"), http.StatusBadRequest},
 			{"verify with a parameter", platform, "admin/audit/verify?full=1", http.StatusBadRequest},
 		} {
 			r := testkit.Do(t, http.MethodGet, reg.URL+"/registry-api/"+tc.path, tc.token, nil)
@@ -261,7 +275,7 @@ func TestAuditAPIScopesRecordsByAdmin(t *testing.T) {
 		}
 		var chain auditread.Chain
 		r.JSON(t, &chain)
-		if !chain.OK || chain.Last == 0 || chain.Records == 0 || chain.Problem != "" {
+		if !chain.OK || chain.Last == 0 || chain.Records == 0 || chain.Problem != "" || chain.Instance != first.Instance {
 			t.Fatalf("chain %+v", chain)
 		}
 		var head string

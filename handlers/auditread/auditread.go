@@ -47,6 +47,7 @@ type Record struct {
 
 // Chain is what verifying the live log found.
 type Chain struct {
+	Instance  string `json:"instance"` // whose log this is
 	OK        bool   `json:"ok"`
 	Records   int64  `json:"records"`
 	First     uint64 `json:"first"`
@@ -64,18 +65,20 @@ type Roles struct {
 	Platform string
 }
 
-// Handlers answer the audit reads over one log.
+// Handlers answer the audit reads over one log: the log of the instance
+// named instance (every instance keeps its own).
 type Handlers struct {
-	log   Log
-	roles Roles
+	log      Log
+	roles    Roles
+	instance string
 }
 
-// NewHandlers refuses a nil log or an unnamed role.
-func NewHandlers(log Log, roles Roles) (*Handlers, error) {
-	if log == nil || roles.Admin == "" || roles.Platform == "" {
-		return nil, errors.New("auditread: a log and both admin roles are required")
+// NewHandlers refuses a nil log, an unnamed role or instance.
+func NewHandlers(log Log, roles Roles, instance string) (*Handlers, error) {
+	if log == nil || roles.Admin == "" || roles.Platform == "" || instance == "" {
+		return nil, errors.New("auditread: a log, both admin roles and the instance id are required")
 	}
-	return &Handlers{log: log, roles: roles}, nil
+	return &Handlers{log: log, roles: roles, instance: instance}, nil
 }
 
 func (h *Handlers) isPlatform(c handlers.Caller) bool { return c.HasRole(h.roles.Platform) }

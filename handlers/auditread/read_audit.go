@@ -32,11 +32,12 @@ type ReadAudit struct {
 // AuditPage is ReadAudit's reply. Next is where the following page starts:
 // with More the page stopped at its limit and more records may be waiting;
 // without, it reached the end of the log, and Next is where new records
-// will be found (a follower polls with it).
+// will be found (a follower polls with it). Instance names whose log it is.
 type AuditPage struct {
-	Records []Record `json:"records"`
-	Next    string   `json:"next,omitempty"`
-	More    bool     `json:"more"`
+	Instance string   `json:"instance"`
+	Records  []Record `json:"records"`
+	Next     string   `json:"next,omitempty"`
+	More     bool     `json:"more"`
 }
 
 // errPageFull stops the scan once a page has its records.
@@ -59,12 +60,12 @@ func (h *Handlers) Read(_ context.Context, q ReadAudit) (handlers.Result, error)
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
 		return handlers.Result{}, fmt.Errorf("%s: %w: since must be before until", op, handlers.ErrInvalid)
 	}
-	after, err := decodeCursor(q.Cursor)
+	after, err := decodeCursor(h.instance, q.Cursor)
 	if err != nil {
 		return handlers.Result{}, fmt.Errorf("%s: %w", op, err)
 	}
 
-	page := AuditPage{Records: []Record{}}
+	page := AuditPage{Instance: h.instance, Records: []Record{}}
 	last := after // the last record examined, seen or not
 	err = h.log.Scan(after+1, func(r Record) error {
 		if len(page.Records) == limit {
@@ -81,7 +82,7 @@ func (h *Handlers) Read(_ context.Context, q ReadAudit) (handlers.Result, error)
 		return handlers.Result{}, fmt.Errorf("%s: %w: audit log: %v", op, handlers.ErrUnavailable, err)
 	}
 	if last > 0 {
-		page.Next = encodeCursor(last)
+		page.Next = encodeCursor(h.instance, last)
 	}
 	return handlers.Result{
 		Events: []events.Outcome{{

@@ -27,6 +27,7 @@ func (h *Handlers) Verify(_ context.Context, q VerifyAudit) (handlers.Result, er
 	if err != nil {
 		return handlers.Result{}, fmt.Errorf("%s: %w: audit log: %v", op, handlers.ErrUnavailable, err)
 	}
+	chain.Instance = h.instance
 	status := "OK"
 	if !chain.OK {
 		status = "ERROR"

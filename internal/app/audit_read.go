@@ -45,9 +45,9 @@ func (a auditReader) Verify() (auditread.Chain, error) {
 
 // registerAuditReads binds the audit log's own reads (REST
 // /registry-api/admin/audit) to the query path, where they are audited.
-func registerAuditReads(q *query.Dispatcher, dir string, cfg Config) error {
+func registerAuditReads(q *query.Dispatcher, dir, instance string, cfg Config) error {
 	az := cfg.authzConfig()
-	h, err := auditread.NewHandlers(auditReader{dir: dir}, auditread.Roles{Admin: az.AdminRole, Platform: az.PlatformAdminRole})
+	h, err := auditread.NewHandlers(auditReader{dir: dir}, auditread.Roles{Admin: az.AdminRole, Platform: az.PlatformAdminRole}, instance)
 	if err != nil {
 		return err
 	}
