@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/handlers/auditread"
 	"github.com/hypo-registry/registry/handlers/registrytoken"
 	"github.com/hypo-registry/registry/handlers/rolemap"
 	"github.com/hypo-registry/registry/handlers/vhost"
@@ -46,6 +47,9 @@ func TestOpenAPIReplySchemasMatchTypes(t *testing.T) {
 		{"RoleMapping", reflect.TypeFor[rolemap.Mapping]()},
 		{"RegistryTokenRevoked", reflect.TypeFor[registrytoken.RevokeReply]()},
 		{"RegistryToken", reflect.TypeFor[registrytoken.TokenResponse]()},
+		{"AuditPage", reflect.TypeFor[auditread.AuditPage]()},
+		{"AuditRecord", reflect.TypeFor[auditread.Record]()},
+		{"AuditChain", reflect.TypeFor[auditread.Chain]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := doc.Components.Schemas[tc.schema]

@@ -214,6 +214,7 @@ func (s *Server) routes() {
 	s.identityRoutes(api)
 	s.kubeConfRoutes(api)
 	s.openAPIRoutes(api)
+	s.auditRoutes(api)
 	api.HandleFunc("/admin/logs", s.authed(s.getLogLevel)).Methods(http.MethodGet)
 	api.HandleFunc("/admin/logs", s.authed(s.setLogLevel)).Methods(http.MethodPut, http.MethodPost)
 }

@@ -38,6 +38,7 @@ var allEventTypes = []string{
 	events.KubeconfigStored, events.KubeconfigRead, events.KubeconfigsListed, events.TerminalTokenIssued,
 	events.ServiceOrderDataRead, events.ServiceOrderDataStored,
 	events.RoleMappingCreated, events.RoleMappingUpdated, events.RoleMappingDeleted,
+	events.AuditRecordsRead, events.AuditChainVerified,
 }
 
 // TestEventsMatchTheirSchemas runs real flows through an embedded registry
@@ -197,6 +198,11 @@ func runSchemaFlows(t *testing.T, reg *testkit.Registry) {
 	do(http.StatusOK, http.MethodPatch, "/group/"+grp, admin, `{"policies":[]}`)
 	do(http.StatusNoContent, http.MethodDelete, "/group/"+grp, admin, "")
 	do(http.StatusNoContent, http.MethodDelete, "/policy/"+pol, admin, "")
+
+	// The audit log's own reads, audited in turn.
+	do(http.StatusOK, http.MethodGet, "/admin/audit?limit=5", admin, "")
+	do(http.StatusOK, http.MethodGet, "/admin/audit/verify", admin, "")
+	do(http.StatusForbidden, http.MethodGet, "/admin/audit", tok, "")
 
 	// Role mappings (seed 002).
 	do(http.StatusCreated, http.MethodPost, "/admin/roleMappings", admin, `{"principalId":"carol","role":"DEVELOPER"}`)

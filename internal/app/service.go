@@ -190,6 +190,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := registerKubeconfHandlers(s.bus, s.queries, s.store, signer, credentials); err != nil {
 		return nil, err
 	}
+	if err := registerAuditReads(s.queries, s.AuditDir(), s.instance, cfg); err != nil {
+		return nil, err
+	}
 	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, tokenDeps{
 		bus: s.bus, queries: s.queries, projDB: s.projDB, sync: s.WaitProjections,
 		verifier: verifier, basic: basic, metrics: reg, logger: logger,
