@@ -59,6 +59,11 @@ func runHealth(args []string, lookup func(string) (string, bool), stdout, stderr
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.Proxy = nil // the registry is local: never ask a proxy
+	// HTTP/1.1 only: one GET needs no HTTP/2, and over HTTP/2 a client
+	// certificate the server refuses surfaces as "client conn could not
+	// be established" instead of the TLS alert that says why.
+	transport.ForceAttemptHTTP2 = false
+	transport.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	if certFile != "" && strings.HasPrefix(*target, "https:") {
 		tc, err := pinnedTLS(certFile, keyFile, get("REGISTRY_TLS_CLIENT_CA_FILE") != "")
 		if err != nil {
