@@ -72,6 +72,8 @@ type Service struct {
 	roles      *rolemap.View
 	closers    []func() error
 	instance   string // this instance's id (loadInstanceID)
+	// poisoned is registry_kafka_poisoned_records_total, nil without Kafka.
+	poisoned *prometheus.CounterVec
 }
 
 // New builds the service and opens its listeners; Run serves. On error
@@ -158,6 +160,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := s.registerMetrics(reg, verifier); err != nil {
+		return nil, err
+	}
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
@@ -209,7 +214,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level, Instance: s.instance,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
+		Ready: s.readyChecks(verifier), ReadyInfo: s.readyInfo, Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
 	})
 	if err != nil {
 		return nil, err
@@ -341,20 +346,6 @@ func (s *Service) Run(ctx context.Context) error {
 		return errors.Join(err, southErr, s.bus.Close())
 	})
 	return g.Wait()
-}
-
-func (s *Service) readyChecks() []rest.Check {
-	checks := []rest.Check{{Name: "bus", Run: s.busReady}, {Name: "audit", Run: s.auditFeed.ready}}
-	if s.vault != nil {
-		checks = append(checks, rest.Check{Name: "vault", Run: s.vault.Healthy})
-	}
-	if s.kafka != nil {
-		checks = append(checks, rest.Check{Name: "kafka", Run: s.kafka.Healthy})
-	}
-	if s.southbound != nil {
-		checks = append(checks, rest.Check{Name: "southbound", Run: s.southbound.ready})
-	}
-	return checks
 }
 
 func (s *Service) busReady(context.Context) error {
