@@ -128,7 +128,9 @@ func (s *Service) registerMetrics(reg prometheus.Registerer, verifier *auth.Veri
 		cs = append(cs, s.poisoned)
 	}
 	if s.runner != nil {
-		cs = append(cs, projectionLag{runner: s.runner, last: s.events.Last})
+		cs = append(cs, projectionLag(s.embeddedProjectionLag))
+	} else {
+		cs = append(cs, projectionLag(s.feedProjectionLag))
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
@@ -156,23 +158,66 @@ func unixSeconds(t time.Time) float64 {
 
 // projectionLagDesc is registry_projection_lag_events{projection}.
 var projectionLagDesc = prometheus.NewDesc("registry_projection_lag_events",
-	"Events committed to the embedded event log that a projection has not applied yet.", []string{"projection"}, nil)
+	"Events committed that a projection has not applied yet (with Kafka: records of the events topic, measured every 15 s).",
+	[]string{"projection"}, nil)
 
-// projectionLag reads the embedded projections' positions at each scrape.
-type projectionLag struct {
-	runner interface{ Positions() map[string]uint64 }
-	last   func() uint64
-}
+// projectionLag reads each projection's lag at a scrape.
+type projectionLag func() map[string]uint64
 
 func (p projectionLag) Describe(ch chan<- *prometheus.Desc) { ch <- projectionLagDesc }
 
 func (p projectionLag) Collect(ch chan<- prometheus.Metric) {
-	last := p.last()
-	for name, pos := range p.runner.Positions() {
-		lag := uint64(0)
-		if last > pos {
-			lag = last - pos
-		}
+	for name, lag := range p() {
 		ch <- prometheus.MustNewConstMetric(projectionLagDesc, prometheus.GaugeValue, float64(lag), name)
 	}
+}
+
+// embeddedProjectionLag is, per projection, the events of the embedded
+// log after its position.
+func (s *Service) embeddedProjectionLag() map[string]uint64 {
+	last := s.events.Last()
+	out := map[string]uint64{}
+	for name, pos := range s.runner.Positions() {
+		out[name] = 0
+		if last > pos {
+			out[name] = last - pos
+		}
+	}
+	return out
+}
+
+// feedProjectionLag is the Kafka feed's last measured lag, the same for
+// every projection (they apply each record in one transaction); nothing
+// before the first measurement.
+func (s *Service) feedProjectionLag() map[string]uint64 {
+	lag := s.feedLag.Load()
+	if lag < 0 {
+		return nil
+	}
+	out := make(map[string]uint64, len(s.projectionNames))
+	for _, name := range s.projectionNames {
+		out[name] = uint64(lag)
+	}
+	return out
+}
+
+// feedLagEvery is how often the Kafka feed's lag is measured: it asks
+// the brokers, so not at every scrape (a broker outage would stall them).
+const feedLagEvery = 15 * time.Second
+
+// measureFeedLag measures the Kafka feed's lag now and every
+// feedLagEvery until ctx ends. A failed measurement (the broker
+// unreachable: the relay warns of that already) keeps the last value.
+func (s *Service) measureFeedLag(ctx context.Context) {
+	measure := func(context.Context) error {
+		lag, err := s.feed.Lag()
+		if err != nil {
+			s.logger.Debug("measuring the projections' Kafka lag", "error", err)
+			return nil
+		}
+		s.feedLag.Store(int64(lag))
+		return nil
+	}
+	_ = measure(ctx)
+	every(ctx, feedLagEvery, s.logger, "measuring the projections' Kafka lag", measure)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,6 +75,10 @@ type Service struct {
 	instance   string // this instance's id (loadInstanceID)
 	// poisoned is registry_kafka_poisoned_records_total, nil without Kafka.
 	poisoned *prometheus.CounterVec
+	// projectionNames name the projections; feedLag is the Kafka feed's
+	// last measured lag, -1 before the first (measureFeedLag).
+	projectionNames []string
+	feedLag         atomic.Int64
 }
 
 // New builds the service and opens its listeners; Run serves. On error
@@ -85,6 +90,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	s := &Service{cfg: cfg, logger: logger, vhostBeats: vhost.NewBeats()}
+	s.feedLag.Store(-1)
 	defer func() {
 		if err != nil {
 			s.close()
@@ -308,6 +314,9 @@ func (s *Service) Run(ctx context.Context) error {
 	})
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
+	}
+	if s.feed != nil {
+		g.Go(func() error { s.measureFeedLag(gctx); return nil })
 	}
 	g.Go(func() error { return runVirtualHostCompaction(gctx, s.bus, s.vhosts.Config(), s.logger) })
 	g.Go(func() error {
