@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	rest "github.com/hypo-registry/registry/http"
+	vaultidentity "github.com/hypo-registry/registry/internal/adapters/identity/vault"
 	boltstore "github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/adapters/vaultconn"
@@ -137,12 +138,25 @@ func (s *Service) registerMetrics(reg prometheus.Registerer, verifier *auth.Veri
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
-	if s.vault != nil {
-		m, err := vaultconn.NewMetrics(reg, vaultstore.MetricsAdapter)
+	idAdmin, _ := s.identity.(*vaultidentity.Admin)
+	if s.vault != nil || idAdmin != nil {
+		var adapters []string
+		if s.vault != nil {
+			adapters = append(adapters, vaultstore.MetricsAdapter)
+		}
+		if idAdmin != nil {
+			adapters = append(adapters, vaultidentity.MetricsAdapter)
+		}
+		m, err := vaultconn.NewMetrics(reg, adapters...)
 		if err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		s.vault.Observe(m)
+		if s.vault != nil {
+			s.vault.Observe(m)
+		}
+		if idAdmin != nil {
+			idAdmin.Observe(m)
+		}
 	}
 	return nil
 }

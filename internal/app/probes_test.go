@@ -331,6 +331,22 @@ func TestOperatorMetricsVaultKafka(t *testing.T) {
 	if v := mustMetric(t, reg, `registry_vault_request_duration_seconds_count{adapter="secrets"}`); v < 1 {
 		t.Errorf("registry_vault_request_duration_seconds_count = %v, want the read timed", v)
 	}
+	// The identity admin's requests (the admin token's) are counted too.
+	groupNotFound := `registry_vault_request_errors_total{adapter="identity",kind="not_found"}`
+	before = mustMetric(t, reg, groupNotFound)
+	// A tenant admin reads its own tenant's group, which Vault does not
+	// have (the tenant was never provisioned).
+	unprovisioned := testkit.RandomTenant(t)
+	admin := reg.Token(t, "root", unprovisioned, "admin")
+	if r := testkit.Do(t, http.MethodGet, reg.URL+"/registry-api/group/"+unprovisioned, admin, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("GET a missing group: %d %s", r.Status, r.Body)
+	}
+	if after := mustMetric(t, reg, groupNotFound); after < before+1 {
+		t.Errorf("%s = %v after a missing group's read, was %v", groupNotFound, after, before)
+	}
+	if v := mustMetric(t, reg, `registry_vault_request_duration_seconds_count{adapter="identity"}`); v < 1 {
+		t.Errorf("identity registry_vault_request_duration_seconds_count = %v, want the read timed", v)
+	}
 
 	// A record on the events topic that is not a CloudEvent is poisoned.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(reg.Kafka.Brokers...))

@@ -2,6 +2,7 @@ package vaultconn
 
 import (
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,4 +82,17 @@ func (m *Metrics) Observe(adapter string, start time.Time, err error) {
 	if err != nil {
 		m.errors.WithLabelValues(adapter, ErrorKind(err)).Inc()
 	}
+}
+
+// observed tells observe of every round trip.
+type observed struct {
+	next    http.RoundTripper
+	observe func(start time.Time, resp *http.Response, err error)
+}
+
+func (o observed) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := o.next.RoundTrip(req)
+	o.observe(start, resp, err)
+	return resp, err
 }
