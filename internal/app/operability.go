@@ -77,7 +77,7 @@ func (s *Service) readyInfo(ctx context.Context) map[string]any {
 }
 
 // registerMetrics registers the operator's gauges and counters on reg:
-// outbox backlog and relay lag (Kafka), projection lag (embedded), Vault
+// outbox backlog and relay lag (Kafka), projection lag, Vault
 // requests (Vault), JWKS refreshes, poisoned Kafka records (Kafka), and
 // the audit log's size. Call it before the southbound opens (it counts
 // poisoned records too) and before Run.
