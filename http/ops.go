@@ -21,6 +21,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz runs every readiness check with a short deadline; any failure is
 // 503 naming the check (not its error text, which may hold addresses).
+// ReadyInfo's fields (the outbox backlog) are added to the body, beside
+// "ready" and "checks", and decide nothing.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -39,9 +41,16 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		code = http.StatusServiceUnavailable
 	}
+	body := map[string]any{}
+	if s.deps.ReadyInfo != nil {
+		for k, v := range s.deps.ReadyInfo(ctx) {
+			body[k] = v
+		}
+	}
+	body["ready"], body["checks"] = ok, status
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ok, "checks": status})
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // logLevelBody is the log level, and in answers the instance it is the

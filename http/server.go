@@ -54,6 +54,9 @@ type Deps struct {
 	Metrics  prometheus.Registerer
 	Gatherer prometheus.Gatherer
 	Ready    []Check
+	// ReadyInfo, when set, adds information to /readyz's body that does
+	// not decide readiness (the Kafka outbox's backlog).
+	ReadyInfo func(context.Context) map[string]any
 	// AdminRole is the default of Authz.AdminRole. Default "admin". The log
 	// level is the platform admin's (Authz.PlatformAdminRole).
 	AdminRole string

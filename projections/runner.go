@@ -86,6 +86,17 @@ func (r *Runner) Position(name string) (uint64, error) {
 	return p, nil
 }
 
+// Positions returns every projection's position, by name.
+func (r *Runner) Positions() map[string]uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]uint64, len(r.pos))
+	for name, p := range r.pos {
+		out[name] = p
+	}
+	return out
+}
+
 // WaitFor returns once every projection has applied seq, so a caller that
 // just committed an event can read its own write. It returns early with the
 // error of a projection that failed before reaching seq. While it waits,

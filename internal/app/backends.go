@@ -88,6 +88,9 @@ func (s *Service) openEventLog(ctx context.Context) error {
 		return fmt.Errorf("open %s: %w (is another registryd using this data directory?)", datadir.ProjectionsDB, err)
 	}
 	s.closers = append(s.closers, s.projDB.Close)
+	for _, p := range projectionsFor(s.vhostBeats) {
+		s.projectionNames = append(s.projectionNames, p.Name())
+	}
 	if len(s.cfg.Kafka.Brokers) > 0 {
 		kcfg := s.cfg.Kafka
 		kcfg.OutboxDB = datadir.Path(s.cfg.DataDir, datadir.OutboxDB)

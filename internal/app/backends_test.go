@@ -127,8 +127,14 @@ func TestVaultOutageIsServedAs503AndRecovers(t *testing.T) {
 		}
 	}
 	ready := testkit.Do(t, http.MethodGet, reg.URL+"/readyz", "", nil)
-	if ready.Status != http.StatusServiceUnavailable {
-		t.Errorf("/readyz with Vault down: %d, want 503", ready.Status)
+	if ready.Status != http.StatusServiceUnavailable || !strings.Contains(string(ready.Body), `"vault":"unavailable"`) {
+		t.Errorf("/readyz with Vault down: %d %s, want 503 naming vault", ready.Status, ready.Body)
+	}
+	// The failed requests are counted by kind: Vault did not answer.
+	down := mustMetric(t, reg, `registry_vault_request_errors_total{adapter="secrets",kind="unavailable"}`) +
+		mustMetric(t, reg, `registry_vault_request_errors_total{adapter="secrets",kind="timeout"}`)
+	if down < 3 {
+		t.Errorf("registry_vault_request_errors_total unavailable+timeout = %v after 3 failed reads, want at least 3", down)
 	}
 
 	phase.Add(1)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,12 @@ type Service struct {
 	roles      *rolemap.View
 	closers    []func() error
 	instance   string // this instance's id (loadInstanceID)
+	// poisoned is registry_kafka_poisoned_records_total, nil without Kafka.
+	poisoned *prometheus.CounterVec
+	// projectionNames name the projections; feedLag is the Kafka feed's
+	// last measured lag, -1 before the first (measureFeedLag).
+	projectionNames []string
+	feedLag         atomic.Int64
 }
 
 // New builds the service and opens its listeners; Run serves. On error
@@ -84,6 +91,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	s := &Service{cfg: cfg, logger: logger, vhostBeats: vhost.NewBeats()}
+	s.feedLag.Store(-1)
 	defer func() {
 		if err != nil {
 			s.close()
@@ -160,6 +168,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildinfo.Read().Collector())
+	if err := s.registerMetrics(reg, verifier); err != nil {
+		return nil, err
+	}
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
@@ -214,7 +225,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level, Instance: s.instance,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: s.readyChecks(), Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
+		Ready: s.readyChecks(verifier), ReadyInfo: s.readyInfo, Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
 		NoAccessLog: cfg.NoAccessLog,
 	})
 	if err != nil {
@@ -310,6 +321,9 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.southbound != nil {
 		g.Go(func() error { return s.southbound.run(gctx, s.bus.Running()) })
 	}
+	if s.feed != nil {
+		g.Go(func() error { s.measureFeedLag(gctx); return nil })
+	}
 	g.Go(func() error { return runVirtualHostCompaction(gctx, s.bus, s.vhosts.Config(), s.logger) })
 	g.Go(func() error {
 		select {
@@ -347,20 +361,6 @@ func (s *Service) Run(ctx context.Context) error {
 		return errors.Join(err, southErr, s.bus.Close())
 	})
 	return g.Wait()
-}
-
-func (s *Service) readyChecks() []rest.Check {
-	checks := []rest.Check{{Name: "bus", Run: s.busReady}, {Name: "audit", Run: s.auditFeed.ready}}
-	if s.vault != nil {
-		checks = append(checks, rest.Check{Name: "vault", Run: s.vault.Healthy})
-	}
-	if s.kafka != nil {
-		checks = append(checks, rest.Check{Name: "kafka", Run: s.kafka.Healthy})
-	}
-	if s.southbound != nil {
-		checks = append(checks, rest.Check{Name: "southbound", Run: s.southbound.ready})
-	}
-	return checks
 }
 
 func (s *Service) busReady(context.Context) error {

@@ -133,6 +133,10 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, metrics prometheus.Reg
 	if err != nil {
 		return err
 	}
+	in.SetPoisonCounter(s.countPoisoned)
+	for topic := range sb.Translators() {
+		s.poisoned.WithLabelValues(topic) // every series from the start
+	}
 	consumer, err := in.NewConsumer(kafkaingress.ConsumerConfig{
 		Brokers: kcfg.Brokers, Group: c.ConsumerGroup, Sarama: kafkalog.SaramaConfig(kcfg),
 		InFlight: c.InFlight, RevokeGrace: s.cfg.ShutdownTimeout,

@@ -286,6 +286,14 @@ func (l *Log) LastEventSeq() uint64 {
 	return l.seq
 }
 
+// Failed is the write or sync error that stopped the log, nil while it
+// accepts records.
+func (l *Log) Failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed
+}
+
 // Size reports the log's bytes on disk, its segment count and when its
 // oldest segment was begun, for metrics.
 func (l *Log) Size() (bytes int64, segments int, oldest time.Time) {

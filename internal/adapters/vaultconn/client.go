@@ -36,6 +36,9 @@ type Options struct {
 	// MaxIdleConnsPerHost is how many kept-alive connections to Vault are
 	// pooled; 0 means 16.
 	MaxIdleConnsPerHost int
+	// Observe, when set, is told of every HTTP request to Vault: when it
+	// began, and its response or error (metrics).
+	Observe func(start time.Time, resp *http.Response, err error)
 }
 
 // NewClient builds a client from o alone: no VAULT_* environment variable
@@ -63,8 +66,12 @@ func NewClient(o Options) (*api.Client, error) {
 	if transport.MaxIdleConnsPerHost == 0 {
 		transport.MaxIdleConnsPerHost = 16
 	}
+	var rt http.RoundTripper = newGuard(transport, o.Timeout)
+	if o.Observe != nil {
+		rt = observed{next: rt, observe: o.Observe}
+	}
 	httpClient := &http.Client{
-		Transport:     newGuard(transport, o.Timeout),
+		Transport:     rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	// Timeout 0: the guard bounds each request, and tells a timeout of its

@@ -81,6 +81,9 @@ type Ingress struct {
 	logger *slog.Logger
 	poison message.HandlerMiddleware
 	retry  middleware.Retry
+	// poisoned counts each record sent to the poison topic, by the topic
+	// it came from (SetPoisonCounter); nil counts nothing.
+	poisoned func(topic string)
 
 	mu       sync.Mutex
 	draining bool
@@ -92,12 +95,18 @@ func New(b Sender, pub message.Publisher, poisonTopic string, logger *slog.Logge
 	if b == nil || pub == nil || logger == nil || poisonTopic == "" {
 		return nil, errors.New("kafkaingress: bus, publisher, poison topic and logger are required")
 	}
-	poison, err := middleware.PoisonQueueWithFilter(withheld{pub: pub, logger: logger}, poisonTopic, poisonable)
+	in := &Ingress{bus: b, pub: pub, logger: logger, retry: replyRetry(logger)}
+	poison, err := middleware.PoisonQueueWithFilter(withheld{pub: pub, logger: logger, in: in}, poisonTopic, poisonable)
 	if err != nil {
 		return nil, fmt.Errorf("kafkaingress: poison queue: %w", err)
 	}
-	return &Ingress{bus: b, pub: pub, logger: logger, poison: poison, retry: replyRetry(logger)}, nil
+	in.poison = poison
+	return in, nil
 }
+
+// SetPoisonCounter makes every record sent to the poison topic call count
+// with the topic it came from (a metric). Call it before records flow.
+func (in *Ingress) SetPoisonCounter(count func(topic string)) { in.poisoned = count }
 
 // Handler is the watermill handler of one incoming topic: it translates
 // the record, sends its command and publishes the reply. Every error it

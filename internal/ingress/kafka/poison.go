@@ -24,10 +24,12 @@ const poisonPayload = `{"redacted":"payload withheld"}`
 type withheld struct {
 	pub    message.Publisher
 	logger *slog.Logger
+	in     *Ingress // its poison counter
 }
 
 func (p withheld) Publish(topic string, msgs ...*message.Message) error {
 	safe := make([]*message.Message, 0, len(msgs))
+	topics := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		from, reason := m.Metadata.Get(MetaPoisonTopic), m.Metadata.Get(MetaPoisonReason)
 		if from == "" {
@@ -42,9 +44,17 @@ func (p withheld) Publish(topic string, msgs ...*message.Message) error {
 			c.Metadata.Set("partition", fmt.Sprint(p.Partition))
 			c.Metadata.Set("offset", fmt.Sprint(p.Offset))
 		}
-		safe = append(safe, c)
+		safe, topics = append(safe, c), append(topics, from)
 	}
-	return p.pub.Publish(topic, safe...)
+	if err := p.pub.Publish(topic, safe...); err != nil {
+		return err
+	}
+	if count := p.in.poisoned; count != nil {
+		for _, t := range topics {
+			count(t)
+		}
+	}
+	return nil
 }
 
 // Close leaves the publisher open: the Ingress does not own it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/MicahParks/jwkset"
@@ -24,7 +25,7 @@ const unknownKIDEvery = 5 * time.Minute
 // checked against. A failed first fetch is an error (fail closed); a later
 // failed refresh is logged and the last fetched set stays in use. stop ends
 // the refresh early, for a caller that discards the key set.
-func newKeySet(ctx context.Context, cfg Config, onReplace func()) (_ keyfunc.Keyfunc, stop func(), err error) {
+func newKeySet(ctx context.Context, cfg Config, stats *keyStats, onReplace func()) (_ keyfunc.Keyfunc, stop func(), err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	logger := cfg.Logger
 	if logger == nil {
@@ -40,10 +41,14 @@ func newKeySet(ctx context.Context, cfg Config, onReplace func()) (_ keyfunc.Key
 			if ctx.Err() != nil {
 				return // shutting down: the refresh was cancelled
 			}
+			stats.failures.Add(1)
 			logger.WarnContext(ctx, "JWKS refresh failed; the last fetched key set stays in use",
 				"url", cfg.JWKSURL, "error", err)
 		},
-		Storage: observedStorage{Storage: jwkset.NewMemoryStorage(), onReplace: onReplace},
+		Storage: observedStorage{Storage: jwkset.NewMemoryStorage(), onReplace: func() {
+			stats.fetched.Store(time.Now().UnixNano())
+			onReplace()
+		}},
 	})
 	if err != nil {
 		// The refresh goroutine starts before the first fetch: stop it.
@@ -66,6 +71,31 @@ func newKeySet(ctx context.Context, cfg Config, onReplace func()) (_ keyfunc.Key
 	}
 	return k, cancel, nil
 }
+
+// keyStats counts the refreshes of a key set for metrics and readiness.
+type keyStats struct {
+	failures atomic.Uint64 // failed refreshes
+	fetched  atomic.Int64  // Unix nanoseconds of the last successful fetch
+}
+
+// JWKSRefreshFailures is how many JWKS refreshes failed since start (the
+// last fetched key set stayed in use each time).
+func (v *Verifier) JWKSRefreshFailures() uint64 { return v.stats.failures.Load() }
+
+// JWKSFetched is when the key set was last fetched successfully.
+func (v *Verifier) JWKSFetched() time.Time { return time.Unix(0, v.stats.fetched.Load()) }
+
+// JWKSFresh reports a key set older than maxAge: refreshes have failed for
+// that long, so a key the issuer removed may still be trusted.
+func (v *Verifier) JWKSFresh(now time.Time, maxAge time.Duration) error {
+	if age := now.Sub(v.JWKSFetched()); age > maxAge {
+		return fmt.Errorf("JWKS %s last fetched %s ago (more than %s): refreshes fail", v.cfg.JWKSURL, age.Round(time.Second), maxAge)
+	}
+	return nil
+}
+
+// JWKSRefresh is how often the key set is fetched again.
+func (v *Verifier) JWKSRefresh() time.Duration { return v.cfg.JWKSRefresh }
 
 // observedStorage is the in-memory key set the refresh replaces wholesale,
 // telling onReplace each time it did.

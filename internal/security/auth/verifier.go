@@ -29,6 +29,7 @@ type Verifier struct {
 	keys   keyfunc.Keyfunc
 	parser *jwt.Parser
 	cache  *verifiedCache
+	stats  *keyStats
 }
 
 // NewVerifier discovers the JWKS URL if needed and fetches the key set. If
@@ -48,7 +49,8 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		cfg.JWKSURL = u
 	}
 	cache := newVerifiedCache()
-	k, stop, err := newKeySet(ctx, cfg, cache.invalidate)
+	stats := &keyStats{}
+	k, stop, err := newKeySet(ctx, cfg, stats, cache.invalidate)
 	if err != nil {
 		return nil, fmt.Errorf("new verifier: fetch JWKS %s: %w", cfg.JWKSURL, err)
 	}
@@ -65,6 +67,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		cfg:   cfg,
 		keys:  k,
 		cache: cache,
+		stats: stats,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods(cfg.Algorithms),
 			jwt.WithIssuer(cfg.Issuer),

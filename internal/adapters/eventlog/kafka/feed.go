@@ -46,7 +46,14 @@ type Feed struct {
 	stats   FeedStats
 	failed  error         // why Run stopped, when it failed
 	changed chan struct{} // closed and replaced after every batch
+	// poisoned counts each record sent to the poison topic, by the topic
+	// it came from (SetPoisonCounter); nil counts nothing.
+	poisoned func(topic string)
 }
+
+// SetPoisonCounter makes every record sent to the poison topic call count
+// with the topic it came from (a metric). Call it before Run.
+func (f *Feed) SetPoisonCounter(count func(topic string)) { f.poisoned = count }
 
 // FeedStats counts what a Feed did with the records it received.
 type FeedStats struct {

@@ -87,6 +87,9 @@ func (f *Feed) record(msg *message.Message) (projections.ExternalEvent, error) {
 	if err := f.publishPoison(msg, partition, offset, decodeErr); err != nil {
 		return r, err
 	}
+	if f.poisoned != nil {
+		f.poisoned(f.cfg.EventsTopic)
+	}
 	return r, nil
 }
 

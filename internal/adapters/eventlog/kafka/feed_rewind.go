@@ -114,3 +114,44 @@ func (f *Feed) resumeOffsets(client sarama.Client, all bool) (map[int32]sarama.O
 	}
 	return out, nil
 }
+
+// Lag is how many records of the events topic the projections have not
+// applied yet: per partition, its end offset less the stored position (a
+// partition without one counts from its oldest record). Every projection
+// applies a record in the same transaction, so this is each one's lag. It
+// asks the brokers, within the configured timeouts.
+func (f *Feed) Lag() (uint64, error) {
+	client, err := sarama.NewClient(f.cfg.Brokers, SaramaConfig(f.cfg))
+	if err != nil {
+		return 0, fmt.Errorf("kafkalog: feed lag: connect to %v: %w", f.cfg.Brokers, err)
+	}
+	defer client.Close()
+	topic := f.cfg.EventsTopic
+	parts, err := client.Partitions(topic)
+	if err != nil {
+		return 0, fmt.Errorf("kafkalog: feed lag: partitions of %s: %w", topic, err)
+	}
+	stored, err := f.ext.Positions(sourcePrefix(topic))
+	if err != nil {
+		return 0, fmt.Errorf("kafkalog: feed lag: %w", err)
+	}
+	var lag uint64
+	for _, p := range parts {
+		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil {
+			return 0, fmt.Errorf("kafkalog: feed lag: end of %s/%d: %w", topic, p, err)
+		}
+		pos, ok := stored[SourceName(topic, p)]
+		if !ok {
+			start, err := client.GetOffset(topic, p, sarama.OffsetOldest)
+			if err != nil {
+				return 0, fmt.Errorf("kafkalog: feed lag: start of %s/%d: %w", topic, p, err)
+			}
+			pos = uint64(max(start, 0))
+		}
+		if end > int64(pos) {
+			lag += uint64(end) - pos
+		}
+	}
+	return lag, nil
+}

@@ -79,6 +79,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Log, error) {
 	}
 	relayCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	l := &Log{cfg: cfg, logger: logger, pub: pub, outbox: outbox, cancel: cancel, relayDone: make(chan struct{})}
+	// Relayed, and so Backlog, start from the stored cursor: events a
+	// previous run published are not waiting.
+	relayed, err := outbox.Cursor(relayCursor)
+	if err != nil {
+		cancel()
+		return nil, errors.Join(fmt.Errorf("kafkalog: open: relay cursor: %w", err), pub.Close(), outbox.Close())
+	}
+	l.relayed.Store(relayed)
 	go l.relay(relayCtx)
 	return l, nil
 }

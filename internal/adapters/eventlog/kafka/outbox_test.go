@@ -15,7 +15,7 @@ import (
 )
 
 // TestKafkaOutageLosesNothing stops the broker: commits keep succeeding into
-// the outbox, Healthy reports the lag, and once a broker is back on the
+// the outbox, RelayError, Backlog and RelayLag report the wait, and once a broker is back on the
 // same address the relay publishes every event, in order, exactly as
 // committed.
 func TestKafkaOutageLosesNothing(t *testing.T) {
@@ -38,18 +38,31 @@ func TestKafkaOutageLosesNothing(t *testing.T) {
 	cluster.Close()
 	during := commitEach(t, l, 3, 4, "tenant-a") // must not fail or block
 	deadline := time.Now().Add(20 * time.Second)
-	for l.Healthy(context.Background()) == nil {
+	for l.RelayError() == nil {
 		if time.Now().After(deadline) {
-			t.Fatal("Healthy never reported the unreachable broker")
+			t.Fatal("RelayError never reported the unreachable broker")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if got := l.Backlog(); got != 4 {
+		t.Errorf("Backlog during the outage = %d, want 4", got)
+	}
+	// The oldest waiting event is event 3, dated time.Unix(1700000003, 0).
+	if lag, err := l.RelayLag(context.Background(), time.Unix(1700000003+60, 0)); err != nil || lag != time.Minute {
+		t.Errorf("RelayLag during the outage = %v, %v; want the wait of the oldest event, 1m0s", lag, err)
 	}
 
 	cluster = start() // a new, empty broker on the same address
 	t.Cleanup(cluster.Close)
 	waitRelayed(t, l, 7)
-	if err := l.Healthy(context.Background()); err != nil {
-		t.Errorf("Healthy after recovery: %v", err)
+	if err := l.RelayError(); err != nil {
+		t.Errorf("RelayError after recovery: %v", err)
+	}
+	if got := l.Backlog(); got != 0 {
+		t.Errorf("Backlog after recovery = %d, want 0", got)
+	}
+	if lag, err := l.RelayLag(context.Background(), time.Now()); err != nil || lag != 0 {
+		t.Errorf("RelayLag after recovery = %v, %v; want 0", lag, err)
 	}
 	// The new broker lost the first three; the four committed during the
 	// outage arrive, in commit order.

@@ -128,17 +128,46 @@ func (l *Log) setRelayErr(err error) {
 	l.relayErr = err
 }
 
-// Healthy reports the relay's last publish error: nil while events reach
+// RelayError is the relay's last publish error: nil while events reach
 // the topic. Commands keep succeeding meanwhile (the outbox holds their
-// events); this tells /readyz that the topic and the projections lag.
-func (l *Log) Healthy(context.Context) error {
+// events), so it is information for /readyz's body and the logs, not a
+// reason to take the instance out of service: a broker outage would take
+// every replica out at once.
+func (l *Log) RelayError() error {
 	l.relayMu.Lock()
 	defer l.relayMu.Unlock()
-	if l.relayErr != nil {
-		return fmt.Errorf("kafka: events are waiting in the outbox: %w", l.relayErr)
-	}
-	return nil
+	return l.relayErr
 }
 
 // Relayed is the outbox sequence of the last event published.
 func (l *Log) Relayed() uint64 { return l.relayed.Load() }
+
+// Backlog is how many events wait in the outbox for the topic.
+func (l *Log) Backlog() uint64 {
+	last, relayed := l.outbox.Last(), l.relayed.Load()
+	if last <= relayed {
+		return 0
+	}
+	return last - relayed
+}
+
+// RelayLag is how long the oldest event waiting in the outbox has waited
+// (its commit time, the event's time attribute): 0 with no backlog.
+func (l *Log) RelayLag(ctx context.Context, now time.Time) (time.Duration, error) {
+	if l.Backlog() == 0 {
+		return 0, nil
+	}
+	var oldest time.Time
+	_, err := l.outbox.Read(ctx, l.relayed.Load()+1, 1, func(_ uint64, e cloudevents.Event) error {
+		oldest = e.Time()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("kafkalog: relay lag: %w", err)
+	}
+	if oldest.IsZero() || now.Before(oldest) {
+		// Relayed in the meantime, or a clock step: no lag to report.
+		return 0, nil
+	}
+	return now.Sub(oldest), nil
+}

@@ -11,6 +11,8 @@ package vault
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 
@@ -34,7 +36,8 @@ path "identity/lookup/group" { capabilities = ["create", "update"] }
 type Admin struct {
 	client   *api.Client
 	cfg      Config
-	accessor string // of the JWT auth mount, which group aliases name
+	accessor string             // of the JWT auth mount, which group aliases name
+	metrics  *vaultconn.Metrics // set by Observe; nil observes nothing
 }
 
 var _ handlers.IdentityAdmin = (*Admin)(nil)
@@ -48,7 +51,8 @@ func New(ctx context.Context, cfg Config) (*Admin, error) {
 		return nil, fmt.Errorf("vaultidentity: %w: %w", handlers.ErrInvalid, err)
 	}
 	cfg = cfg.withDefaults()
-	client, err := newClient(cfg)
+	a := &Admin{cfg: cfg}
+	client, err := newClient(cfg, a.observe)
 	if err != nil {
 		return nil, fmt.Errorf("vaultidentity %s: %w", cfg.Addr, err)
 	}
@@ -61,7 +65,28 @@ func New(ctx context.Context, cfg Config) (*Admin, error) {
 		return nil, fmt.Errorf("vaultidentity %s: %w: no jwt auth method mounted at %q",
 			cfg.Addr, handlers.ErrInvalid, cfg.JWTMount)
 	}
-	return &Admin{client: client, cfg: cfg, accessor: mount.Accessor}, nil
+	a.client, a.accessor = client, mount.Accessor
+	return a, nil
+}
+
+// MetricsAdapter is the adapter label of the identity admin's Vault
+// metrics.
+const MetricsAdapter = "identity"
+
+// Observe makes every Vault request record its time and failure in m (see
+// vaultconn.Metrics). Call it before the admin is used.
+func (a *Admin) Observe(m *vaultconn.Metrics) { a.metrics = m }
+
+// observe records one HTTP request to Vault, its failure by the sentinel
+// vaultErr maps it to.
+func (a *Admin) observe(start time.Time, resp *http.Response, err error) {
+	switch {
+	case err != nil:
+		err = vaultconn.NoAnswer(err)
+	case resp.StatusCode >= 400:
+		err = statusSentinel(resp.StatusCode)
+	}
+	a.metrics.Observe(MetricsAdapter, start, err)
 }
 
 // newClient builds a client that reads no VAULT_* environment variable
@@ -70,6 +95,6 @@ func New(ctx context.Context, cfg Config) (*Admin, error) {
 // not retry (retry is router middleware), does not follow redirects, and
 // fails fast for a moment after Vault left a request unanswered (see
 // vaultconn).
-func newClient(cfg Config) (*api.Client, error) {
-	return vaultconn.NewClient(vaultconn.Options{Addr: cfg.Addr, CACert: cfg.CACert, Timeout: cfg.Timeout, Token: cfg.AdminToken})
+func newClient(cfg Config, observe func(time.Time, *http.Response, error)) (*api.Client, error) {
+	return vaultconn.NewClient(vaultconn.Options{Addr: cfg.Addr, CACert: cfg.CACert, Timeout: cfg.Timeout, Token: cfg.AdminToken, Observe: observe})
 }

@@ -12,6 +12,22 @@ import (
 	"github.com/hypo-registry/registry/internal/adapters/vaultconn"
 )
 
+// statusSentinel is the handlers sentinel of Vault's failed answer.
+func statusSentinel(code int) error {
+	switch {
+	case code == http.StatusBadRequest:
+		return handlers.ErrInvalid
+	case code == http.StatusNotFound:
+		return handlers.ErrNotFound
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		// The admin token is missing, expired or lacks a capability.
+		return handlers.ErrForbidden
+	}
+	// 429, 5xx (503 when sealed or standby), 412 consistency: Vault may
+	// answer differently soon.
+	return handlers.ErrUnavailable
+}
+
 // vaultErr maps an error of the Vault client to a handlers sentinel. It
 // keeps Vault's messages and the status, which name paths, never the token
 // (a header); the request URL is left out as the caller's error names the
@@ -22,20 +38,7 @@ func vaultErr(err error) error {
 		// No answer: refused connection, timeout, TLS failure.
 		return vaultconn.NoAnswer(err)
 	}
-	var sentinel error
-	switch code := re.StatusCode; {
-	case code == http.StatusBadRequest:
-		sentinel = handlers.ErrInvalid
-	case code == http.StatusNotFound:
-		sentinel = handlers.ErrNotFound
-	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		// The admin token is missing, expired or lacks a capability.
-		sentinel = handlers.ErrForbidden
-	default:
-		// 429, 5xx (503 when sealed or standby), 412 consistency: Vault may
-		// answer differently soon.
-		sentinel = handlers.ErrUnavailable
-	}
+	sentinel := statusSentinel(re.StatusCode)
 	msg := strings.Join(re.Errors, "; ")
 	if re.RawError {
 		msg = "unparsable error body"

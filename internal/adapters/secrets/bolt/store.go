@@ -7,6 +7,7 @@
 package bolt
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -112,6 +113,15 @@ func Open(path string, ring *seal.Keyring, opts Options) (*Store, error) {
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("boltstore close: %w", err)
+	}
+	return nil
+}
+
+// Healthy reports whether the database file is open and readable, for
+// /readyz.
+func (s *Store) Healthy(context.Context) error {
+	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("boltstore: %w", dbErr(err))
 	}
 	return nil
 }

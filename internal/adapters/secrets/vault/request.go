@@ -32,7 +32,8 @@ type call struct {
 // 204). Only ErrUnavailable is retried, at most MaxRetries times, and not
 // after a timeout (ErrTimeout): a retry would wait it out again. Each
 // attempt, token exchange included, is bounded by Timeout.
-func (s *Store) do(ctx context.Context, c handlers.Caller, cl call) (json.RawMessage, error) {
+func (s *Store) do(ctx context.Context, c handlers.Caller, cl call) (_ json.RawMessage, err error) {
+	defer func(start time.Time) { s.metrics.Observe(MetricsAdapter, start, err) }(time.Now())
 	for n := 0; ; n++ {
 		data, err := s.attempt(ctx, c.Token, cl)
 		if err == nil || !errors.Is(err, handlers.ErrUnavailable) || errors.Is(err, handlers.ErrTimeout) ||

@@ -31,7 +31,15 @@ type Store struct {
 	tokens *tokenCache
 	// intents, when set (UseIntents), make a command's writes happen once.
 	intents Intents
+	metrics *vaultconn.Metrics // set by Observe; nil observes nothing
 }
+
+// MetricsAdapter is the adapter label of this store's Vault metrics.
+const MetricsAdapter = "secrets"
+
+// Observe makes every request record its time and failure in m (see
+// vaultconn.Metrics). Call it before the store is used.
+func (s *Store) Observe(m *vaultconn.Metrics) { s.metrics = m }
 
 // New connects to Vault and checks it is reachable, initialised and
 // unsealed, once: a Vault that is not is an error naming its address.
