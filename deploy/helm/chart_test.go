@@ -19,6 +19,8 @@ import (
 
 	"helm.sh/helm/v4/pkg/chart/common"
 	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/v2/lint"
+	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/engine"
 	appsv1 "k8s.io/api/apps/v1"
@@ -722,6 +724,26 @@ func mapsKeys(m map[string]string) func(func(string) bool) {
 	}
 }
 
+// TestLint runs helm lint's rules (Chart.yaml, values, templates, YAML
+// structure, deprecated APIs) for the default and the production values;
+// anything above INFO fails.
+func TestLint(t *testing.T) {
+	prod, err := common.ReadValuesFile(productionFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, vals := range map[string]map[string]any{"default": {}, "production": prod} {
+		l := lint.RunAll(chartDir, vals, namespace)
+		for _, m := range l.Messages {
+			if m.Severity > support.InfoSev {
+				t.Errorf("%s values: %s", name, m)
+			} else {
+				t.Logf("%s values: %s", name, m)
+			}
+		}
+	}
+}
+
 // TestRejected: what the schema and the templates refuse, with an error
 // that says why.
 func TestRejected(t *testing.T) {
@@ -737,6 +759,7 @@ func TestRejected(t *testing.T) {
 		{"setting the chart manages", map[string]any{"config": map[string]any{"REGISTRY_DATA_DIR": "/tmp"}}, "REGISTRY_DATA_DIR"},
 		{"setting that is not a string", map[string]any{"config": map[string]any{"REGISTRY_AUTH_BASIC": true}}, "REGISTRY_AUTH_BASIC"},
 		{"bad probe", map[string]any{"readinessProbe": map[string]any{"periodSeconds": -1}}, "periodSeconds"},
+		{"PFX password without a Secret", map[string]any{"tokenService": map[string]any{"signingKey": map[string]any{"value": "x", "passwordKey": "password"}}}, "passwordKey needs tokenService.signingKey.existingSecret"},
 		{"replicas without Vault and Kafka", map[string]any{"replicaCount": 2}, "replicaCount > 1 needs vault.addr and kafka.brokers"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -744,6 +767,7 @@ func TestRejected(t *testing.T) {
 			if err == nil {
 				t.Fatalf("rendered %v", tc.overrides)
 			}
+			t.Logf("refused: %v", err)
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not name %q", err, tc.want)
 			}
