@@ -11,10 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hypo-registry/registry/handlers/auditread"
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/app/datadir"
 )
@@ -24,21 +24,10 @@ import (
 // registryd. It holds every command event (eventSeq > 0) and every query's
 // record (reads, lists, tokens) in one hash chain.
 
-// logRecord is how tail prints a record of the audit log.
-type logRecord struct {
-	Index         uint64          `json:"index"`
-	Time          time.Time       `json:"time"`
-	Type          string          `json:"type"`
-	ID            string          `json:"id,omitempty"`
-	Tenant        string          `json:"tenant,omitempty"`
-	Subject       string          `json:"subject,omitempty"`
-	CorrelationID string          `json:"correlationId,omitempty"`
-	CausationID   string          `json:"causationId,omitempty"`
-	EventSeq      uint64          `json:"eventSeq,omitempty"`
-	Data          json.RawMessage `json:"data,omitempty"`
-	Prev          string          `json:"prev"`
-	Hash          string          `json:"hash"`
-}
+// logRecord is how tail prints a record of the audit log: the record of
+// the live audit API (GET /registry-api/admin/audit), so a tail reads the
+// same from a data directory and from a server.
+type logRecord = auditread.Record
 
 func printable(r auditlog.Record) logRecord {
 	return logRecord{
