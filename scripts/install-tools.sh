@@ -4,7 +4,7 @@
 # files registryd writes with both), Chromium and Node.js (the browser
 # tests in e2e/browser drive /usr/bin/chromium with playwright-core).
 # Then the browser tests' npm packages, when node_modules is missing or
-# older than the lock file. Quiet when everything is there.
+# installed from another lock file. Quiet when everything is there.
 set -euo pipefail
 missing=()
 command -v keytool >/dev/null || missing+=(default-jre-headless)
