@@ -31,12 +31,14 @@ run-stack:
 
 ## test: every test, integration tests against real services included
 ## (a real Vault server built from its Go module, cached outside the repo;
-## a Kafka-protocol broker and an OIDC issuer started in-process; keytool
-## and openssl from Debian packages, installed when missing)
+## a Kafka-protocol broker and an OIDC issuer started in-process; keytool,
+## openssl, chromium and node from Debian packages and the browser tests'
+## playwright-core from npm, installed when missing)
 test: vet tools vault-bin
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-## tools: the Debian packages the tests run (keytool, openssl), when missing
+## tools: the Debian packages the tests run (keytool, openssl, chromium,
+## node), when missing, and e2e/browser's npm packages (npm ci) when stale
 tools:
 	@scripts/install-tools.sh
 
