@@ -18,6 +18,14 @@ import (
 	"time"
 )
 
+// The console's client in registryd --dev: public (a browser app cannot
+// keep a secret), PKCE, redirected to ConsoleCallbackPath on the registry's
+// own address.
+const (
+	ConsoleClientID     = "registry-console"
+	ConsoleCallbackPath = "/console/callback"
+)
+
 // ClientSpec is a client of the token endpoint: confidential (with a
 // Secret, for the client-credentials grant) or Public.
 type ClientSpec struct {
