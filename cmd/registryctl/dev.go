@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -23,8 +24,38 @@ func newDevCmd() *cobra.Command {
 		Use:   "dev",
 		Short: "Helpers for a registryd started with --dev",
 	}
-	dev.AddCommand(newDevTokenCmd())
+	dev.AddCommand(newDevTokenCmd(), newDevUsersCmd())
 	return dev
+}
+
+// newDevUsersCmd prints the demo users of the dev issuer's login page and
+// their passwords, as registryd --dev printed them at start.
+func newDevUsersCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "users",
+		Short: "Print the dev issuer's demo users and passwords (for its login page)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := cmd.Flags().GetString("data-dir")
+			if err != nil {
+				return fmt.Errorf("dev users: %w", err)
+			}
+			path := datadir.Path(dir, datadir.DevIssuer)
+			st, err := oidcdev.LoadDevState(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("dev users: %s not found: start `registryd --dev` first, or pass --data-dir", path)
+			}
+			if err != nil {
+				return fmt.Errorf("dev users: %w", err)
+			}
+			for _, name := range slices.Sorted(maps.Keys(st.Passwords)) {
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", name, st.Passwords[name]); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
 }
 
 // knownRoles are the role names registryd checks: the defaults of seed 002

@@ -116,3 +116,24 @@ func TestDevTokenKnownRolesFollowTheSettings(t *testing.T) {
 		t.Errorf("known roles %v, want %v", got, want)
 	}
 }
+
+func TestDevUsers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := datadir.Path(dir, datadir.DevIssuer)
+	pw, err := oidcdev.DevPasswords(path, "alice", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oidcdev.New(oidcdev.Options{Issuer: "http://127.0.0.1:1", Audience: "registry", KeyFile: path,
+		Users: map[string]oidcdev.UserSpec{"alice": {Password: pw["alice"]}, "bob": {Password: pw["bob"]}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCtl("--data-dir", dir, "dev", "users")
+	if want := "alice\t" + pw["alice"] + "\nbob\t" + pw["bob"] + "\n"; err != nil || out != want {
+		t.Errorf("dev users: %q, %v; want %q", out, err, want)
+	}
+	if _, err := runCtl("--data-dir", filepath.Join(dir, "nothing"), "dev", "users"); err == nil || !strings.Contains(err.Error(), "start `registryd --dev` first") {
+		t.Errorf("without state: %v", err)
+	}
+}

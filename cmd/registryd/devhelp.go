@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hypo-registry/registry/internal/app"
 )
@@ -29,6 +30,13 @@ Try it (in another terminal, from the repository):
   curl -sS %[1]s/registry-api/image-pull/secrets -H "Authorization: Bearer $TOKEN"
   curl -sS -u "dev:$TOKEN" '%[1]s/token?service=registry&scope=repository:tenant-a/app:pull,push'
 
-Stop with Ctrl-C.
+Sign in to the console at %[1]s/console/ (the dev issuer's login page) as
+one of these demo users. DEV ONLY: the passwords are random, kept in
+%[3]s/dev-issuer.json; `+"`registryctl dev users`"+` prints them again.
+
 `, base, svc.IssuerURL(), cfg.DataDir)
+	for _, u := range svc.DevUsers() {
+		fmt.Fprintf(w, "  %-6s %-28s tenant %s, roles %s\n", u.Name, u.Password, u.Tenant, strings.Join(u.Roles, ", "))
+	}
+	fmt.Fprint(w, "\nStop with Ctrl-C.\n")
 }

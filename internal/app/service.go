@@ -246,6 +246,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	if s.dev != nil {
+		if err := s.dev.addConsole(s.Addr(), cfg.TLS.Enabled()); err != nil {
+			return nil, err
+		}
+	}
 	var handler http.Handler = s.rest
 	handler = announceReads(s.queries, handler)
 	handler = respond.CSP(rest.LimitHeaders(handler))

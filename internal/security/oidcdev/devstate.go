@@ -1,9 +1,12 @@
 package oidcdev
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,6 +21,32 @@ type DevState struct {
 	Issuer   string      `json:"issuer"`
 	Audience string      `json:"audience"`
 	Keys     []StoredKey `json:"keys"` // the last one signs
+	// Passwords are the users' passwords, by username, so a restarted
+	// issuer keeps them and `registryctl dev users` can show them.
+	Passwords map[string]string `json:"passwords,omitempty"`
+}
+
+// DevPasswords returns a password for each of names: the one the DevState
+// at path keeps, or a fresh random one. It writes nothing: the issuer
+// persists its Users' passwords when it starts with that KeyFile.
+func DevPasswords(path string, names ...string) (map[string]string, error) {
+	var kept map[string]string
+	s, err := LoadDevState(path)
+	switch {
+	case err == nil:
+		kept = s.Passwords
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("dev passwords: %w", err)
+	}
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		if pw := kept[n]; pw != "" {
+			out[n] = pw
+		} else {
+			out[n] = rand.Text()
+		}
+	}
+	return out, nil
 }
 
 // StoredKey is one persisted RSA key, PKCS#8 PEM.
@@ -96,8 +125,9 @@ func MintFromKeyFile(path string, c Claims) (string, error) {
 }
 
 // loadOrCreateKeys returns the keys of opts.KeyFile, creating it with one
-// fresh key if missing. A file naming another issuer or audience (registryd
-// restarted on another address) keeps its keys and is updated to opts.
+// fresh key if missing. A file naming another issuer, audience or users'
+// passwords (registryd restarted on another address) keeps its keys and is
+// updated to opts.
 func loadOrCreateKeys(opts Options) ([]*signingKey, error) {
 	b, err := keyfile.LoadOrCreate(opts.KeyFile, func() ([]byte, error) {
 		k, err := newSigningKey()
@@ -121,8 +151,8 @@ func loadOrCreateKeys(opts Options) ([]*signingKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load keys %s: %w", opts.KeyFile, err)
 	}
-	if s.Issuer != opts.Issuer || s.Audience != opts.Audience {
-		s.Issuer, s.Audience = opts.Issuer, opts.Audience
+	if pw := passwordsOf(opts); s.Issuer != opts.Issuer || s.Audience != opts.Audience || !maps.Equal(s.Passwords, pw) {
+		s.Issuer, s.Audience, s.Passwords = opts.Issuer, opts.Audience, pw
 		if err := WriteDevState(opts.KeyFile, s); err != nil {
 			return nil, fmt.Errorf("load keys: %w", err)
 		}
@@ -145,8 +175,20 @@ func decodeKeys(stored []StoredKey) ([]*signingKey, error) {
 	return keys, nil
 }
 
+// passwordsOf is what a DevState keeps of opts.Users.
+func passwordsOf(opts Options) map[string]string {
+	if len(opts.Users) == 0 {
+		return nil
+	}
+	pw := make(map[string]string, len(opts.Users))
+	for name, u := range opts.Users {
+		pw[name] = u.Password
+	}
+	return pw
+}
+
 func stateOf(opts Options, keys []*signingKey) (DevState, error) {
-	s := DevState{Issuer: opts.Issuer, Audience: opts.Audience}
+	s := DevState{Issuer: opts.Issuer, Audience: opts.Audience, Passwords: passwordsOf(opts)}
 	for _, k := range keys {
 		sk, err := k.stored()
 		if err != nil {

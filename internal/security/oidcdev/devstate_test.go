@@ -151,3 +151,45 @@ func TestIssuerWithPath(t *testing.T) {
 		t.Fatalf("Verify: %v", err)
 	}
 }
+
+func TestDevPasswordsPersist(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "dev-issuer.json")
+	start := func() map[string]string {
+		t.Helper()
+		pw, err := oidcdev.DevPasswords(path, "alice", "bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pw) != 2 || len(pw["alice"]) < 20 || pw["alice"] == pw["bob"] {
+			t.Fatalf("passwords %d, not random enough", len(pw))
+		}
+		users := map[string]oidcdev.UserSpec{}
+		for name, p := range pw {
+			users[name] = oidcdev.UserSpec{Password: p, Groups: []string{"tenant-a"}}
+		}
+		if _, err := oidcdev.New(oidcdev.Options{Issuer: "http://127.0.0.1:1", Audience: "registry", KeyFile: path, Users: users}); err != nil {
+			t.Fatal(err)
+		}
+		return pw
+	}
+	first := start()
+	st, err := oidcdev.LoadDevState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Passwords["alice"] != first["alice"] || st.Passwords["bob"] != first["bob"] {
+		t.Errorf("state keeps %d passwords, not the issuer's", len(st.Passwords))
+	}
+	if again := start(); again["alice"] != first["alice"] || again["bob"] != first["bob"] {
+		t.Error("a restart changed the passwords")
+	}
+	// A user added later gets a password; the others keep theirs.
+	pw, err := oidcdev.DevPasswords(path, "alice", "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw["alice"] != first["alice"] || pw["carol"] == "" {
+		t.Errorf("alice kept: %t, carol has one: %t", pw["alice"] == first["alice"], pw["carol"] != "")
+	}
+}

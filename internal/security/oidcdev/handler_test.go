@@ -130,6 +130,10 @@ func TestOptionsValidate(t *testing.T) {
 		{"public client", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, PasswordGrant: true}}}, true},
 		{"public client with a secret", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, PasswordGrant: true, Secret: "s"}}}, false},
 		{"public client without the password grant", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true}}}, false},
+		{"public code-grant client", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, RedirectURIs: []string{"http://localhost:8080/console/callback"}}}}, true},
+		{"wildcard redirect URI", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, RedirectURIs: []string{"http://localhost:8080/*"}}}}, false},
+		{"relative redirect URI", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, RedirectURIs: []string{"/console/callback"}}}}, false},
+		{"redirect URI with a fragment", oidcdev.Options{Issuer: "http://h", Audience: "a", Clients: map[string]oidcdev.ClientSpec{"c": {Public: true, RedirectURIs: []string{"http://h/cb#x"}}}}, false},
 		{"user without password", oidcdev.Options{Issuer: "http://h", Audience: "a", Users: map[string]oidcdev.UserSpec{"u": {}}}, false},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,7 @@
 // Package oidcissuer is a small OpenID Connect issuer: RSA signing keys with
 // rotation, a discovery document, a JWKS and a token endpoint for the
-// client-credentials and password grants. It is the registry's built-in dev
+// client-credentials, password and authorization-code (PKCE) grants, with a
+// login page for the last. It is the registry's built-in dev
 // issuer (registryd --dev) and the issuer every test verifies against: dex,
 // hydra and Keycloak cannot run here, and a mock would prove nothing about
 // the real verification path.
@@ -10,10 +11,19 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+)
+
+// The console's client in registryd --dev: public (a browser app cannot
+// keep a secret), PKCE, redirected to ConsoleCallbackPath on the registry's
+// own address.
+const (
+	ConsoleClientID     = "registry-console"
+	ConsoleCallbackPath = "/console/callback"
 )
 
 // ClientSpec is a client of the token endpoint: confidential (with a
@@ -23,12 +33,17 @@ type ClientSpec struct {
 	Subject string // "sub" of its client-credentials tokens; default: the client id
 	Groups  []string
 	Roles   []string
-	// Public clients have no secret: they may only make password grants.
+	// Public clients have no secret: they may only make password grants
+	// and, with RedirectURIs, authorization-code grants.
 	Public bool
 	// PasswordGrant lets the client exchange a user's name and password
 	// (Keycloak's "Direct access grants"); without it such requests are
 	// 400 unauthorized_client.
 	PasswordGrant bool
+	// RedirectURIs allow the client the authorization-code grant
+	// (Keycloak's "Standard flow"): a redirect_uri must equal one of them,
+	// no prefix or wildcard matching.
+	RedirectURIs []string
 }
 
 // UserSpec is a user of the password grant; its tokens' "sub" is the
@@ -54,10 +69,13 @@ type Options struct {
 	KeyFile string
 	// Clients are the clients of the token endpoint, by client_id.
 	Clients map[string]ClientSpec
-	// Users are the password-grant users, by username. A password grant
-	// names a client of Clients allowed it (PasswordGrant), as Keycloak
-	// requires.
+	// Users are the users of the password grant and of the login page, by
+	// username. A password grant names a client of Clients allowed it
+	// (PasswordGrant), as Keycloak requires.
 	Users map[string]UserSpec
+	// Now is the issuer's clock (token times, code and login expiry).
+	// Default time.Now; tests move it to expire codes.
+	Now func() time.Time
 }
 
 // Validate reports every problem of o at once. Zero TTL takes its default.
@@ -73,15 +91,8 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("TTL %s: may not be negative", o.TTL))
 	}
 	for id, c := range o.Clients {
-		switch {
-		case id == "":
-			errs = append(errs, errors.New("Clients: a client id is required"))
-		case c.Public && c.Secret != "":
-			errs = append(errs, fmt.Errorf("Clients[%q]: a public client has no secret", id))
-		case c.Public && !c.PasswordGrant:
-			errs = append(errs, fmt.Errorf("Clients[%q]: a public client can only make password grants: set PasswordGrant", id))
-		case !c.Public && c.Secret == "":
-			errs = append(errs, fmt.Errorf("Clients[%q]: a confidential client needs a secret", id))
+		if err := validateClient(id, c); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for name, u := range o.Users {
@@ -95,12 +106,35 @@ func (o Options) Validate() error {
 	return nil
 }
 
+func validateClient(id string, c ClientSpec) error {
+	switch {
+	case id == "":
+		return errors.New("Clients: a client id is required")
+	case c.Public && c.Secret != "":
+		return fmt.Errorf("Clients[%q]: a public client has no secret", id)
+	case c.Public && !c.PasswordGrant && len(c.RedirectURIs) == 0:
+		return fmt.Errorf("Clients[%q]: a public client can only make password or authorization-code grants: set PasswordGrant or RedirectURIs", id)
+	case !c.Public && c.Secret == "":
+		return fmt.Errorf("Clients[%q]: a confidential client needs a secret", id)
+	}
+	for _, r := range c.RedirectURIs {
+		u, err := url.Parse(r)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || strings.Contains(r, "*") {
+			return fmt.Errorf("Clients[%q]: redirect URI %q: want an absolute http or https URL without fragment or wildcard", id, r)
+		}
+	}
+	return nil
+}
+
 // Issuer signs tokens and serves the endpoints verifiers need. Safe for
 // concurrent use.
 type Issuer struct {
 	opts Options
 	mu   sync.RWMutex
 	keys []*signingKey // the last one signs
+	// clients is opts.Clients, copied: AddClient changes it under mu.
+	clients map[string]ClientSpec
+	login   *loginState
 }
 
 // New returns an issuer with one fresh key, or the keys of opts.KeyFile.
@@ -112,7 +146,13 @@ func New(opts Options) (*Issuer, error) {
 	if opts.TTL == 0 {
 		opts.TTL = time.Hour
 	}
-	i := &Issuer{opts: opts}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	i := &Issuer{opts: opts, clients: maps.Clone(opts.Clients), login: newLoginState()}
+	if i.clients == nil {
+		i.clients = map[string]ClientSpec{}
+	}
 	if opts.KeyFile != "" {
 		keys, err := loadOrCreateKeys(opts)
 		if err != nil {
@@ -127,6 +167,26 @@ func New(opts Options) (*Issuer, error) {
 	}
 	i.keys = []*signingKey{k}
 	return i, nil
+}
+
+// AddClient registers (or replaces) a client: registryd --dev adds the
+// console's once it knows the address the console is served on.
+func (i *Issuer) AddClient(id string, c ClientSpec) error {
+	if err := validateClient(id, c); err != nil {
+		return fmt.Errorf("add client: %w", err)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.clients[id] = c
+	return nil
+}
+
+// clientSpec returns the client registered as id.
+func (i *Issuer) clientSpec(id string) (ClientSpec, bool) {
+	i.mu.RLock()
+	defer i.mu.RUnlock()
+	c, ok := i.clients[id]
+	return c, ok
 }
 
 // IssuerURL is the "iss" of every token, without a trailing slash.

@@ -30,6 +30,9 @@ type Claims struct {
 func (i *Issuer) Mint(c Claims) (string, error) {
 	key, kid := i.SigningKey()
 	now := time.Now()
+	if i.opts.Now != nil {
+		now = i.opts.Now()
+	}
 	if c.IssuedAt.IsZero() {
 		c.IssuedAt = now
 	}

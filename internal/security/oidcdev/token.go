@@ -10,7 +10,7 @@ import (
 // maxFormBytes bounds a token request body.
 const maxFormBytes = 64 << 10
 
-// serveToken is the OAuth 2.0 token endpoint (RFC 6749 §4.3, §4.4). Like
+// serveToken is the OAuth 2.0 token endpoint (RFC 6749 §4.1.3, §4.3, §4.4). Like
 // Keycloak, a password grant names its client (a public one by client_id
 // alone) and the client must be allowed the grant; refused credentials are
 // 401 for both grants.
@@ -52,8 +52,11 @@ func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c = Claims{Subject: name, Groups: user.Groups, Roles: user.Roles, Extra: map[string]any{"preferred_username": name, "azp": id}}
+	case "authorization_code":
+		i.serveCodeGrant(w, r)
+		return
 	default:
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "use client_credentials or password")
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "use authorization_code, client_credentials or password")
 		return
 	}
 	tok, err := i.Mint(c)
@@ -76,7 +79,7 @@ func (i *Issuer) client(w http.ResponseWriter, r *http.Request) (string, ClientS
 		oauthError(w, http.StatusBadRequest, "invalid_request", "use one client authentication method")
 		return "", ClientSpec{}, false
 	}
-	spec, known := i.opts.Clients[id]
+	spec, known := i.clientSpec(id)
 	if known && spec.Public && secret == "" {
 		return id, spec, true
 	}

@@ -54,7 +54,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"password, client not allowed the grant", pwForm("alice", "pw", "ci", "s3cret:&="), nil, 400, "unauthorized_client", "", ""},
 		{"bad password", pwForm("alice", "PW", "docker", ""), nil, 401, "invalid_grant", "", ""},
 		{"unknown user", pwForm("bob", "pw", "docker", ""), nil, 401, "invalid_grant", "", ""},
-		{"unknown grant", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, nil, 400, "unsupported_grant_type", "", ""},
+		{"unknown grant", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {"x"}}, nil, 400, "unsupported_grant_type", "", ""},
 		{"no grant", url.Values{}, nil, 400, "unsupported_grant_type", "", ""},
 	}
 	for _, tc := range tests {
