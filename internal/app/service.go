@@ -246,7 +246,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	var handler http.Handler = s.rest
+	handler, err := s.mountConsole(s.rest, verifier)
+	if err != nil {
+		return nil, err
+	}
 	handler = announceReads(s.queries, handler)
 	handler = respond.CSP(rest.LimitHeaders(handler))
 	var tlsCfg *tls.Config
