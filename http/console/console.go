@@ -115,6 +115,8 @@ func (c *Console) routes() {
 	// A reveal reads: it is authorized and audited as a GET of the secret,
 	// but is a POST so that no value follows a link or lands in history.
 	m.HandleFunc("POST /console/secrets/{scope}/reveal", c.posted(c.page(authz.Read, c.revealSecret)))
+	m.HandleFunc("GET /console/kubeconfigs", c.page(authz.Read, c.listKubeconfigs))
+	m.HandleFunc("POST /console/kubeconfigs/token", c.posted(c.page(authz.Write, c.issueTerminalToken)))
 }
 
 // ServeHTTP serves the console. Every answer is uncached (pages hold
