@@ -135,9 +135,9 @@ func csrf(t *testing.T, p page) string {
 
 // signIn signs b in as subject of tenant through the issuer and returns
 // the first console page.
-func signIn(t *testing.T, b *browser, iss *standInIssuer, subject, tenant string) page {
+func signIn(t *testing.T, b *browser, iss *standInIssuer, subject, tenant string, roles ...string) page {
 	t.Helper()
-	iss.approve(subject, tenant)
+	iss.approve(subject, tenant, roles...)
 	hops := b.follow("/console/")
 	last := hops[len(hops)-1]
 	if last.StatusCode != http.StatusOK || !strings.Contains(last.Request.URL.Path, "/console/callback") {

@@ -116,6 +116,7 @@ func (c *Console) routes() {
 	// but is a POST so that no value follows a link or lands in history.
 	m.HandleFunc("POST /console/secrets/{scope}/reveal", c.posted(c.page(authz.Read, c.revealSecret)))
 	m.HandleFunc("GET /console/kubeconfigs", c.page(authz.Read, c.listKubeconfigs))
+	m.HandleFunc("GET /console/audit", c.page(authz.Read, c.audit))
 	m.HandleFunc("POST /console/kubeconfigs/token", c.posted(c.page(authz.Write, c.issueTerminalToken)))
 }
 

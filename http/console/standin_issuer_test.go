@@ -30,12 +30,14 @@ type standInIssuer struct {
 	mu      sync.Mutex
 	subject string
 	tenant  string
+	roles   []string
 	codes   map[string]grant
 }
 
 type grant struct {
 	clientID, redirectURI, challenge string
 	subject, tenant                  string
+	roles                            []string
 }
 
 const consoleClient = "registry-console"
@@ -69,11 +71,12 @@ func startStandInIssuer(t *testing.T) *standInIssuer {
 	return s
 }
 
-// approve makes subject of tenant the user the next sign-ins approve.
-func (s *standInIssuer) approve(subject, tenant string) {
+// approve makes subject of tenant, with roles, the user the next sign-ins
+// approve.
+func (s *standInIssuer) approve(subject, tenant string, roles ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.subject, s.tenant = subject, tenant
+	s.subject, s.tenant, s.roles = subject, tenant, roles
 }
 
 func (s *standInIssuer) discovery(w http.ResponseWriter, _ *http.Request) {
@@ -99,7 +102,7 @@ func (s *standInIssuer) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomString()
 	s.mu.Lock()
-	s.codes[code] = grant{clientID: consoleClient, redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), subject: s.subject, tenant: s.tenant}
+	s.codes[code] = grant{clientID: consoleClient, redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), subject: s.subject, tenant: s.tenant, roles: s.roles}
 	s.mu.Unlock()
 	back := redirect.Query()
 	back.Set("code", code)
@@ -129,7 +132,7 @@ func (s *standInIssuer) exchange(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "PKCE verifier"})
 		return
 	}
-	tok, err := s.Mint(oidcdev.Claims{Subject: g.subject, Groups: []string{g.tenant}})
+	tok, err := s.Mint(oidcdev.Claims{Subject: g.subject, Groups: []string{g.tenant}, Roles: g.roles})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
