@@ -52,6 +52,8 @@ type Deps struct {
 	// HTTPClient reaches the issuer; default http.DefaultClient.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// VirtualHosts, when set, serves the virtual-host pages.
+	VirtualHosts VirtualHosts
 	// MaxSessions bounds the sessions (and the sign-ins under way) kept in
 	// memory. Default 10000.
 	MaxSessions int
@@ -117,6 +119,12 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/secrets/{scope}/reveal", c.posted(c.page(authz.Read, c.revealSecret)))
 	m.HandleFunc("GET /console/kubeconfigs", c.page(authz.Read, c.listKubeconfigs))
 	m.HandleFunc("GET /console/audit", c.page(authz.Read, c.audit))
+	if c.deps.VirtualHosts != nil {
+		m.HandleFunc("GET /console/hosts", c.page(authz.Read, c.listHosts))
+		m.HandleFunc("GET /console/hosts/{name}", c.page(authz.Read, c.showHost))
+		m.HandleFunc("GET /console/hosts/{name}/servers", c.page(authz.Read, c.hostServers))
+		m.HandleFunc("GET /console/hosts/{name}/cert", c.page(authz.Read, c.hostCert))
+	}
 	m.HandleFunc("POST /console/kubeconfigs/token", c.posted(c.page(authz.Write, c.issueTerminalToken)))
 }
 
@@ -134,9 +142,9 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // ContentSecurityPolicy is the console pages' policy: their own scripts,
-// styles and images only, no inline script or style, forms posting here
+// styles and images only, fetches to this origin (a host page's polling), no inline script or style, forms posting here
 // only, never framed.
-const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Mount serves the console under Prefix and everything else with next.
 func Mount(next http.Handler, c *Console) http.Handler {

@@ -103,9 +103,12 @@ func (c *Console) renderError(w http.ResponseWriter, r *http.Request, v *visit, 
 // would give it and the message REST would show (rest.StatusOf,
 // bus.PublicMessage): an internal error's text stays in the log.
 func (c *Console) renderFailure(w http.ResponseWriter, r *http.Request, v *visit, err error) {
-	status := rest.StatusOf(err)
+	status := statusOf(err)
 	if status >= 500 {
 		c.deps.Logger.Error("console request failed", "path", r.URL.Path, "error", err)
 	}
 	c.renderError(w, r, v, status, bus.PublicMessage(err))
 }
+
+// statusOf is the REST API's status for err.
+func statusOf(err error) int { return rest.StatusOf(err) }
