@@ -25,7 +25,7 @@ func (s *Server) auditRoutes(api *mux.Router) {
 }
 
 func (s *Server) readAudit(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	q, err := auditQuery(r.URL.Query())
+	q, err := AuditQuery(r.URL.Query())
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -42,11 +42,11 @@ func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request, p auth.Prin
 	s.query(w, r, p, "VerifyAudit", &auditread.VerifyAudit{Auth: handlers.Auth{Caller: p.Caller()}})
 }
 
-// auditQuery reads the filters of GET /admin/audit. type may repeat or
-// hold a comma list; every other parameter is given at most once, and an
-// unknown one is refused rather than ignored (a misspelt filter would
-// otherwise widen the answer silently).
-func auditQuery(v url.Values) (auditread.ReadAudit, error) {
+// AuditQuery reads the filters of GET /admin/audit (and of the console's
+// audit page). type may repeat or hold a comma list; every other parameter
+// is given at most once, and an unknown one is refused rather than ignored
+// (a misspelt filter would otherwise widen the answer silently).
+func AuditQuery(v url.Values) (auditread.ReadAudit, error) {
 	var q auditread.ReadAudit
 	for name, vs := range v {
 		if name != "type" && len(vs) > 1 {

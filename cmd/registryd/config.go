@@ -186,6 +186,11 @@ func parseFlags(args []string, lookup func(string) (string, bool)) (app.Config, 
 	cfg.SealKey = env("REGISTRY_SEAL_KEY", "")
 	cfg.VaultAdmin.AdminToken = env("REGISTRY_VAULT_ADMIN_TOKEN", "")
 	cfg.BasicAuth.ClientSecret = env("REGISTRY_AUTH_BASIC_CLIENT_SECRET", "")
+	consoleEnv, _ := lookup("REGISTRY_CONSOLE")
+	consoleSet := consoleEnv != ""
+	fs.BoolVar(&cfg.Console.Enabled, "console", envBool("REGISTRY_CONSOLE"), "serve the operator console at /console/ (default: on with --dev)")
+	fs.StringVar(&cfg.Console.ClientID, "console-client-id", env("REGISTRY_CONSOLE_CLIENT_ID", "registry-console"), "the console's client at the issuer (authorization code with PKCE)")
+	cfg.Console.ClientSecret = env("REGISTRY_CONSOLE_CLIENT_SECRET", "")
 	showVersion := fs.Bool("version", false, "print the version and commit, and exit")
 	if err := fs.Parse(args); err != nil {
 		return cfg, 0, fs, err
@@ -195,6 +200,10 @@ func parseFlags(args []string, lookup func(string) (string, bool)) (app.Config, 
 	}
 	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
 	cfg.NoAccessLog = !*accessLog
+	fs.Visit(func(f *flag.Flag) { consoleSet = consoleSet || f.Name == "console" })
+	if !consoleSet {
+		cfg.Console.Enabled = cfg.Dev
+	}
 	if cfg.OIDC.JWKSRefresh == 0 && !refreshMalformed { // zero would silently mean the default
 		errs = append(errs, errors.New("REGISTRY_OIDC_JWKS_REFRESH 0s: must be positive"))
 	}

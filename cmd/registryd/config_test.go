@@ -59,6 +59,41 @@ func TestParseConfigFromEnvironment(t *testing.T) {
 	}
 }
 
+// The console is off unless asked for, on with --dev unless turned off.
+func TestParseConfigConsole(t *testing.T) {
+	t.Parallel()
+	prod := map[string]string{"REGISTRY_OIDC_ISSUER": "https://kc.example/realms/hypo", "REGISTRY_OIDC_AUDIENCE": "registry-api"}
+	with := func(m map[string]string, kv ...string) map[string]string {
+		out := maps.Clone(m)
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"off by default", nil, prod, false},
+		{"on by its variable", nil, with(prod, "REGISTRY_CONSOLE", "true"), true},
+		{"on by its flag", []string{"--console"}, prod, true},
+		{"on with --dev", nil, map[string]string{"REGISTRY_DEV": "true"}, true},
+		{"off with --dev by its variable", nil, map[string]string{"REGISTRY_DEV": "true", "REGISTRY_CONSOLE": "false"}, false},
+		{"off with --dev by its flag", []string{"--console=false"}, map[string]string{"REGISTRY_DEV": "true"}, false},
+	} {
+		cfg, _, err := parseConfig(tc.args, env(tc.env))
+		if err != nil || cfg.Console.Enabled != tc.want || cfg.Console.ClientID != "registry-console" || cfg.Console.ClientSecret != "" {
+			t.Errorf("%s: %+v, %v; want enabled %v, client registry-console", tc.name, cfg.Console, err, tc.want)
+		}
+	}
+	cfg, _, err := parseConfig([]string{"--console-client-id", "ops-console"}, env(with(prod, "REGISTRY_CONSOLE", "true", "REGISTRY_CONSOLE_CLIENT_SECRET", "s")))
+	if err != nil || cfg.Console.ClientID != "ops-console" || cfg.Console.ClientSecret != "s" {
+		t.Errorf("client: %+v, %v", cfg.Console, err)
+	}
+}
+
 func TestParseConfigNamesTheBadSetting(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -18,6 +18,7 @@ var variablesWithoutFlag = map[string]string{
 	"REGISTRY_SEAL_KEY":                       "at-rest key ring: lines <id> <base64 32 bytes> (default: read from, or created in, the data directory's seal.key)",
 	"REGISTRY_VAULT_ADMIN_TOKEN":              "Vault token for group and policy management (or --vault-admin-token-file)",
 	"REGISTRY_AUTH_BASIC_CLIENT_SECRET":       "with the password grant: the secret of --auth-basic-client-id",
+	"REGISTRY_CONSOLE_CLIENT_SECRET":          "the console client's secret at the issuer, when it is confidential",
 	"REGISTRY_VHOST_AUDIT_ALL_HEARTBEATS":     "true audits every virtual-host heartbeat instead of sampling",
 	"REGISTRY_VHOST_AUDIT_HEARTBEAT_INTERVAL": "when sampling: at most one audited heartbeat per server per interval (default 1m)",
 	"REGISTRY_TOKEN_CONFIG":                   "registry token service YAML file read first (default etc/registry-token.yaml, may be absent)",

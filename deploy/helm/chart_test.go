@@ -457,6 +457,7 @@ var managed = []string{
 	"REGISTRY_VAULT_CACERT", "REGISTRY_VAULT_ADMIN_TOKEN", "REGISTRY_VAULT_ADMIN_TOKEN_FILE",
 	"REGISTRY_TOKEN_CONFIG", "REGISTRY_TOKEN_SIGNING_KEY_PATH", "REGISTRY_TOKEN_SIGNING_KEY_PASSWORD",
 	"REGISTRY_TERMINAL_TOKEN_KEY_PATH", "REGISTRY_SEAL_KEY", "REGISTRY_AUTH_BASIC_CLIENT_SECRET",
+	"REGISTRY_CONSOLE_CLIENT_SECRET",
 }
 
 // leftOut are the variables the chart never sets: the per-instance projections
@@ -519,6 +520,7 @@ func TestProductionValues(t *testing.T) {
 	for name, ref := range map[string][2]string{
 		"REGISTRY_SEAL_KEY":                   {"registry-seal", "seal.key"},
 		"REGISTRY_AUTH_BASIC_CLIENT_SECRET":   {"registry-basic-client", "client-secret"},
+		"REGISTRY_CONSOLE_CLIENT_SECRET":      {"registry-console-client", "client-secret"},
 		"REGISTRY_TOKEN_SIGNING_KEY_PASSWORD": {"registry-token-signing", "password"},
 	} {
 		e := env[name]

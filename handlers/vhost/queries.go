@@ -61,6 +61,39 @@ func (q *Queries) LiveServers(ctx context.Context, name string) (ServersReply, e
 	return ServersReply{Server: live}, nil
 }
 
+// ServerStatus is a server with its liveness by its host's timeout.
+type ServerStatus struct {
+	Server
+	Alive bool `json:"alive"`
+}
+
+// ServersStatus is every server of a host, stale ones included.
+type ServersStatus struct {
+	Host           string         `json:"host"`
+	TimeoutSeconds int64          `json:"timeoutSeconds"`
+	Servers        []ServerStatus `json:"servers"`
+}
+
+// Servers lists every server of a host, each alive or stale by the rule
+// LiveServers applies: an operator sees what the list hides (the console).
+func (q *Queries) Servers(ctx context.Context, name string) (ServersStatus, error) {
+	const op = "list servers"
+	h, err := q.host(ctx, op, name)
+	if err != nil {
+		return ServersStatus{}, err
+	}
+	all, err := q.hosts.Servers(ctx, h.Name)
+	if err != nil {
+		return ServersStatus{}, fmt.Errorf("%s: %w", op, err)
+	}
+	now := q.now()
+	out := ServersStatus{Host: h.Name, TimeoutSeconds: int64(h.Timeout / time.Second), Servers: make([]ServerStatus, 0, len(all))}
+	for _, s := range all {
+		out.Servers = append(out.Servers, ServerStatus{Server: s, Alive: s.alive(now, h.Timeout)})
+	}
+	return out, nil
+}
+
 // LiveServer returns one server; a stale one is not found, like in the
 // list.
 func (q *Queries) LiveServer(ctx context.Context, name, id string) (ServerReply, error) {

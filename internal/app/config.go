@@ -105,6 +105,21 @@ type Config struct {
 	// NoAccessLog turns off the INFO line per HTTP request
 	// (REGISTRY_ACCESS_LOG=false).
 	NoAccessLog bool
+	// Console configures the operator console at /console/.
+	Console ConsoleConfig
+}
+
+// ConsoleConfig configures the operator console.
+type ConsoleConfig struct {
+	// Enabled serves /console/ (REGISTRY_CONSOLE; cmd/registryd turns it
+	// on with --dev unless set).
+	Enabled bool
+	// ClientID is the console's client at the issuer
+	// (REGISTRY_CONSOLE_CLIENT_ID). Default "registry-console".
+	ClientID string
+	// ClientSecret is that client's secret for a confidential client
+	// (REGISTRY_CONSOLE_CLIENT_SECRET); unset for a public one.
+	ClientSecret string
 }
 
 // BasicAuthConfig configures HTTP basic authentication.
@@ -173,6 +188,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Console.ClientID == "" {
+		c.Console.ClientID = "registry-console"
 	}
 	if c.Dev && c.OIDC.Audience == "" {
 		c.OIDC.Audience = DevAudience

@@ -251,7 +251,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 			return nil, err
 		}
 	}
-	var handler http.Handler = s.rest
+	handler, err := s.mountConsole(s.rest, verifier)
+	if err != nil {
+		return nil, err
+	}
 	handler = announceReads(s.queries, handler)
 	handler = respond.CSP(rest.LimitHeaders(handler))
 	var tlsCfg *tls.Config

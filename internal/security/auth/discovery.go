@@ -46,10 +46,30 @@ func DiscoverTokenEndpoint(ctx context.Context, issuer string) (string, error) {
 	return doc.TokenEndpoint, nil
 }
 
+// DiscoverCodeFlow reads issuer's discovery document and returns the
+// endpoints of the authorization-code grant (the console's sign-in).
+func DiscoverCodeFlow(ctx context.Context, issuer string) (authorization, token string, err error) {
+	doc, err := discover(ctx, issuer)
+	if err != nil {
+		return "", "", err
+	}
+	for _, e := range [][2]string{{"authorization_endpoint", doc.AuthorizationEndpoint}, {"token_endpoint", doc.TokenEndpoint}} {
+		name, u := e[0], e[1]
+		if u == "" {
+			return "", "", fmt.Errorf("discover %s: no %s", issuer, name)
+		}
+		if err := checkHTTPURL(u); err != nil {
+			return "", "", fmt.Errorf("discover %s: %s: %w", issuer, name, err)
+		}
+	}
+	return doc.AuthorizationEndpoint, doc.TokenEndpoint, nil
+}
+
 type discoveryDoc struct {
-	Issuer        string `json:"issuer"`
-	JWKSURI       string `json:"jwks_uri"`
-	TokenEndpoint string `json:"token_endpoint"`
+	Issuer                string `json:"issuer"`
+	JWKSURI               string `json:"jwks_uri"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
 }
 
 // discover fetches and checks issuer's discovery document.
