@@ -10,6 +10,10 @@ import (
 // printDevHelp tells a first-time user how to call the running service.
 func printDevHelp(w io.Writer, svc *app.Service, cfg app.Config) {
 	base := svc.BaseURL()
+	console := ""
+	if cfg.Console.Enabled {
+		console = "\n  console         " + base + "/console/ (sign in at the issuer)"
+	}
 	fmt.Fprintf(w, `
 registryd is running in dev mode (embedded store, built-in dev issuer).
 
@@ -17,7 +21,7 @@ registryd is running in dev mode (embedded store, built-in dev issuer).
   virtual hosts   %[1]s/registry/v1
   registry token  %[1]s/token (Docker token protocol; public keys at %[1]s/token/jwks.json)
   issuer          %[2]s
-  metrics         %[1]s/metrics
+  metrics         %[1]s/metrics%[4]s
 
 Try it (in another terminal, from the repository):
 
@@ -30,5 +34,5 @@ Try it (in another terminal, from the repository):
   curl -sS -u "dev:$TOKEN" '%[1]s/token?service=registry&scope=repository:tenant-a/app:pull,push'
 
 Stop with Ctrl-C.
-`, base, svc.IssuerURL(), cfg.DataDir)
+`, base, svc.IssuerURL(), cfg.DataDir, console)
 }

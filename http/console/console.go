@@ -52,6 +52,9 @@ type Deps struct {
 	// HTTPClient reaches the issuer; default http.DefaultClient.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Sync, when set, returns once the projections applied every event
+	// committed so far: a role mapping's change waits for it, as on REST.
+	Sync func(context.Context) error
 	// VirtualHosts, when set, serves the virtual-host pages.
 	VirtualHosts VirtualHosts
 	// MaxSessions bounds the sessions (and the sign-ins under way) kept in
@@ -119,6 +122,8 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/secrets/{scope}/reveal", c.posted(c.page(authz.Read, c.revealSecret)))
 	m.HandleFunc("GET /console/kubeconfigs", c.page(authz.Read, c.listKubeconfigs))
 	m.HandleFunc("GET /console/audit", c.page(authz.Read, c.audit))
+	m.HandleFunc("GET /console/admin/roles", c.page(authz.Read, c.listRoleMappings))
+	m.HandleFunc("POST /console/admin/roles", c.posted(c.page(authz.Write, c.changeRoleMapping)))
 	if c.deps.VirtualHosts != nil {
 		m.HandleFunc("GET /console/hosts", c.page(authz.Read, c.listHosts))
 		m.HandleFunc("GET /console/hosts/{name}", c.page(authz.Read, c.showHost))
