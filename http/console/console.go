@@ -195,7 +195,13 @@ func (c *Console) page(access authz.Access, h pageHandler) http.HandlerFunc {
 		}
 		if err != nil {
 			if errors.Is(err, handlers.ErrUnauthenticated) {
+				// The token no longer verifies (expired, its key gone):
+				// the session ends, and a page view signs in again.
 				c.sessions.end(v.sessionID)
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+					return
+				}
 			}
 			c.renderFailure(w, r, v, err)
 			return
