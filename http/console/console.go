@@ -55,6 +55,10 @@ type Deps struct {
 	// Sync, when set, returns once the projections applied every event
 	// committed so far: a role mapping's change waits for it, as on REST.
 	Sync func(context.Context) error
+	// LogLevels, when set, serves the platform admin's log-level page;
+	// Instance names this instance there.
+	LogLevels LogLevels
+	Instance  string
 	// VirtualHosts, when set, serves the virtual-host pages.
 	VirtualHosts VirtualHosts
 	// MaxSessions bounds the sessions (and the sign-ins under way) kept in
@@ -124,6 +128,10 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/audit", c.page(authz.Read, c.audit))
 	m.HandleFunc("GET /console/admin/roles", c.page(authz.Read, c.listRoleMappings))
 	m.HandleFunc("POST /console/admin/roles", c.posted(c.page(authz.Write, c.changeRoleMapping)))
+	if c.deps.LogLevels != nil {
+		m.HandleFunc("GET /console/admin/logs", c.page(authz.Read, c.showLogLevel))
+		m.HandleFunc("POST /console/admin/logs", c.posted(c.page(authz.Write, c.setLogLevel)))
+	}
 	if c.deps.VirtualHosts != nil {
 		m.HandleFunc("GET /console/hosts", c.page(authz.Read, c.listHosts))
 		m.HandleFunc("GET /console/hosts/{name}", c.page(authz.Read, c.showHost))
