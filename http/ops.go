@@ -68,42 +68,79 @@ type logLevelBody struct {
 const logLevelScope = "instance"
 
 func (s *Server) getLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if !s.isPlatformAdmin(w, r, p) {
+	level, err := s.LogLevels().Get(p)
+	if err != nil {
+		writeProblem(w, r, err)
 		return
 	}
-	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(s.deps.LogLevel.Level().String()), Instance: s.deps.Instance, Scope: logLevelScope})
+	b, _ := json.Marshal(logLevelBody{Level: level, Instance: s.deps.Instance, Scope: logLevelScope})
 	writeData(w, http.StatusOK, b)
 }
 
-// setLogLevel changes the level of every logger at once (they share one
-// LevelVar), effective for the next log call.
 func (s *Server) setLogLevel(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if !s.isPlatformAdmin(w, r, p) {
+	var body logLevelBody
+	if _, err := s.LogLevels().Get(p); err != nil { // refused before the body is read
+		writeProblem(w, r, err)
 		return
 	}
-	var body logLevelBody
 	if err := decodeJSON(w, r, &body); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(body.Level)); err != nil || body.Level == "" {
-		writeProblem(w, r, fmt.Errorf("%w: level must be one of DEBUG, INFO, WARN, ERROR", handlers.ErrInvalid))
+	level, err := s.LogLevels().Set(p, body.Level)
+	if err != nil {
+		writeProblem(w, r, err)
 		return
 	}
-	old := s.deps.LogLevel.Level()
-	s.deps.LogLevel.Set(lvl)
-	s.deps.Logger.Warn("log level changed on this instance", "from", old.String(), "to", lvl.String(), "by", p.Subject, "instance", s.deps.Instance)
-	b, _ := json.Marshal(logLevelBody{Level: strings.ToUpper(lvl.String()), Instance: s.deps.Instance, Scope: logLevelScope})
+	b, _ := json.Marshal(logLevelBody{Level: level, Instance: s.deps.Instance, Scope: logLevelScope})
 	writeData(w, http.StatusOK, b)
 }
 
-// isPlatformAdmin: the log level is the whole process's, every tenant's,
-// so only the platform admin reads or changes it.
-func (s *Server) isPlatformAdmin(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
-	if s.deps.Authz.IsPlatformAdmin(&authz.Caller{Roles: p.Roles}) {
-		return true
+// LogLevels reads and changes this instance's log level, the platform
+// admin's only: REST's /registry-api/admin/logs and the console's page.
+func (s *Server) LogLevels() LogLevels {
+	return LogLevels{level: s.deps.LogLevel, logger: s.deps.Logger, authz: s.deps.Authz, Instance: s.deps.Instance}
+}
+
+// LogLevels is the log level of this instance: every logger shares one
+// LevelVar, so a change is effective for the next log call.
+type LogLevels struct {
+	level  *slog.LevelVar
+	logger *slog.Logger
+	authz  authz.Config
+	// Instance names this instance: the level is its own.
+	Instance string
+}
+
+// Get returns the level (DEBUG, INFO, WARN, ERROR) for the platform admin.
+func (l LogLevels) Get(p auth.Principal) (string, error) {
+	if err := l.platformAdmin(p); err != nil {
+		return "", err
 	}
-	writeProblem(w, r, fmt.Errorf("%w: role %q required", handlers.ErrForbidden, s.deps.Authz.PlatformAdminRole))
-	return false
+	return strings.ToUpper(l.level.Level().String()), nil
+}
+
+// Set changes the level for the platform admin, with a WARN line naming
+// who changed it, and returns the new level.
+func (l LogLevels) Set(p auth.Principal, level string) (string, error) {
+	if err := l.platformAdmin(p); err != nil {
+		return "", err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil || level == "" {
+		return "", fmt.Errorf("%w: level must be one of DEBUG, INFO, WARN, ERROR", handlers.ErrInvalid)
+	}
+	old := l.level.Level()
+	l.level.Set(lvl)
+	l.logger.Warn("log level changed on this instance", "from", old.String(), "to", lvl.String(), "by", p.Subject, "instance", l.Instance)
+	return strings.ToUpper(lvl.String()), nil
+}
+
+// platformAdmin: the log level is the whole process's, every tenant's, so
+// only the platform admin reads or changes it.
+func (l LogLevels) platformAdmin(p auth.Principal) error {
+	if l.authz.IsPlatformAdmin(&authz.Caller{Roles: p.Roles}) {
+		return nil
+	}
+	return fmt.Errorf("%w: role %q required", handlers.ErrForbidden, l.authz.PlatformAdminRole)
 }

@@ -11,6 +11,10 @@ import (
 // printDevHelp tells a first-time user how to call the running service.
 func printDevHelp(w io.Writer, svc *app.Service, cfg app.Config) {
 	base := svc.BaseURL()
+	console := ""
+	if cfg.Console.Enabled {
+		console = "\n  console         " + base + "/console/ (sign in at the issuer)"
+	}
 	fmt.Fprintf(w, `
 registryd is running in dev mode (embedded store, built-in dev issuer).
 
@@ -18,7 +22,7 @@ registryd is running in dev mode (embedded store, built-in dev issuer).
   virtual hosts   %[1]s/registry/v1
   registry token  %[1]s/token (Docker token protocol; public keys at %[1]s/token/jwks.json)
   issuer          %[2]s
-  metrics         %[1]s/metrics
+  metrics         %[1]s/metrics%[4]s
 
 Try it (in another terminal, from the repository):
 
@@ -34,7 +38,7 @@ Sign in to the console at %[1]s/console/ (the dev issuer's login page) as
 one of these demo users. DEV ONLY: the passwords are random, kept in
 %[3]s/dev-issuer.json; `+"`registryctl dev users`"+` prints them again.
 
-`, base, svc.IssuerURL(), cfg.DataDir)
+`, base, svc.IssuerURL(), cfg.DataDir, console)
 	for _, u := range svc.DevUsers() {
 		fmt.Fprintf(w, "  %-6s %-28s tenant %s, roles %s\n", u.Name, u.Password, u.Tenant, strings.Join(u.Roles, ", "))
 	}

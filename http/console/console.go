@@ -52,6 +52,13 @@ type Deps struct {
 	// HTTPClient reaches the issuer; default http.DefaultClient.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Sync, when set, returns once the projections applied every event
+	// committed so far: a role mapping's change waits for it, as on REST.
+	Sync func(context.Context) error
+	// LogLevels, when set, serves the platform admin's log-level page;
+	// Instance names this instance there.
+	LogLevels LogLevels
+	Instance  string
 	// VirtualHosts, when set, serves the virtual-host pages.
 	VirtualHosts VirtualHosts
 	// MaxSessions bounds the sessions (and the sign-ins under way) kept in
@@ -119,6 +126,12 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/secrets/{scope}/reveal", c.posted(c.page(authz.Read, c.revealSecret)))
 	m.HandleFunc("GET /console/kubeconfigs", c.page(authz.Read, c.listKubeconfigs))
 	m.HandleFunc("GET /console/audit", c.page(authz.Read, c.audit))
+	m.HandleFunc("GET /console/admin/roles", c.page(authz.Read, c.listRoleMappings))
+	m.HandleFunc("POST /console/admin/roles", c.posted(c.page(authz.Write, c.changeRoleMapping)))
+	if c.deps.LogLevels != nil {
+		m.HandleFunc("GET /console/admin/logs", c.page(authz.Read, c.showLogLevel))
+		m.HandleFunc("POST /console/admin/logs", c.posted(c.page(authz.Write, c.setLogLevel)))
+	}
 	if c.deps.VirtualHosts != nil {
 		m.HandleFunc("GET /console/hosts", c.page(authz.Read, c.listHosts))
 		m.HandleFunc("GET /console/hosts/{name}", c.page(authz.Read, c.showHost))
@@ -190,7 +203,13 @@ func (c *Console) page(access authz.Access, h pageHandler) http.HandlerFunc {
 		}
 		if err != nil {
 			if errors.Is(err, handlers.ErrUnauthenticated) {
+				// The token no longer verifies (expired, its key gone):
+				// the session ends, and a page view signs in again.
 				c.sessions.end(v.sessionID)
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+					return
+				}
 			}
 			c.renderFailure(w, r, v, err)
 			return

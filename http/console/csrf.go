@@ -44,7 +44,9 @@ func (c *Console) posted(h http.HandlerFunc) http.HandlerFunc {
 
 // sameOrigin is false when the browser says the request was made by
 // another site: Sec-Fetch-Site other than same-origin (or none: typed or
-// bookmarked), or an Origin other than this host's.
+// bookmarked), or an Origin other than this host's. The scheme is not
+// compared: behind a proxy that ends TLS the request arrives over HTTP
+// from an https origin.
 func sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none":
@@ -59,9 +61,5 @@ func sameOrigin(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return u.Scheme == scheme && u.Host == r.Host
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host == r.Host
 }

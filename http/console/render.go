@@ -65,7 +65,10 @@ type view struct {
 func (c *Console) render(w http.ResponseWriter, r *http.Request, v *visit, status int, page string, data any) {
 	vw := view{Scopes: scopes, Data: data}
 	if v != nil {
-		vw.Subject, vw.Tenant, vw.CSRF, vw.Flash = v.session.subject, v.session.tenant, v.session.csrf, v.session.flash
+		vw.Subject, vw.Tenant, vw.CSRF = v.session.subject, v.session.tenant, v.session.csrf
+		if status < 300 {
+			vw.Flash = c.sessions.takeFlash(v.sessionID)
+		}
 	}
 	if t, ok := data.(titled); ok {
 		vw.Title, vw.Current = t.title(), t.current()

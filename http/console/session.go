@@ -94,7 +94,7 @@ func (s *sessions) start(sess *session) (string, error) {
 	return id, nil
 }
 
-// get returns a copy of the live session of id, taking its flash message.
+// get returns a copy of the live session of id.
 func (s *sessions) get(id string) (session, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,9 +106,20 @@ func (s *sessions) get(id string) (session, bool) {
 		delete(s.live, id)
 		return session{}, false
 	}
-	out := *sess
+	return *sess, true
+}
+
+// takeFlash returns the session's message for this page, once.
+func (s *sessions) takeFlash(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.live[id]
+	if !ok {
+		return ""
+	}
+	msg := sess.flash
 	sess.flash = ""
-	return out, true
+	return msg
 }
 
 // setFlash leaves msg for the session's next page.

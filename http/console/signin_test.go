@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hypo-registry/registry/http/console"
 )
@@ -91,6 +92,22 @@ func TestSignIn(t *testing.T) {
 		}
 		if p := b.get("/console/secrets/image-pull"); p.StatusCode != http.StatusSeeOther || p.Header.Get("Location") != "/console/login" {
 			t.Errorf("after logout: %d Location %q, want 303 to sign in", p.StatusCode, p.Header.Get("Location"))
+		}
+	})
+
+	t.Run("the session ends with its token", func(t *testing.T) {
+		iss := startStandInIssuer(t)
+		reg := consoleRegistry(t, iss)
+		iss.shortLived(time.Second)
+		tenant := reg.Tenant(t)
+		b := newBrowser(t, reg.URL)
+		home := signIn(t, b, iss, "brief@"+tenant, tenant)
+		time.Sleep(1500 * time.Millisecond)
+		if p := b.get("/console/secrets/image-pull"); p.StatusCode != http.StatusSeeOther || p.Header.Get("Location") != "/console/login" {
+			t.Errorf("after the token expired: %d Location %q, want 303 to sign in", p.StatusCode, p.Header.Get("Location"))
+		}
+		if p := b.post("/console/secrets/image-pull/create", url.Values{"csrf": {csrf(t, home)}, "name": {"late"}, "username": {"u"}, "password": {"p"}}); p.StatusCode != http.StatusForbidden {
+			t.Errorf("a form after the token expired: %d, want 403", p.StatusCode)
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
 	"github.com/hypo-registry/registry/testkit"
@@ -31,6 +32,7 @@ type standInIssuer struct {
 	subject string
 	tenant  string
 	roles   []string
+	ttl     time.Duration // of the tokens it mints; 0: the issuer's default
 	codes   map[string]grant
 }
 
@@ -38,6 +40,7 @@ type grant struct {
 	clientID, redirectURI, challenge string
 	subject, tenant                  string
 	roles                            []string
+	ttl                              time.Duration
 }
 
 const consoleClient = "registry-console"
@@ -71,6 +74,13 @@ func startStandInIssuer(t *testing.T) *standInIssuer {
 	return s
 }
 
+// shortLived makes the next sign-ins' tokens live for ttl.
+func (s *standInIssuer) shortLived(ttl time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ttl = ttl
+}
+
 // approve makes subject of tenant, with roles, the user the next sign-ins
 // approve.
 func (s *standInIssuer) approve(subject, tenant string, roles ...string) {
@@ -102,7 +112,7 @@ func (s *standInIssuer) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomString()
 	s.mu.Lock()
-	s.codes[code] = grant{clientID: consoleClient, redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), subject: s.subject, tenant: s.tenant, roles: s.roles}
+	s.codes[code] = grant{clientID: consoleClient, redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), subject: s.subject, tenant: s.tenant, roles: s.roles, ttl: s.ttl}
 	s.mu.Unlock()
 	back := redirect.Query()
 	back.Set("code", code)
@@ -132,12 +142,16 @@ func (s *standInIssuer) exchange(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "PKCE verifier"})
 		return
 	}
-	tok, err := s.Mint(oidcdev.Claims{Subject: g.subject, Groups: []string{g.tenant}, Roles: g.roles})
+	tok, err := s.Mint(oidcdev.Claims{Subject: g.subject, Groups: []string{g.tenant}, Roles: g.roles, TTL: g.ttl})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
+	expires := 3600
+	if g.ttl > 0 {
+		expires = int(g.ttl / time.Second)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": expires})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

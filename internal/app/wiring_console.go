@@ -18,7 +18,8 @@ func (s *Service) mountConsole(next http.Handler, verifier *auth.Verifier) (http
 		Bus: s.bus, Queries: s.queries, Verifier: verifier,
 		Authz: s.cfg.authzConfig(), Roles: s.roleMappings(),
 		Issuer: s.cfg.OIDC.Issuer, ClientID: s.cfg.Console.ClientID, ClientSecret: s.cfg.Console.ClientSecret,
-		VirtualHosts: s.vhosts.Queries(), Logger: s.logger,
+		VirtualHosts: s.vhosts.Queries(), Sync: s.WaitProjections, Logger: s.logger,
+		LogLevels: s.rest.LogLevels(), Instance: s.instance,
 	})
 	if err != nil {
 		return nil, err
