@@ -180,6 +180,71 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("another tenant sees none of it", func(t *testing.T) {
+		other := run(t, "console-other-tenant", map[string]string{
+			"REGISTRY_URL":     s.reg.URL,
+			"CONSOLE_USER":     s.bob.name,
+			"CONSOLE_PASSWORD": s.bob.password,
+			"SECRET_NAME":      s.secretName,
+		})
+		var signedIn struct{ Subject, Tenant string }
+		if other.fact(t, "signIn", &signedIn); signedIn.Subject != s.bob.name || signedIn.Tenant != s.tenantB {
+			t.Fatalf("signed in as %q of %q, want bob of %s", signedIn.Subject, signedIn.Tenant, s.tenantB)
+		}
+		// Nothing of alice's tenant: no secret, no value, no audit record.
+		leaks := func(where, text string) {
+			t.Helper()
+			for _, bad := range []string{s.password, s.tenantA, "alice"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("bob's %s shows %q:\n%s", where, bad, text)
+				}
+			}
+		}
+		var secrets map[string]struct {
+			Rows []string
+			Text string
+		}
+		other.fact(t, "secrets", &secrets)
+		if len(secrets) != 3 {
+			t.Errorf("secrets pages: %d, want 3", len(secrets))
+		}
+		for scope, p := range secrets {
+			if len(p.Rows) != 0 || strings.Contains(p.Text, s.secretName) {
+				t.Errorf("bob's %s secrets: %v", scope, p.Rows)
+			}
+			leaks(scope+" secrets page", p.Text)
+		}
+		var reveal struct {
+			Status   int
+			Revealed bool
+			Text     string
+		}
+		other.fact(t, "reveal", &reveal)
+		if reveal.Status != http.StatusNotFound || reveal.Revealed {
+			t.Errorf("bob reveals alice's secret by name: %d, revealed %v:\n%s", reveal.Status, reveal.Revealed, reveal.Text)
+		}
+		leaks("reveal answer", reveal.Text)
+		var audit struct {
+			Status int
+			Rows   []struct{ Index, Type, Text string }
+			Text   string
+		}
+		// bob is a developer: the audit page, a tenant admin's, refuses him.
+		if other.fact(t, "audit", &audit); audit.Status != http.StatusForbidden || len(audit.Rows) != 0 {
+			t.Errorf("bob's audit page: %d with %d records, want 403", audit.Status, len(audit.Rows))
+		}
+		leaks("audit page", audit.Text)
+		// Its refusals (404, 403) carry the console's CSP too.
+		if seen := checkConsoleCSP(t, other, s.reg.URL); seen < 8 {
+			t.Errorf("the browser saw %d console answers, want at least 8", seen)
+		}
+		for _, r := range audit.Rows {
+			if r.Type == events.ImagePullSecretRead && strings.Contains(r.Text, s.alice.name) {
+				t.Errorf("bob's audit page shows alice's reveal: %+v", r)
+			}
+		}
+	})
+
 	t.Run("strict CSP on every console answer, no third-party origin", func(t *testing.T) {
 		allowed := map[string]bool{origin(s.reg.URL): true, origin(s.oidc.URL): true}
 		var requests []struct{ URL, Method, ResourceType string }
@@ -190,17 +255,7 @@ func TestConsoleInChromium(t *testing.T) {
 				t.Errorf("a request to a third-party origin: %s %s", r.Method, r.URL)
 			}
 		}
-		seen := 0
-		for _, r := range res.Responses {
-			if !strings.HasPrefix(r.URL, s.reg.URL+"/console/") {
-				continue
-			}
-			seen++
-			if got := r.Headers["content-security-policy"]; got != console.ContentSecurityPolicy {
-				t.Errorf("%s %s (%d): CSP %q, want %q", r.Method, r.URL, r.Status, got, console.ContentSecurityPolicy)
-			}
-		}
-		if seen < 10 {
+		if seen := checkConsoleCSP(t, res, s.reg.URL); seen < 10 {
 			t.Errorf("the browser saw %d console answers, want at least 10", seen)
 		}
 		for _, m := range res.Console {
@@ -212,6 +267,23 @@ func TestConsoleInChromium(t *testing.T) {
 			t.Errorf("page errors: %v", res.PageErrors)
 		}
 	})
+}
+
+// checkConsoleCSP checks the console's CSP on every console answer res
+// received and returns how many there were.
+func checkConsoleCSP(t *testing.T, res *result, registry string) int {
+	t.Helper()
+	seen := 0
+	for _, r := range res.Responses {
+		if !strings.HasPrefix(r.URL, registry+"/console/") {
+			continue
+		}
+		seen++
+		if got := r.Headers["content-security-policy"]; got != console.ContentSecurityPolicy {
+			t.Errorf("%s %s (%d): CSP %q, want %q", r.Method, r.URL, r.Status, got, console.ContentSecurityPolicy)
+		}
+	}
+	return seen
 }
 
 // origin is u's scheme://host[:port].
