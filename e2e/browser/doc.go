@@ -6,7 +6,8 @@
 //
 // A Go test starts a registry with testkit, then runs one scenario,
 // scenarios/<name>.mjs, with run.mjs in a Node process, passing URLs and
-// tokens in its environment; the scenario records facts, console messages,
+// tokens in its environment (lib/ holds what several scenarios share: the
+// console's sign-in); the scenario records facts, console messages,
 // every response with its headers and screenshots into a directory as
 // result.json, and the Go test judges them. Set BROWSER_TEST_OUT to a
 // directory to keep each scenario's result and screenshots there
