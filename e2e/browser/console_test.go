@@ -1,8 +1,11 @@
 package browser_test
 
 import (
+	"image/png"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -78,6 +81,21 @@ func TestConsoleInChromium(t *testing.T) {
 		"HEARTBEAT_TOKEN":  s.token(t, s.alice),
 	})
 	t.Logf("Chromium %s, %d ms, screenshots %v", res.Browser, res.DurationMS, res.Screenshots)
+	// The README's pictures (docs/console-*.png) are these, 1000×700.
+	for _, shot := range res.Screenshots {
+		f, err := os.Open(filepath.Join(res.Dir, shot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != 1000 || cfg.Height != 700 {
+			t.Errorf("screenshot %s: %dx%d (%v), want 1000x700", shot, cfg.Width, cfg.Height, err)
+		}
+	}
+	if !slices.Equal(res.Screenshots, []string{"console-secrets.png", "console-vhosts.png"}) {
+		t.Errorf("screenshots %v", res.Screenshots)
+	}
 
 	t.Run("sign-in through the issuer's login page", func(t *testing.T) {
 		var got struct{ LoginURL, Landed, Subject, Tenant string }
@@ -171,12 +189,17 @@ func TestConsoleInChromium(t *testing.T) {
 
 	t.Run("a cross-origin form post is refused", func(t *testing.T) {
 		var csrf struct {
-			Status    int
-			RowsAfter []string
+			Status               int
+			RowsAfter            []string
+			SameOriginWrongToken int
+			RowsAfterWrongToken  []string
 		}
 		res.fact(t, "csrf", &csrf)
 		if csrf.Status != http.StatusForbidden || !slices.Contains(csrf.RowsAfter, s.secretName) {
-			t.Errorf("CSRF delete: %d, rows after %v; want 403 and the secret kept", csrf.Status, csrf.RowsAfter)
+			t.Errorf("CSRF delete from another origin: %d, rows after %v; want 403 and the secret kept", csrf.Status, csrf.RowsAfter)
+		}
+		if csrf.SameOriginWrongToken != http.StatusForbidden || !slices.Contains(csrf.RowsAfterWrongToken, s.secretName) {
+			t.Errorf("delete with a wrong token from the console's page: %d, rows after %v; want 403 and the secret kept", csrf.SameOriginWrongToken, csrf.RowsAfterWrongToken)
 		}
 	})
 

@@ -104,7 +104,37 @@ export default async function ({ context, page, env, fact, screenshot, host }) {
   await page.waitForLoadState('load');
   await page.goto(`${registry}/console/secrets/image-pull`);
   await page.waitForSelector('[data-test=secrets]');
-  fact('csrf', { status: refused.status(), rowsAfter: await secretRows(page) });
+  const rowsAfter = await secretRows(page);
+  // The same form sent from the console's own page (as injected markup
+  // would) with a wrong token: the synchronizer token refuses it.
+  const [wrongToken] = await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(
+      ([action, name]) => {
+        const f = document.createElement('form');
+        f.method = 'post';
+        f.action = action;
+        for (const [k, v] of [['csrf', 'guessed'], ['name', name]]) {
+          const i = document.createElement('input');
+          i.type = 'hidden';
+          i.name = k;
+          i.value = v;
+          f.append(i);
+        }
+        document.body.append(f);
+        f.submit();
+      },
+      [`${registry}/console/secrets/image-pull/delete`, name],
+    ),
+  ]);
+  await page.goto(`${registry}/console/secrets/image-pull`);
+  await page.waitForSelector('[data-test=secrets]');
+  fact('csrf', {
+    status: refused.status(),
+    rowsAfter,
+    sameOriginWrongToken: wrongToken.status(),
+    rowsAfterWrongToken: await secretRows(page),
+  });
 
   fact('requests', requests);
 }
