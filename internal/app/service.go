@@ -246,7 +246,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("REGISTRY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	handler, err := s.mountConsole(s.rest, verifier)
+	handler, err := s.mountConsole(s.rest, verifier, reg)
 	if err != nil {
 		return nil, err
 	}
