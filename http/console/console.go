@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hypo-registry/registry/handlers"
 	"github.com/hypo-registry/registry/internal/bus"
@@ -59,6 +60,10 @@ type Deps struct {
 	// Instance names this instance there.
 	LogLevels LogLevels
 	Instance  string
+	// TokenService and Gatherer, when set, serve the platform admin's
+	// token-service page (plans, issued and rejected counts).
+	TokenService TokenService
+	Gatherer     prometheus.Gatherer
 	// VirtualHosts, when set, serves the virtual-host pages.
 	VirtualHosts VirtualHosts
 	// MaxSessions bounds the sessions (and the sign-ins under way) kept in
@@ -131,6 +136,9 @@ func (c *Console) routes() {
 	if c.deps.LogLevels != nil {
 		m.HandleFunc("GET /console/admin/logs", c.page(authz.Read, c.showLogLevel))
 		m.HandleFunc("POST /console/admin/logs", c.posted(c.page(authz.Write, c.setLogLevel)))
+	}
+	if c.deps.TokenService != nil && c.deps.Gatherer != nil {
+		m.HandleFunc("GET /console/admin/tokens", c.page(authz.Read, c.showTokens))
 	}
 	if c.deps.VirtualHosts != nil {
 		m.HandleFunc("GET /console/hosts", c.page(authz.Read, c.listHosts))

@@ -251,7 +251,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 			return nil, err
 		}
 	}
-	handler, err := s.mountConsole(s.rest, verifier)
+	handler, err := s.mountConsole(s.rest, verifier, reg)
 	if err != nil {
 		return nil, err
 	}
