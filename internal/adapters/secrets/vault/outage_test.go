@@ -28,9 +28,28 @@ type outcome struct {
 	took  time.Duration
 }
 
+// phaseCounts counts the calls that ran whole in each phase, so the test
+// can hold a phase until traffic has covered it.
+type phaseCounts [phaseUpAgain + 1]atomic.Int64
+
+// await waits until a call ran whole in phase p, for at most a minute (a
+// loaded machine may take seconds for one call while Vault is down: each
+// tries 1+MaxRetries times with backoff).
+func (pc *phaseCounts) await(t *testing.T, p int32) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for pc[p].Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no call ran whole in phase %d within a minute", p)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // runTraffic writes and lists as tenant from a few goroutines until stop
-// closes, recording each call's outcome with the phase it ran in.
-func runTraffic(t *testing.T, s *vault.Store, c handlers.Caller, phase *atomic.Int32, stop <-chan struct{}) <-chan []outcome {
+// closes, recording each call's outcome with the phase it ran in, and
+// counting in counts the calls that ran whole in one phase.
+func runTraffic(t *testing.T, s *vault.Store, c handlers.Caller, phase *atomic.Int32, counts *phaseCounts, stop <-chan struct{}) <-chan []outcome {
 	done := make(chan []outcome, 1)
 	var (
 		mu  sync.Mutex
@@ -57,6 +76,7 @@ func runTraffic(t *testing.T, s *vault.Store, c handlers.Caller, phase *atomic.I
 				if phase.Load() != before {
 					o.phase = phaseChanging
 				}
+				counts[o.phase].Add(1)
 				mu.Lock()
 				all = append(all, o)
 				mu.Unlock()
@@ -82,10 +102,13 @@ func TestVaultDownAndRestarted(t *testing.T) {
 	_, loginsBefore := s.Stats()
 	bound := timeout*(retries+1) + time.Second // attempts plus backoff
 
-	var phase atomic.Int32
-	stop := make(chan struct{})
-	traffic := runTraffic(t, s, c, &phase, stop)
-	time.Sleep(100 * time.Millisecond)
+	var (
+		phase atomic.Int32
+		ran   phaseCounts
+		stop  = make(chan struct{})
+	)
+	traffic := runTraffic(t, s, c, &phase, &ran, stop)
+	ran.await(t, phaseUp)
 	phase.Store(phaseChanging)
 	v.Stop()
 	phase.Store(phaseDown)
@@ -99,12 +122,12 @@ func TestVaultDownAndRestarted(t *testing.T) {
 	if !errors.Is(err, handlers.ErrUnavailable) || !strings.Contains(err.Error(), v.Addr) {
 		t.Errorf("New while down: %v, want ErrUnavailable naming %s", err, v.Addr)
 	}
-	time.Sleep(300 * time.Millisecond)
+	ran.await(t, phaseDown)
 
 	phase.Store(phaseChanging)
 	v.Restart(t)
 	phase.Store(phaseUpAgain)
-	time.Sleep(300 * time.Millisecond)
+	ran.await(t, phaseUpAgain)
 	close(stop)
 
 	counts, slowest := map[int32]int{}, map[int32]time.Duration{}
