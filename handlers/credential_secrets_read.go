@@ -3,6 +3,7 @@ package handlers
 import (
 	"golang.org/x/sync/errgroup"
 
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,9 +50,33 @@ func (s credentialSecrets) read(ctx context.Context, c Caller, name string) (Reg
 // list lists the names of the caller's secrets: for a derived key, each as
 // it was given at creation.
 func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
+	found, err := s.listed(ctx, c)
+	if err != nil {
+		return Result{}, err
+	}
+	names := make([]string, len(found))
+	for i, f := range found {
+		names[i] = f.name
+	}
+	return Result{Events: []events.Outcome{s.listedEvent(c, len(names))}, Reply: names}, nil
+}
+
+// listedEvent is the outcome of a list (or a describe): count and actor.
+func (s credentialSecrets) listedEvent(c Caller, count int) events.Outcome {
+	return events.Outcome{
+		Type: s.kind.listed, Tenant: c.Tenant, Subject: c.Tenant + "/" + string(s.scope),
+		Data: map[string]any{"count": count, "actor": c.Subject},
+	}
+}
+
+// listedSecret is one listed secret: its store key and its name as given.
+type listedSecret struct{ key, name string }
+
+// listed is the caller's secrets, in the list's order.
+func (s credentialSecrets) listed(ctx context.Context, c Caller) ([]listedSecret, error) {
 	tenant := c.Tenant
 	if err := secretpath.CheckTenant(tenant); err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	var (
 		keys  []string
@@ -77,25 +102,16 @@ func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	names := keys
 	if s.kind.key != nil {
-		var err error
-		if names, err = s.givenNames(ctx, c, keys, known); err != nil {
-			return Result{}, err
-		}
+		return s.givenNames(ctx, c, keys, known)
 	}
-	if names == nil {
-		names = []string{}
+	found := make([]listedSecret, len(keys))
+	for i, k := range keys {
+		found[i] = listedSecret{key: k, name: k}
 	}
-	return Result{
-		Events: []events.Outcome{{
-			Type: s.kind.listed, Tenant: tenant, Subject: tenant + "/" + string(s.scope),
-			Data: map[string]any{"count": len(names), "actor": c.Subject},
-		}},
-		Reply: names,
-	}, nil
+	return found, nil
 }
 
 // givenNames finds the name each listed key was given. The store lists
@@ -107,7 +123,7 @@ func (s credentialSecrets) list(ctx context.Context, c Caller) (Result, error) {
 // is gone meanwhile, or whose current version is deleted, is left out: a
 // GET of it would be not found. A known one is not read: should its
 // current version be soft-deleted outside this service, it still lists.
-func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []string, known map[string]string) ([]string, error) {
+func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []string, known map[string]string) ([]listedSecret, error) {
 	found := make([]string, len(keys)) // "" = left out
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listReadConcurrency)
@@ -138,14 +154,14 @@ func (s credentialSecrets) givenNames(ctx context.Context, c Caller, keys []stri
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(keys))
-	for _, n := range found {
+	listed := make([]listedSecret, 0, len(keys))
+	for i, n := range found {
 		if n != "" {
-			names = append(names, n)
+			listed = append(listed, listedSecret{key: keys[i], name: n})
 		}
 	}
-	slices.Sort(names)
-	return names, nil
+	slices.SortFunc(listed, func(a, b listedSecret) int { return cmp.Compare(a.name, b.name) })
+	return listed, nil
 }
 
 // listReadConcurrency bounds the reads one list makes at once.

@@ -132,12 +132,13 @@ func TestConsoleInChromium(t *testing.T) {
 		var created struct {
 			URL           string
 			Rows          []string
+			Version       string
 			ValueInPage   bool
 			RevealedShown bool
 		}
 		res.fact(t, "created", &created)
-		if !slices.Contains(created.Rows, s.secretName) || created.ValueInPage || created.RevealedShown {
-			t.Errorf("after create (%s): rows %v, value in the page %v, revealed %v", created.URL, created.Rows, created.ValueInPage, created.RevealedShown)
+		if !slices.Contains(created.Rows, s.secretName) || created.Version != "1" || created.ValueInPage || created.RevealedShown {
+			t.Errorf("after create (%s): rows %v, version %q, value in the page %v, revealed %v", created.URL, created.Rows, created.Version, created.ValueInPage, created.RevealedShown)
 		}
 		var revealed struct{ URL, Username, Password, Version string }
 		res.fact(t, "revealed", &revealed)

@@ -18,7 +18,7 @@ type scope struct {
 	NameAs  string // what a secret's name is called
 	WithURL bool
 
-	list   func(handlers.Auth) any
+	list   func(handlers.Auth) any // the console's list: metadata, no value
 	get    func(handlers.Auth, string) any
 	create func(handlers.Auth, string, form) any
 	update func(handlers.Auth, string, form) any
@@ -39,7 +39,7 @@ func (f form) value(p *string) string {
 var scopes = []scope{
 	{
 		Path: "image-pull", Title: "Image-pull secrets", NameAs: "Name", WithURL: true,
-		list: func(a handlers.Auth) any { return &handlers.ListImagePullSecrets{Auth: a} },
+		list: func(a handlers.Auth) any { return &handlers.DescribeImagePullSecrets{Auth: a} },
 		get:  func(a handlers.Auth, n string) any { return &handlers.GetImagePullSecret{Auth: a, Name: n} },
 		create: func(a handlers.Auth, n string, f form) any {
 			return &handlers.CreateImagePullSecret{Auth: a, Name: n, Username: f.value(f.username), Password: f.value(f.password), URL: f.value(f.url)}
@@ -51,7 +51,7 @@ var scopes = []scope{
 	},
 	{
 		Path: "package-registry", Title: "Package-registry secrets", NameAs: "Name", WithURL: true,
-		list: func(a handlers.Auth) any { return &handlers.ListPackageRegistrySecrets{Auth: a} },
+		list: func(a handlers.Auth) any { return &handlers.DescribePackageRegistrySecrets{Auth: a} },
 		get:  func(a handlers.Auth, n string) any { return &handlers.GetPackageRegistrySecret{Auth: a, Name: n} },
 		create: func(a handlers.Auth, n string, f form) any {
 			return &handlers.CreatePackageRegistrySecret{Auth: a, Name: n, Username: f.value(f.username), Password: f.value(f.password), URL: f.value(f.url)}
@@ -63,7 +63,7 @@ var scopes = []scope{
 	},
 	{
 		Path: "fabric", Title: "Fabric secrets", NameAs: "Controller id",
-		list: func(a handlers.Auth) any { return &handlers.ListFabricSecrets{Auth: a} },
+		list: func(a handlers.Auth) any { return &handlers.DescribeFabricSecrets{Auth: a} },
 		get:  func(a handlers.Auth, n string) any { return &handlers.GetFabricSecret{Auth: a, ControllerID: n} },
 		create: func(a handlers.Auth, n string, f form) any {
 			return &handlers.CreateFabricSecret{Auth: a, ControllerID: n, Username: f.value(f.username), Password: f.value(f.password)}
@@ -87,7 +87,7 @@ func scopeOf(r *http.Request) (scope, bool) {
 // secretsPage is the list of a scope's secrets, with one revealed.
 type secretsPage struct {
 	Scope    scope
-	Names    []string
+	Secrets  []handlers.SecretSummary
 	Revealed *handlers.RegistryCredential
 }
 
@@ -110,20 +110,21 @@ func (c *Console) listSecrets(w http.ResponseWriter, r *http.Request, v *visit) 
 	c.scoped(w, r, v, func(s scope) { c.showSecrets(w, r, v, s, nil) })
 }
 
-// showSecrets renders the scope's list (the list query, audited as REST's
-// is), with revealed shown when set.
+// showSecrets renders the scope's list (the describe query: each secret's
+// version and times, no value; audited as REST's list is), with revealed
+// shown when set.
 func (c *Console) showSecrets(w http.ResponseWriter, r *http.Request, v *visit, s scope, revealed *handlers.RegistryCredential) {
 	data, err := c.ask(r.Context(), c.deps.Queries, v, "list "+s.Path, s.list(callerAuth(v.principal)))
 	if err != nil {
 		c.renderFailure(w, r, v, err)
 		return
 	}
-	var names []string
-	if err := json.Unmarshal(data, &names); err != nil {
+	var secrets []handlers.SecretSummary
+	if err := json.Unmarshal(data, &secrets); err != nil {
 		c.renderFailure(w, r, v, fmt.Errorf("list %s: decode reply: %w", s.Path, err))
 		return
 	}
-	c.render(w, r, v, http.StatusOK, "secrets.html", secretsPage{Scope: s, Names: names, Revealed: revealed})
+	c.render(w, r, v, http.StatusOK, "secrets.html", secretsPage{Scope: s, Secrets: secrets, Revealed: revealed})
 }
 
 // nameOf is the form's secret name; empty is refused by the handlers.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/http/console"
@@ -68,6 +69,13 @@ func TestSecrets(t *testing.T) {
 		if strings.Contains(list.body, password) {
 			t.Fatal("the list shows a value before any reveal")
 		}
+		first := rowOf(t, list.body, "https://npm.example.com/team")
+		if first.version != "1" || !first.updated.Equal(first.created) {
+			t.Errorf("after create the list shows %+v, want version 1 updated when created", first)
+		}
+		if d := time.Since(first.created); d < -time.Minute || d > 5*time.Minute {
+			t.Errorf("created %s is not about now", first.created)
+		}
 		if again := b.get("/console/secrets/package-registry"); strings.Contains(again.body, `id="flash"`) {
 			t.Error("the flash message shows twice")
 		}
@@ -108,8 +116,26 @@ func TestSecrets(t *testing.T) {
 		if updated.StatusCode != http.StatusSeeOther {
 			t.Fatalf("update: %d:\n%s", updated.StatusCode, updated.body)
 		}
-		if list := b.get("/console/secrets/package-registry"); !strings.Contains(list.body, "version 2") {
+		list = b.get("/console/secrets/package-registry")
+		if !strings.Contains(list.body, "version 2") {
 			t.Errorf("after update the flash names no version 2:\n%s", list.body)
+		}
+		if strings.Contains(list.body, password) {
+			t.Error("the list shows a value after an update")
+		}
+		second := rowOf(t, list.body, "https://npm.example.com/team")
+		if second.version != "2" || !second.created.Equal(first.created) || second.updated.Before(first.updated) {
+			t.Errorf("after update the list shows %+v, want version 2, created %s kept and updated not before %s", second, first.created, first.updated)
+		}
+		// The list is audited as the REST list is: a count and the actor.
+		var listed bool
+		for _, rec := range reg.AuditRecords(t) {
+			if rec.Tenant == tenant && rec.Type == events.PackageRegistrySecretsListed && strings.Contains(string(rec.Data), "alice@"+tenant) {
+				listed = true
+			}
+		}
+		if !listed {
+			t.Errorf("no %s record of alice's list in the audit log", events.PackageRegistrySecretsListed)
 		}
 		again := b.post("/console/secrets/package-registry/reveal", url.Values{"csrf": {token}, "name": {"https://npm.example.com/team"}})
 		if !strings.Contains(again.body, "rotated-"+password) || !strings.Contains(again.body, ">ci<") {
@@ -215,4 +241,31 @@ func TestSecrets(t *testing.T) {
 			t.Errorf("REST CSP %q", got)
 		}
 	})
+}
+
+// listedRow is one secret's row of a console list.
+type listedRow struct {
+	version          string
+	created, updated time.Time
+}
+
+// rowOf reads the version and times of the named secret's row in a list
+// page, failing the test when it is not there or a time is not UTC.
+func rowOf(t *testing.T, body, name string) listedRow {
+	t.Helper()
+	re := regexp.MustCompile(`(?s)<tr data-test="secret-row" data-name="` + regexp.QuoteMeta(name) + `">.*?` +
+		`data-test="secret-version">([^<]*)</td>.*?data-test="secret-created">([^<]*)</td>.*?data-test="secret-updated">([^<]*)</td>`)
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no row with version and times for %s:\n%s", name, body)
+	}
+	row := listedRow{version: m[1]}
+	for i, dst := range []*time.Time{&row.created, &row.updated} {
+		v, err := time.Parse("2006-01-02 15:04:05 MST", m[2+i])
+		if err != nil || !strings.HasSuffix(m[2+i], " UTC") {
+			t.Fatalf("time %q of %s: not UTC (%v)", m[2+i], name, err)
+		}
+		*dst = v
+	}
+	return row
 }

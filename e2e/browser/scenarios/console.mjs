@@ -36,6 +36,7 @@ export default async function ({ context, page, env, fact, screenshot, host }) {
   const created = {
     url: page.url(),
     rows: await secretRows(page),
+    version: await page.textContent(`[data-test=secret-row][data-name="${name}"] [data-test=secret-version]`),
     valueInPage: (await page.content()).includes(password),
     revealedShown: (await page.$('[data-test=revealed]')) !== null,
   };
