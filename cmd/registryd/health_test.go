@@ -2,16 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
-	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/url"
@@ -22,7 +18,6 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/internal/app"
-	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -141,24 +136,7 @@ func healthWithin(t *testing.T, vars map[string]string) (int, string) {
 // its listen address.
 func startTLSRegistry(t *testing.T, tlsCfg app.TLSConfig) string {
 	t.Helper()
-	oidc := testkit.StartOIDC(t, testkit.Audience)
-	cfg := app.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), TLS: tlsCfg,
-		OIDC: auth.Config{Issuer: oidc.URL, Audience: testkit.Audience}}
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), new(slog.LevelVar))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("registry stopped with: %v", err)
-		}
-	})
-	return svc.Addr()
+	return testkit.StartTLSService(t, tlsCfg).Addr()
 }
 
 // selfSigned writes a self-signed server (and client) certificate for

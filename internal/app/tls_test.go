@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,9 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -22,7 +19,6 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/internal/app"
-	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -93,23 +89,7 @@ func writeFile(t *testing.T, dir, name string, b []byte) string {
 // startTLS runs a registry with tlsCfg and returns its base URL.
 func startTLS(t *testing.T, tlsCfg app.TLSConfig) string {
 	t.Helper()
-	oidc := testkit.StartOIDC(t, testkit.Audience)
-	cfg := app.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), TLS: tlsCfg,
-		OIDC: auth.Config{Issuer: oidc.URL, Audience: testkit.Audience}}
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), new(slog.LevelVar))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("registry stopped with: %v", err)
-		}
-	})
+	svc := testkit.StartTLSService(t, tlsCfg)
 	if !strings.HasPrefix(svc.BaseURL(), "https://") {
 		t.Fatalf("BaseURL %s is not https", svc.BaseURL())
 	}
