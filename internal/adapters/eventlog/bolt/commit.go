@@ -22,6 +22,7 @@ var ErrDuplicateCommand = errors.New("eventlog: duplicate command")
 type commitReq struct {
 	commandID string
 	encoded   [][]byte
+	events    []event.Event // encoded's events, for recent
 	reply     []byte
 	// intent, when set, is an intent record (see Intend) and nothing else;
 	// so is cursor, a reader's position (SetCursor).
@@ -63,7 +64,7 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 	if commandID == "" && len(encoded) == 0 {
 		return l.Last(), nil
 	}
-	req := commitReq{commandID: commandID, encoded: encoded, reply: reply, at: time.Now(), done: make(chan commitRes, 1)}
+	req := commitReq{commandID: commandID, encoded: encoded, events: evs, reply: reply, at: time.Now(), done: make(chan commitRes, 1)}
 	res := l.submit(req)
 	if res.err != nil {
 		return 0, fmt.Errorf("eventlog: commit: %w", res.err)
@@ -112,12 +113,15 @@ func (l *Log) writer(maxBatch int) {
 		// Advance before answering: a Commit that returned is visible to
 		// Last and wakes Wait.
 		var last uint64
-		for i := range batch {
+		for i, req := range batch {
 			if err != nil {
 				results[i] = commitRes{err: err}
-			} else if results[i].last > last {
-				last = results[i].last
+				continue
 			}
+			if !results[i].dup && len(req.encoded) > 0 {
+				l.recent.add(results[i].last, req.events)
+			}
+			last = max(last, results[i].last)
 		}
 		if err == nil && last > 0 {
 			l.advance(last)
