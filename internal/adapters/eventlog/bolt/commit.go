@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -55,7 +54,9 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 		if err := e.Validate(); err != nil {
 			return 0, fmt.Errorf("eventlog: commit: event %d (%s): %w", i, e.ID(), err)
 		}
-		b, err := json.Marshal(e)
+		// The event's own encoder: json.Marshal would scan its output once
+		// more to validate and compact what is already compact JSON.
+		b, err := e.MarshalJSON()
 		if err != nil {
 			return 0, fmt.Errorf("eventlog: commit: event %d (%s): %w", i, e.ID(), err)
 		}

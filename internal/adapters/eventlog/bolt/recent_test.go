@@ -1,6 +1,8 @@
 package bolt_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"testing"
@@ -17,7 +19,7 @@ import (
 func busEvent(t *testing.T, i int) event.Event {
 	t.Helper()
 	e, err := events.New(events.Outcome{Type: events.VirtualHostServerHeartbeat, Tenant: "acme", Subject: fmt.Sprintf("acme/h/s%d", i)},
-		fmt.Appendf(nil, `{"name":"h.example","id":"s%d","server":{"host":"10.0.0.1","port":8080,"hb":%d}}`, i, time.Now().UnixMilli()),
+		fmt.Appendf(nil, `{"name":"h.example","note":"<b>&amp;</b>","id":"s%d","server":{"host":"10.0.0.1","port":8080,"hb":%d}}`, i, time.Now().UnixMilli()),
 		events.Meta{ID: fmt.Sprintf("id-%d", i), Time: time.Now(), CorrelationID: "corr", CausationID: fmt.Sprintf("cmd-%d", i)})
 	if err != nil {
 		t.Fatal(err)
@@ -105,5 +107,23 @@ func TestRecentRingFallsBackToTheFile(t *testing.T) {
 	}
 	if rest, _ := readAll(t, l, 1, 0); len(rest) != 11 || rest[0].seq != 4991 {
 		t.Fatalf("after trimming through 4990: %d events from %v, want 11 from 4991", len(rest), rest)
+	}
+}
+
+// TestStoredBytesAsBefore: the log stores an event as its own encoder
+// writes it, which is byte for byte what json.Marshal gave (and stored)
+// before: compact, HTML characters escaped.
+func TestStoredBytesAsBefore(t *testing.T) {
+	e := busEvent(t, 1)
+	own, err := e.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(own, std) {
+		t.Fatalf("the event's encoder and json.Marshal differ:\n%s\n%s", own, std)
 	}
 }
