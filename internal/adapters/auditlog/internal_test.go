@@ -126,11 +126,10 @@ func TestFailedWriteFailsTheLog(t *testing.T) {
 	}
 }
 
-// TestHoldFollowsTheRequestsTimeInFlight: the hold is an eighth of the
-// announced requests' mean time in flight (expected ÷ rate), within the
-// limit, which is also the hold before the rate is known and for a busy
-// log's company.
-func TestHoldFollowsTheRequestsTimeInFlight(t *testing.T) {
+// TestHoldWaitsForAFewMore: the hold is the time in which min(holdFor,
+// company) more entries arrive at the measured rate, within the limit,
+// which is also the hold before the rate is known.
+func TestHoldWaitsForAFewMore(t *testing.T) {
 	const limit = 2 * time.Millisecond
 	at := func(rate float64) *arrivalRate {
 		var a arrivalRate
@@ -142,19 +141,19 @@ func TestHoldFollowsTheRequestsTimeInFlight(t *testing.T) {
 	}
 	var unknown arrivalRate
 	for _, tc := range []struct {
-		name     string
-		a        *arrivalRate
-		expected int64
-		want     time.Duration
+		name    string
+		a       *arrivalRate
+		company int64
+		want    time.Duration
 	}{
 		{"rate unknown", &unknown, 32, limit},
-		{"nothing announced", at(20000), 0, limit},
-		{"embedded reads: 32 in flight at 20k/s", at(20000), 32, 200 * time.Microsecond},
-		{"Vault reads: 32 in flight at 1.6k/s", at(1600), 32, limit},
-		{"Vault reads: 8 in flight at 1.6k/s", at(1600), 8, 625 * time.Microsecond},
-		{"one in flight at 1M/s", at(1e6), 1, minHold},
+		{"nothing in flight", at(20000), 0, minHold},
+		{"embedded reads at 20k/s", at(20000), 32, 200 * time.Microsecond},
+		{"Vault reads at 2k/s", at(2000), 32, limit},
+		{"two Vault reads at 2k/s", at(2000), 2, time.Millisecond},
+		{"busy at 1M/s", at(1e6), 8, minHold},
 	} {
-		got := tc.a.hold(tc.expected, limit)
+		got := tc.a.hold(tc.company, limit)
 		if d := got - tc.want; d < -tc.want/50 || d > tc.want/50 {
 			t.Errorf("%s: hold %s, want %s", tc.name, got, tc.want)
 		}
