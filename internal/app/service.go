@@ -212,7 +212,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, tokenDeps{
 		bus: s.bus, queries: s.queries, projDB: s.projDB, sync: s.WaitProjections,
-		verifier: verifier, basic: basic, metrics: reg, logger: logger,
+		verifier: verifier, basic: basic, metrics: reg, logger: logger, policy: s.policy,
 	}); err != nil {
 		return nil, err
 	}
