@@ -80,9 +80,12 @@ func hashOf(srcs []source) string {
 
 // compiled is a policy ready to evaluate.
 type compiled struct {
-	hash  string
-	files int
-	query rego.PreparedEvalQuery
+	hash     string
+	files    int
+	query    rego.PreparedEvalQuery
+	compiler *ast.Compiler
+	ref      ast.Ref
+	shapes   shapes
 }
 
 // compile parses (Rego v1) and compiles srcs and prepares query. Errors
@@ -128,7 +131,7 @@ func compile(ctx context.Context, srcs []source, query string) (*compiled, error
 	if err != nil {
 		return nil, fmt.Errorf("policy: prepare %s: %w", query, err)
 	}
-	return &compiled{hash: hashOf(srcs), files: len(srcs), query: pq}, nil
+	return &compiled{hash: hashOf(srcs), files: len(srcs), query: pq, compiler: compiler, ref: ref}, nil
 }
 
 // decide evaluates the prepared query over input. Anything but a boolean

@@ -113,11 +113,24 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 		return Decision{Allow: true}
 	}
 	c := e.cur.Load()
+	sh, keep := shapeOf(in)
+	var known, learn bool
+	if keep {
+		var v shapeDecision
+		if v, known = c.shapes.lookup(sh); known && v.constant {
+			e.stats.count(in.EntryPoint, v.d)
+			return v.d
+		}
+		learn = !known
+	}
 	d := c.decide(ctx, in.value(e.cfg.Claims))
 	if d.Failed {
 		e.cfg.Logger.Error("authorization policy: no decision, denied", "policy", c.hash,
 			"entrypoint", in.EntryPoint, "route", in.Route, "topic", in.Topic, "error", d.Reason)
 		d.Reason = "the authorization policy could not decide"
+	} else if learn {
+		// Once per shape; a failed decision is never kept.
+		c.shapes.store(sh, shapeDecision{constant: c.constantFor(ctx, sh), d: d})
 	}
 	e.stats.count(in.EntryPoint, d)
 	return d

@@ -203,3 +203,19 @@ func BenchmarkDecideExamples(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDecideEvaluated is a decision the policy makes per request
+// (the time window reads the time): one full evaluation each.
+func BenchmarkDecideEvaluated(b *testing.B) {
+	e, err := policy.Load(context.Background(), policy.Config{Path: examples, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := restGet("/registry-api/kube-conf/secrets", "kube-conf", monday10)
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := e.Decide(context.Background(), in); !d.Allow {
+			b.Fatal(d)
+		}
+	}
+}
