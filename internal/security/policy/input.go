@@ -13,9 +13,10 @@ const InputVersion = 1
 
 // Entry points, the input's "entrypoint".
 const (
-	EntryREST  = "rest"
-	EntryKafka = "kafka"
-	EntryToken = "token"
+	EntryREST    = "rest"
+	EntryKafka   = "kafka"
+	EntryToken   = "token"
+	EntryConsole = "console" // the operator console's pages and forms
 )
 
 // Input is one question for the policy: who asks to do what to which
@@ -24,9 +25,10 @@ const (
 // never needs to test for an absent key. It never holds the caller's raw
 // token.
 type Input struct {
-	EntryPoint string // EntryREST, EntryKafka or EntryToken
-	// Method and Route are the REST request's method and route template
-	// ("/registry-api/image-pull/secret/{name}", never the raw path).
+	EntryPoint string // EntryREST, EntryKafka, EntryToken or EntryConsole
+	// Method and Route are the REST (or console) request's method and
+	// route template ("/registry-api/image-pull/secret/{name}", never the
+	// raw path).
 	Method, Route string
 	// Topic is the Kafka record's topic.
 	Topic string

@@ -97,7 +97,7 @@ func (e *Engine) Stats() Stats {
 }
 
 var (
-	entryPoints = [...]string{EntryREST, EntryKafka, EntryToken}
+	entryPoints = [...]string{EntryREST, EntryKafka, EntryToken, EntryConsole}
 	outcomes    = [...]string{OutcomeAllow, OutcomeDeny, OutcomeError}
 )
 
@@ -118,6 +118,8 @@ func (c *counters) count(entryPoint string, d Decision) {
 		i = 1
 	case EntryToken:
 		i = 2
+	case EntryConsole:
+		i = 3
 	}
 	j := 0
 	switch {
