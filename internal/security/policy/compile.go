@@ -25,7 +25,9 @@ type source struct {
 }
 
 // readSources reads path: one .rego file, or every .rego file under a
-// directory except tests (*_test.rego), in a stable order.
+// directory except tests (*_test.rego) and hidden ones, in a stable order.
+// Symbolic links to files are followed (a ConfigMap volume's files are
+// links).
 func readSources(path string) ([]source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -42,6 +44,15 @@ func readSources(path string) ([]source, error) {
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		// Hidden entries are not policy: editors' files, .git, and a
+		// Kubernetes ConfigMap volume's "..data" and timestamped copies,
+		// which hold every file a second time.
+		if p != path && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
 			return nil

@@ -219,3 +219,29 @@ func BenchmarkDecideEvaluated(b *testing.B) {
 		}
 	}
 }
+
+// A directory mounted from a Kubernetes ConfigMap holds each file twice:
+// as a link at the top, and in the hidden timestamped directory "..data"
+// points to. The policy is the files at the top.
+func TestConfigMapVolumeLayout(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stamp := filepath.Join(dir, "..2026_12_05_07_00_00.000000001")
+	if err := os.Mkdir(stamp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writePolicy(t, stamp, "p.rego", "package registry.authz\n\ndefault allow := true\n")
+	if err := os.Symlink(filepath.Base(stamp), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..data", "p.rego"), filepath.Join(dir, "p.rego")); err != nil {
+		t.Fatal(err)
+	}
+	e, err := policy.Load(context.Background(), policy.Config{Path: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := e.Decide(context.Background(), restGet("/r", "image-pull", monday10)); !d.Allow {
+		t.Fatalf("got %+v", d)
+	}
+}
