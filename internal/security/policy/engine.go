@@ -136,7 +136,7 @@ func (e *Engine) Decide(ctx context.Context, in *Input) Decision {
 	return d
 }
 
-// Check is Decide for the REST and Kafka entry points: a deny is
+// Check is Decide for the REST, Kafka and console entry points: a deny is
 // handlers.ErrForbidden with the policy's reason, recorded by
 // Config.Denied.
 func (e *Engine) Check(ctx context.Context, in *Input) error {

@@ -245,3 +245,44 @@ func TestConfigMapVolumeLayout(t *testing.T) {
 		t.Fatalf("got %+v", d)
 	}
 }
+
+// A reload puts a changed policy in force; a broken one keeps the last
+// good policy, is reported once, and undoing it clears the report.
+func TestReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writePolicy(t, dir, "p.rego", "package registry.authz\n\ndefault allow := true\n")
+	var reloads []policy.Reload
+	e, err := policy.Load(context.Background(), policy.Config{Path: dir, Logger: quiet,
+		Reloaded: func(_ context.Context, r policy.Reload) error { reloads = append(reloads, r); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := e.Hash()
+	if changed, err := e.Reload(context.Background()); changed || err != nil {
+		t.Fatalf("unchanged files: %v %v", changed, err)
+	}
+	writePolicy(t, dir, "p.rego", "package registry.authz\n\ndefault allow := false\n")
+	if changed, err := e.Reload(context.Background()); !changed || err != nil || e.Hash() == first {
+		t.Fatalf("changed files: %v %v", changed, err)
+	}
+	second := e.Hash()
+	if len(reloads) != 2 || reloads[0].Previous != "" || reloads[1].Previous != first || reloads[1].Hash != second {
+		t.Fatalf("reloads recorded: %+v", reloads)
+	}
+	good := "package registry.authz\n\ndefault allow := false\n"
+	writePolicy(t, dir, "p.rego", "package registry.authz\n\nallow if {\n")
+	if _, err := e.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "p.rego:") {
+		t.Fatalf("broken file: %v", err)
+	}
+	if _, err := e.Reload(context.Background()); err != nil {
+		t.Fatalf("the same broken file is reported again: %v", err)
+	}
+	if s := e.Stats(); !s.Failing || s.FailedReloads != 1 || s.Reloads != 1 || e.Hash() != second {
+		t.Fatalf("after a broken reload: %+v", s)
+	}
+	writePolicy(t, dir, "p.rego", good)
+	if changed, err := e.Reload(context.Background()); changed || err != nil || e.Stats().Failing {
+		t.Fatalf("undone: %v %v %+v", changed, err, e.Stats())
+	}
+}

@@ -50,7 +50,7 @@ type Input struct {
 type Resource struct {
 	// Scope is the kind of resource: the REST route's first segment
 	// (image-pull, package-registry, fabric, kube-conf, group, policy,
-	// policy-group-flow, admin, registry-token, audit, virtual-host), the
+	// policy-group-flow, admin, registry-token, virtual-host), the
 	// Kafka topic's kind (credentials, kube-conf, policy-group-flow,
 	// fabric), or on /token the scope's resource type (repository,
 	// registry).

@@ -32,8 +32,13 @@ func (e *Engine) Reload(ctx context.Context) (changed bool, err error) {
 	srcs, err := readSources(e.cfg.Path)
 	if err == nil {
 		h := hashOf(srcs)
-		if h == e.cur.Load().hash || h == *e.stats.lastFailed.Load() {
+		switch h {
+		case e.cur.Load().hash:
+			// As in force: a broken edit may have been undone.
+			e.stats.failing.Store(false)
 			return false, nil
+		case *e.stats.lastFailed.Load():
+			return false, nil // reported already
 		}
 		e.stats.lastFailed.Store(&h)
 		var c *compiled
