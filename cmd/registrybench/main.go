@@ -373,6 +373,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 			"vault.bareVaultKVv2Read = GET /v1/{mount}/data/image-pull/{tenant}/{name} straight from Vault with X-Vault-Token of a token from auth/jwt/login with the same JWT: one Vault read, Vault's own response bytes, no registry",
 			"vault.packageRegistry: the same GET and list through registryd on Vault, beside a bare KV v2 read of that secret and a bare KV v2 LIST of the tenant's package-registry folder, with the exchanged token",
 			"vault.cpu.{name}: CPU time per request during that measurement (warm-up excluded) of the benchmark process (the registry and the load generator; the load generator alone on the bare sides) and of the Vault server (from /proc, 10 ms resolution); -vault-cpuprofile writes a CPU profile of the benchmark process for each",
+			"vault.auditWrites.{restGet,packageRegistryGet,packageRegistryList}: the audit writer's batches during that measurement, its warm-up included (records per batch: how many reads shared one fdatasync)",
 			"vault.tokenExchangeCache counts every token lookup of the registry's Vault store over that registry's whole run (seed, warm-up, measurement); hitRate = hits/(hits+misses)",
 		)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"log/slog"
 	"net/http"
 	"os"
@@ -30,6 +31,10 @@ type vaultResult struct {
 	// Vault's: restGet, bare, packageRegistryGet, packageRegistryList,
 	// packageRegistryGetBare, packageRegistryListBare.
 	CPU map[string]vaultCPU `json:"cpu"`
+	// AuditWrites is the audit writer's work during each registry
+	// measurement (its warm-up included): restGet, packageRegistryGet,
+	// packageRegistryList.
+	AuditWrites map[string]auditWrites `json:"auditWrites"`
 }
 
 // tokenStats is the Vault store's token-exchange cache over the whole
@@ -69,11 +74,19 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 	if err != nil {
 		return nil, err
 	}
-	res := vaultResult{CPU: map[string]vaultCPU{}}
+	res := vaultResult{CPU: map[string]vaultCPU{}, AuditWrites: map[string]auditWrites{}}
 	pid := v.Pid()
+	registryUp := true
 	run := func(name string, build func() (*http.Request, error)) (load, error) {
+		var before auditlog.Stats
+		if registryUp {
+			before = reg.svc.AuditLog().Stats()
+		}
 		l, cpu, err := measureVault(ctx, name, pid, build, conc, dur)
 		res.CPU[name] = cpu
+		if registryUp {
+			res.AuditWrites[name] = auditWritesOf(before, reg.svc.AuditLog().Stats())
+		}
 		return l, err
 	}
 	if res.RESTGet, err = run("restGet", bearerGet(url, jwt)); err != nil {
@@ -96,6 +109,7 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 		res.TokenCache.HitRate = float64(hits) / float64(hits+misses)
 	}
 	reg.stop() // idle, but out of the bare side's way
+	registryUp = false
 
 	vaultToken, err := vaultLogin(ctx, v.Addr, v.JWTMount, v.Role, jwt)
 	if err != nil {

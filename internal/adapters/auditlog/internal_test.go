@@ -125,3 +125,38 @@ func TestFailedWriteFailsTheLog(t *testing.T) {
 		t.Fatalf("head %d after failures, want 1", h)
 	}
 }
+
+// TestHoldFollowsTheRequestsTimeInFlight: the hold is an eighth of the
+// announced requests' mean time in flight (expected ÷ rate), within the
+// limit, which is also the hold before the rate is known and for a busy
+// log's company.
+func TestHoldFollowsTheRequestsTimeInFlight(t *testing.T) {
+	const limit = 2 * time.Millisecond
+	at := func(rate float64) *arrivalRate {
+		var a arrivalRate
+		t0 := time.Unix(0, 0)
+		for i := 1; i <= 20; i++ { // 20 windows of 20 ms at rate
+			a.add(int(rate*rateWindow.Seconds()), t0.Add(time.Duration(i)*rateWindow))
+		}
+		return &a
+	}
+	var unknown arrivalRate
+	for _, tc := range []struct {
+		name     string
+		a        *arrivalRate
+		expected int64
+		want     time.Duration
+	}{
+		{"rate unknown", &unknown, 32, limit},
+		{"nothing announced", at(20000), 0, limit},
+		{"embedded reads: 32 in flight at 20k/s", at(20000), 32, 200 * time.Microsecond},
+		{"Vault reads: 32 in flight at 1.6k/s", at(1600), 32, limit},
+		{"Vault reads: 8 in flight at 1.6k/s", at(1600), 8, 625 * time.Microsecond},
+		{"one in flight at 1M/s", at(1e6), 1, minHold},
+	} {
+		got := tc.a.hold(tc.expected, limit)
+		if d := got - tc.want; d < -tc.want/50 || d > tc.want/50 {
+			t.Errorf("%s: hold %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

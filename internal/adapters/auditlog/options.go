@@ -11,7 +11,8 @@ const (
 	DefaultSegmentBytes = 64 << 20
 	DefaultSegmentAge   = 24 * time.Hour
 	DefaultMaxBatch     = 1024
-	DefaultCommitDelay  = 200 * time.Microsecond
+	DefaultCommitDelay  = 2 * time.Millisecond
+	minHold             = 20 * time.Microsecond
 )
 
 // Options configures Open. Zero values take the defaults above.
@@ -32,9 +33,10 @@ type Options struct {
 	MaxBatch int
 	// CommitDelay bounds how long the writer holds a batch open, for
 	// appends announced with Expect or, when the previous batch held more
-	// than one append (the log is busy), for whatever arrives (0: DefaultCommitDelay;
-	// negative: never wait). A lone caller on a quiet log is written at
-	// once.
+	// than one append (the log is busy), for whatever arrives (0:
+	// DefaultCommitDelay; negative: never wait). Within it the hold is an
+	// eighth of the announced requests' mean time in flight (see
+	// arrivalRate.hold). A lone caller on a quiet log is written at once.
 	CommitDelay time.Duration
 	// Retention: sealed, exported segments sealed longer ago than this are
 	// removed by Enforce; 0 keeps them forever.

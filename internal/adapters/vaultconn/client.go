@@ -44,19 +44,34 @@ type Options struct {
 // NewClient builds a client from o alone: no VAULT_* environment variable
 // (token, namespace, headers, skip-verify, retries) reaches it.
 func NewClient(o Options) (*api.Client, error) {
-	if o.Timeout <= 0 {
-		return nil, fmt.Errorf("%w: vault timeout %s is not positive", handlers.ErrInvalid, o.Timeout)
+	client, _, err := newClient(o)
+	return client, err
+}
+
+// NewClientAndReader is NewClient with a Reader for the client's GETs that
+// shares its timeout and hold-off: a request one of them left unanswered
+// holds the other's requests off too. The Reader is nil when the
+// environment sends requests to Vault through a proxy (HTTPS_PROXY and the
+// like), which only the client honours.
+func NewClientAndReader(o Options) (*api.Client, *Reader, error) {
+	client, g, err := newClient(o)
+	if err != nil {
+		return nil, nil, err
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if o.CACert != "" {
-		pem, err := os.ReadFile(o.CACert)
-		if err != nil {
-			return nil, fmt.Errorf("%w: CA certificate: %w", handlers.ErrInvalid, err)
-		}
-		tlsConf.RootCAs = x509.NewCertPool()
-		if !tlsConf.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: no PEM certificate in %s", handlers.ErrInvalid, o.CACert)
-		}
+	r, err := newReader(o, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, r, nil
+}
+
+func newClient(o Options) (*api.Client, *guard, error) {
+	if o.Timeout <= 0 {
+		return nil, nil, fmt.Errorf("%w: vault timeout %s is not positive", handlers.ErrInvalid, o.Timeout)
+	}
+	tlsConf, err := tlsConfig(o)
+	if err != nil {
+		return nil, nil, err
 	}
 	transport := cleanhttp.DefaultPooledTransport()
 	transport.DialContext = (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext
@@ -66,7 +81,8 @@ func NewClient(o Options) (*api.Client, error) {
 	if transport.MaxIdleConnsPerHost == 0 {
 		transport.MaxIdleConnsPerHost = 16
 	}
-	var rt http.RoundTripper = newGuard(transport, o.Timeout)
+	g := newGuard(transport, o.Timeout)
+	var rt http.RoundTripper = g
 	if o.Observe != nil {
 		rt = observed{next: rt, observe: o.Observe}
 	}
@@ -83,7 +99,7 @@ func NewClient(o Options) (*api.Client, error) {
 		CheckRetry: func(context.Context, *http.Response, error) (bool, error) { return false, nil },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: vault client for %s: %w", handlers.ErrInvalid, o.Addr, err)
+		return nil, nil, fmt.Errorf("%w: vault client for %s: %w", handlers.ErrInvalid, o.Addr, err)
 	}
 	// api.NewClient picks these up from the environment: undo it.
 	client.ClearToken()
@@ -92,5 +108,23 @@ func NewClient(o Options) (*api.Client, error) {
 	}
 	client.ClearNamespace()
 	client.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
-	return client, nil
+	return client, g, nil
+}
+
+// tlsConfig is TLS 1.2 or later, trusting o.CACert's CAs if given, else
+// the system's.
+func tlsConfig(o Options) (*tls.Config, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.CACert == "" {
+		return conf, nil
+	}
+	pem, err := os.ReadFile(o.CACert)
+	if err != nil {
+		return nil, fmt.Errorf("%w: CA certificate: %w", handlers.ErrInvalid, err)
+	}
+	conf.RootCAs = x509.NewCertPool()
+	if !conf.RootCAs.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%w: no PEM certificate in %s", handlers.ErrInvalid, o.CACert)
+	}
+	return conf, nil
 }

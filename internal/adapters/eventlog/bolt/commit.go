@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -22,6 +21,7 @@ var ErrDuplicateCommand = errors.New("eventlog: duplicate command")
 type commitReq struct {
 	commandID string
 	encoded   [][]byte
+	events    []event.Event // encoded's events, for recent
 	reply     []byte
 	// intent, when set, is an intent record (see Intend) and nothing else;
 	// so is cursor, a reader's position (SetCursor).
@@ -54,7 +54,9 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 		if err := e.Validate(); err != nil {
 			return 0, fmt.Errorf("eventlog: commit: event %d (%s): %w", i, e.ID(), err)
 		}
-		b, err := json.Marshal(e)
+		// The event's own encoder: json.Marshal would scan its output once
+		// more to validate and compact what is already compact JSON.
+		b, err := e.MarshalJSON()
 		if err != nil {
 			return 0, fmt.Errorf("eventlog: commit: event %d (%s): %w", i, e.ID(), err)
 		}
@@ -63,7 +65,7 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 	if commandID == "" && len(encoded) == 0 {
 		return l.Last(), nil
 	}
-	req := commitReq{commandID: commandID, encoded: encoded, reply: reply, at: time.Now(), done: make(chan commitRes, 1)}
+	req := commitReq{commandID: commandID, encoded: encoded, events: evs, reply: reply, at: time.Now(), done: make(chan commitRes, 1)}
 	res := l.submit(req)
 	if res.err != nil {
 		return 0, fmt.Errorf("eventlog: commit: %w", res.err)
@@ -112,12 +114,15 @@ func (l *Log) writer(maxBatch int) {
 		// Advance before answering: a Commit that returned is visible to
 		// Last and wakes Wait.
 		var last uint64
-		for i := range batch {
+		for i, req := range batch {
 			if err != nil {
 				results[i] = commitRes{err: err}
-			} else if results[i].last > last {
-				last = results[i].last
+				continue
 			}
+			if !results[i].dup && len(req.encoded) > 0 {
+				l.recent.add(results[i].last, req.events)
+			}
+			last = max(last, results[i].last)
 		}
 		if err == nil && last > 0 {
 			l.advance(last)

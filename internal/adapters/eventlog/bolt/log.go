@@ -35,6 +35,8 @@ type Log struct {
 	closed  chan struct{}
 	once    sync.Once
 
+	recent *recent // the newest events, decoded
+
 	readOnly   bool
 	commits    chan commitReq
 	writerDone chan struct{}
@@ -54,7 +56,7 @@ func Open(path string, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
 	}
 	l := &Log{
-		db: db, path: path, changed: make(chan struct{}), closed: make(chan struct{}),
+		db: db, path: path, changed: make(chan struct{}), closed: make(chan struct{}), recent: newRecent(),
 		readOnly: opts.ReadOnly, commits: make(chan commitReq, opts.MaxBatchSize), writerDone: make(chan struct{}),
 	}
 	if err := l.init(opts.ReadOnly); err != nil {

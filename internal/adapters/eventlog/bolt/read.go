@@ -15,8 +15,10 @@ import (
 const readChunk = 512
 
 type rawEvent struct {
-	seq  uint64
-	data []byte
+	seq     uint64
+	data    []byte
+	event   event.Event // when decoded: held in memory (recent)
+	decoded bool
 }
 
 // Read calls fn for each event with sequence >= from, in order, at most limit
@@ -35,16 +37,22 @@ func (l *Log) Read(ctx context.Context, from uint64, limit int, fn func(seq uint
 		if limit > 0 && limit-done < n {
 			n = limit - done
 		}
-		chunk, err := l.readRaw(next, n)
-		if err != nil {
-			return next, fmt.Errorf("eventlog: read from %d: %w", next, err)
+		chunk := l.recent.get(next, n, nil)
+		if len(chunk) == 0 {
+			var err error
+			if chunk, err = l.readRaw(next, n); err != nil {
+				return next, fmt.Errorf("eventlog: read from %d: %w", next, err)
+			}
 		}
 		for _, r := range chunk {
+			e := r.event
 			// The decoder directly: json.Unmarshal would scan every event
 			// once more to validate it before calling it.
-			e := event.New()
-			if err := e.UnmarshalJSON(r.data); err != nil {
-				return next, fmt.Errorf("eventlog: read %d: decode: %w", r.seq, err)
+			if !r.decoded {
+				e = event.New()
+				if err := e.UnmarshalJSON(r.data); err != nil {
+					return next, fmt.Errorf("eventlog: read %d: decode: %w", r.seq, err)
+				}
 			}
 			if err := fn(r.seq, e); err != nil {
 				return next, fmt.Errorf("eventlog: read %d: %w", r.seq, err)

@@ -20,6 +20,8 @@ func (l *Log) TrimThrough(seq uint64) (int, error) {
 	if l.readOnly {
 		return 0, fmt.Errorf("eventlog: trim: the log is open read-only")
 	}
+	// Readers must not be handed events trimmed: forget what is held.
+	defer l.recent.reset()
 	total := 0
 	for {
 		n := 0

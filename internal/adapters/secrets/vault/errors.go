@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -60,24 +59,25 @@ func statusErr(status int, errs []string) error {
 	return &vaultError{status: status, msg: msg, kind: statusKind(status, msg)}
 }
 
-// maxErrorBody bounds how much of a failed answer's body is read.
+// maxErrorBody bounds how much of a failed answer's body is kept.
 const maxErrorBody = 64 << 10
 
-// responseErr maps a failed answer read without the API client as
+// maxAnswer bounds an answer read on the API client's http.Client, as
+// vaultconn.Reader bounds its own: Vault's default max_request_size.
+const maxAnswer = 32 << 20
+
+// bodyErr maps a failed answer read without the API client as
 // api.Response.Error does: Vault's {"errors": [...]}, else the body as
 // one error.
-func responseErr(resp *http.Response) error {
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	if err != nil {
-		return vaultconn.NoAnswer(err)
-	}
+func bodyErr(status int, raw []byte) error {
+	raw = raw[:min(len(raw), maxErrorBody)]
 	var body struct {
 		Errors []string `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &body); err != nil {
 		body.Errors = []string{string(raw)}
 	}
-	return statusErr(resp.StatusCode, body.Errors)
+	return statusErr(status, body.Errors)
 }
 
 func statusKind(status int, msg string) error {

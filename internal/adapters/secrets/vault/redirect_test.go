@@ -1,9 +1,14 @@
 package vault_test
 
 import (
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,4 +80,46 @@ func TestReadAnsweredByAProxyError(t *testing.T) {
 	if logins.Load() == 0 {
 		t.Error("the proxy saw no login: the read failed before reaching it")
 	}
+}
+
+// TestReadsOverTLS: with Vault behind TLS (a reverse proxy with its own
+// certificate) and the CA file given, reads and lists, made without the API
+// client, and writes, made with it, all reach Vault. (A Reader without
+// the CA file is refused: internal/adapters/vaultconn's TestReaderOverTLS.)
+func TestReadsOverTLS(t *testing.T) {
+	t.Parallel()
+	v := testkit.SharedVault(t)
+	target, err := url.Parse(v.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reads atomic.Int64
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/hypo/") {
+			reads.Add(1)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := callerFor(t, v)("over-tls")
+	p := mustPath(t, "over-tls", "s")
+	s := newStore(t, v, func(cfg *vault.Config) { cfg.Addr, cfg.CACert = front.URL, ca })
+	write(t, s, c, p, "v1")
+	sec, err := s.Read(t.Context(), c, p, 0)
+	if err != nil || sec.Data["k"] != "v1" {
+		t.Fatalf("Read over TLS: %v, %v", sec.Data, err)
+	}
+	names, err := s.List(t.Context(), c, secretpath.ImagePull, "over-tls")
+	if err != nil || len(names) != 1 || names[0] != "s" {
+		t.Fatalf("List over TLS: %q, %v", names, err)
+	}
+	if reads.Load() < 2 {
+		t.Errorf("%d GETs reached Vault through the TLS front, want the read and the list", reads.Load())
+	}
+
 }

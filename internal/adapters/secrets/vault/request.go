@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -107,20 +108,51 @@ func (s *Store) send(ctx context.Context, token string, cl call) (json.RawMessag
 	return s.sendByAPI(ctx, token, cl)
 }
 
-// get is send for a GET (every read and list), made on the API client's
-// own http.Client (its transport, timeout guard and connection pool) but
-// without the API client's request machinery: a go-retryablehttp client
-// and request, config and header copies per call cost a third of a read's
-// allocations here (BenchmarkRead). Vault's answer is mapped as the API
-// client maps it. A redirect (301, 302, 307: a standby pointing at the
-// active node) is left to the API client, which follows one: redirected
-// says so.
+// get is send for a GET (every read and list), made without the API
+// client's request machinery (a go-retryablehttp client and request, config
+// and header copies per call): on the Reader when there is one, else on
+// the API client's own http.Client (its transport, timeout guard and
+// connection pool). Vault's answer is mapped as the API client maps it. A
+// redirect (301, 302, 307: a standby pointing at the active node) is left
+// to the API client, which follows one: redirected says so.
 func (s *Store) get(ctx context.Context, token string, cl call) (data json.RawMessage, redirected bool, err error) {
-	u := s.base + "/v1/" + cl.path
+	uri := "/v1/" + cl.path
 	if len(cl.query) > 0 {
-		u += "?" + cl.query.Encode()
+		uri += "?" + cl.query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if s.reader == nil {
+		return s.getByHTTP(ctx, token, uri)
+	}
+	err = s.reader.Get(ctx, uri, token, func(status int, body []byte) error {
+		data, redirected, err = answer(status, body)
+		return err
+	})
+	return data, redirected, err
+}
+
+// answer maps Vault's answer to a GET: the "data" member of a 2xx body,
+// nothing for 204, redirected for a redirect, else the error it states.
+func answer(status int, body []byte) (data json.RawMessage, redirected bool, err error) {
+	switch {
+	case status == http.StatusMovedPermanently || status == http.StatusFound || status == http.StatusTemporaryRedirect:
+		return nil, true, nil
+	case status == http.StatusNoContent:
+		return nil, false, nil
+	case status < 200 || status >= 300:
+		return nil, false, bodyErr(status, body)
+	}
+	var v struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, false, fmt.Errorf("%w: decode vault response: %w", handlers.ErrUnavailable, err)
+	}
+	return v.Data, false, nil
+}
+
+// getByHTTP is get on the API client's http.Client.
+func (s *Store) getByHTTP(ctx context.Context, token, uri string) (json.RawMessage, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+uri, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: vault request: %w", handlers.ErrInvalid, err)
 	}
@@ -130,21 +162,11 @@ func (s *Store) get(ctx context.Context, token string, cl call) (data json.RawMe
 		return nil, false, vaultconn.NoAnswer(err)
 	}
 	defer resp.Body.Close()
-	switch code := resp.StatusCode; {
-	case code == http.StatusMovedPermanently || code == http.StatusFound || code == http.StatusTemporaryRedirect:
-		return nil, true, nil
-	case code == http.StatusNoContent:
-		return nil, false, nil
-	case code < 200 || code >= 300:
-		return nil, false, responseErr(resp)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, false, vaultconn.NoAnswer(err)
 	}
-	var body struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, false, fmt.Errorf("%w: decode vault response: %w", handlers.ErrUnavailable, err)
-	}
-	return body.Data, false, nil
+	return answer(resp.StatusCode, body)
 }
 
 // sendByAPI is send through the API client: writes, deletes, and a GET

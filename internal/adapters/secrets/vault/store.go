@@ -24,8 +24,10 @@ var _ handlers.SecretStore = (*Store)(nil)
 type Store struct {
 	cfg    Config
 	client *api.Client // holds no token: each request carries its caller's
-	// http and base make GETs without the API client (see get): its
-	// http.Client and address.
+	// reader makes GETs without the API client (see get), or, when a
+	// proxy is configured for Vault, http on the API client's http.Client
+	// does; base is Vault's address.
+	reader *vaultconn.Reader
 	http   *http.Client
 	base   string
 	tokens *tokenCache
@@ -48,12 +50,12 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("vaultstore: %w: %w", handlers.ErrInvalid, err)
 	}
 	cfg = cfg.withDefaults()
-	client, err := newClient(cfg)
+	client, reader, err := newClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("vaultstore: %w", err)
 	}
 	s := &Store{
-		cfg: cfg, client: client, tokens: newTokenCache(cfg.MaxCachedTokens),
+		cfg: cfg, client: client, reader: reader, tokens: newTokenCache(cfg.MaxCachedTokens),
 		http: client.CloneConfig().HttpClient, base: strings.TrimSuffix(client.Address(), "/"),
 	}
 	if err := s.checkHealth(ctx); err != nil {
@@ -64,8 +66,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 
 // newClient builds a client from cfg alone (see vaultconn). It never
 // retries by itself, so retries stay bounded by MaxRetries.
-func newClient(cfg Config) (*api.Client, error) {
-	return vaultconn.NewClient(vaultconn.Options{
+func newClient(cfg Config) (*api.Client, *vaultconn.Reader, error) {
+	return vaultconn.NewClientAndReader(vaultconn.Options{
 		Addr: cfg.Addr, CACert: cfg.CACert, Timeout: cfg.Timeout,
 		// Many goroutines share one Vault: keep their connections alive.
 		MaxIdleConnsPerHost: 64,
