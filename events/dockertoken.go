@@ -17,7 +17,8 @@ const (
 	// code (invalid_request, invalid_scope, unsupported_grant_type,
 	// unauthenticated, invalid_refresh_token, invalid_claims,
 	// service_not_allowed, license_revoked, unknown_plan, missing_scope,
-	// plan_denied, unavailable).
+	// plan_denied, policy_denied, unavailable); policy_denied and a token the
+	// authorization policy narrowed carry its policyHash and policyDenied.
 	RegistryTokenRejected = "io.hypo.registry.registrytoken.rejected"
 	// RegistryRefreshTokensRevoked: refresh tokens were revoked, one by id
 	// or every one of a subject; refreshGrantIds names the grants.

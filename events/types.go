@@ -81,6 +81,12 @@ var ClearFields = map[string]bool{
 	"virtualHost": true, "server": true,
 	"service": true, "plan": true, "grant": true, "requested": true, "access": true,
 	"role": true, "refreshGrant": true, "refreshGrantIds": true,
+	// The authorization policy's hashes (sha256:<hex> of its sources), the
+	// request part of its input document (entry point, method, route
+	// template, topic, scope, action, resource: identifiers and enums,
+	// never a claim or a token) and the token scopes it removed from a
+	// grant.
+	"policyHash": true, "previousPolicyHash": true, "policyInput": true, "policyDenied": true,
 }
 
 // Outcome is what a handler returns: an event before the bus gives it an id,

@@ -75,9 +75,14 @@ func newAuthenticator(deps Deps) (*auth.Authenticator, error) {
 	return auth.NewAuthenticator(deps.Verifier, opts)
 }
 
-// authorize applies the authorization options (authz.Authorizer).
+// authorize applies the authorization options (authz.Authorizer), then
+// the operator's policy, which can only deny further (checkPolicy).
 func (s *Server) authorize(r *http.Request, p auth.Principal, access authz.Access) (auth.Principal, error) {
-	return s.authz.Authorize(r.Context(), p, access)
+	p, err := s.authz.Authorize(r.Context(), p, access)
+	if err != nil {
+		return p, err
+	}
+	return p, s.checkPolicy(r, &p, access)
 }
 
 var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

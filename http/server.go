@@ -19,6 +19,7 @@ import (
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/policy"
 )
 
 // Sender sends a command and returns its reply (the bus).
@@ -72,6 +73,10 @@ type Deps struct {
 	Roles authz.RoleMappings
 	// NoAccessLog turns off the INFO line per request (accessLog).
 	NoAccessLog bool
+	// Policy is the operator's authorization policy
+	// (REGISTRY_AUTHZ_POLICY), asked after the built-in options allowed a
+	// request; nil: none.
+	Policy *policy.Engine
 }
 
 // BasicTokens exchanges HTTP basic credentials for a bearer JWT

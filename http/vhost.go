@@ -104,6 +104,10 @@ func (v *vhostRoutes) write(h vhostHandler) http.HandlerFunc { return v.authed(h
 func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if len(r.Header.Values("Authorization")) == 0 && anonymous {
+			if err := v.s.checkPolicy(r, nil, access); err != nil {
+				writeVHError(w, err)
+				return
+			}
 			h(w, r, nil)
 			return
 		}

@@ -59,6 +59,9 @@ type result struct {
 
 	// RegistryToken is GET /token (seed 001) beside bare golang-jwt signing.
 	RegistryToken *tokenResult `json:"registryToken,omitempty"`
+	// Policy is the REST GET with the authorization policies loaded beside
+	// the same GET without (policy.go).
+	Policy *policyResult `json:"policy,omitempty"`
 }
 
 type rate struct {
@@ -81,6 +84,7 @@ func main() {
 	flag.IntVar(&o.kafkaInFlight, "kafka-inflight", 32, "Kafka requests in flight")
 	flag.BoolVar(&o.skipVHost, "skip-vhost", false, "skip the virtual-host measurements (they populate -vhost-hosts hosts)")
 	flag.IntVar(&o.vhostHosts, "vhost-hosts", 10000, "virtual hosts populated for the server list and RSS figures, 10 servers each")
+	flag.StringVar(&o.policy, "policy", "deploy/policies", "authorization policy (REGISTRY_AUTHZ_POLICY) of ratios.restGetWithPolicy; empty skips it")
 	var so soakOptions
 	flag.DurationVar(&so.duration, "soak", 0, "run the soak for this long instead of the measurements (e.g. 30m; see -soak-*)")
 	flag.Float64Var(&so.rate, "soak-rate", 0, "soak GETs per second (0: half the REST GET rate measured first, closed loop, for -d)")
@@ -125,6 +129,7 @@ type options struct {
 	kafkaInFlight        int
 	skipVHost            bool
 	vhostHosts           int
+	policy               string // empty: no policy measurement
 }
 
 func startProfile(path string) (func(), error) {
@@ -278,6 +283,14 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	summary("package-registry GET", res.PackageReg.Get)
 	summary("package-registry list", res.PackageReg.List)
 	reg.stop() // idle from here on; keep it off the cores the next measurements use
+	if o.policy != "" {
+		if res.Policy, err = benchPolicy(ctx, filepath.Join(dir, "policy"), o.policy, logger, conc, dur); err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
+		summary("REST GET with the policy", res.Policy.WithPolicy)
+		summary("REST GET without a policy", res.Policy.Without)
+		res.setRatio(ratioRESTGetWithPolicy, res.Policy.WithPolicy, res.Policy.Without)
+	}
 	if res.Replay, res.Verify, err = auditRates(ctx, filepath.Join(dir, "auditrates")); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -330,7 +343,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	}
 	res.setRatio(ratioTokenRS256, res.RegistryToken.RS256.HTTP, res.RegistryToken.RS256.Bare)
 	res.setRatio(ratioTokenES256, res.RegistryToken.ES256.HTTP, res.RegistryToken.ES256.Bare)
-	for _, name := range []string{ratioRESTGet, ratioVaultGet, ratioVaultList, ratioTokenRS256, ratioTokenES256, ratioHeartbeat, ratioKafkaCredential} {
+	for _, name := range []string{ratioRESTGet, ratioRESTGetWithPolicy, ratioVaultGet, ratioVaultList, ratioTokenRS256, ratioTokenES256, ratioHeartbeat, ratioKafkaCredential} {
 		if d, ok := res.RatioDetails[name]; ok {
 			fmt.Fprintf(os.Stderr, "ratios.%s = %.3f (%.0f/s p50 %.2f p99 %.2f ms over %.0f/s p50 %.2f p99 %.2f ms)\n",
 				name, d.Ratio, d.RPS, d.P50ms, d.P99ms, d.CeilingRPS, d.CeilingP50ms, d.CeilingP99ms)
@@ -350,6 +363,9 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	}
 	if res.RegistryToken != nil {
 		res.Notes = append(res.Notes, tokenNotes...)
+	}
+	if res.Policy != nil {
+		res.Notes = append(res.Notes, policyNotes...)
 	}
 	if res.Vault != nil {
 		res.Notes = append(res.Notes,

@@ -18,6 +18,9 @@ const (
 	ratioTokenES256      = "tokenES256"
 	ratioHeartbeat       = "heartbeat"
 	ratioKafkaCredential = "kafkaCredential"
+	// ratioRESTGetWithPolicy is issue 18's: the REST GET with the
+	// authorization policies loaded over the same GET without (policy.go).
+	ratioRESTGetWithPolicy = "restGetWithPolicy"
 )
 
 // ratioDetail is one ratio's two sides: throughput and latency of the

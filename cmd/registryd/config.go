@@ -16,6 +16,7 @@ import (
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 	"github.com/hypo-registry/registry/internal/security/keyfile"
+	"github.com/hypo-registry/registry/internal/security/policy"
 )
 
 // parseConfig reads flags, each defaulting to its REGISTRY_* variable.
@@ -162,6 +163,11 @@ func parseFlags(args []string, lookup func(string) (string, bool)) (app.Config, 
 	fs.BoolVar(&az.OwnerOnly, "authz-owner-only", envBool("REGISTRY_AUTHZ_OWNER_ONLY"), "only the creator of a credential secret (or an admin) changes or deletes it")
 	fs.BoolVar(&az.AuthenticatedRead, "authz-authenticated-read", envBool("REGISTRY_AUTHZ_AUTHENTICATED_READ"), "every authenticated tenant member may read, whatever its role")
 	fs.BoolVar(&az.AnonymousRead, "authz-anonymous-read", envBool("REGISTRY_AUTHZ_ANONYMOUS_READ"), "serve public data (virtual hosts' public views) without credentials")
+	pol := &cfg.Policy
+	fs.StringVar(&pol.Path, "authz-policy", env("REGISTRY_AUTHZ_POLICY", ""), "Rego file or directory: the authorization policy asked after the built-in options (it can only deny); a policy that does not compile stops the start")
+	fs.StringVar(&pol.Query, "authz-policy-query", env("REGISTRY_AUTHZ_POLICY_QUERY", policy.DefaultQuery), "the policy's decision: a boolean, or an object with allow and reason")
+	policyClaims := fs.String("authz-policy-claims", env("REGISTRY_AUTHZ_POLICY_CLAIMS", ""), "comma-separated token claims copied into the policy's input.caller.claims (no other claim reaches it)")
+	fs.DurationVar(&pol.ReloadInterval, "authz-policy-reload-interval", envDuration("REGISTRY_AUTHZ_POLICY_RELOAD_INTERVAL", policy.DefaultReloadInterval), "how often the policy's files are checked for a change (reloaded when they changed)")
 	vh := &cfg.VirtualHosts
 	fs.DurationVar(&vh.DefaultTimeout, "vhost-server-timeout", envDuration("REGISTRY_VHOST_SERVER_TIMEOUT", 600*time.Second), "server timeout of a virtual host that names none")
 	fs.DurationVar(&vh.MaxTimeout, "vhost-max-server-timeout", envDuration("REGISTRY_VHOST_MAX_SERVER_TIMEOUT", 24*time.Hour), "longest server timeout a virtual host may name")
@@ -199,6 +205,11 @@ func parseFlags(args []string, lookup func(string) (string, bool)) (app.Config, 
 		return cfg, 0, fs, errVersion
 	}
 	sb.Disabled, sb.SkipTokenVerification = !*southboundOn, !*verifyJWT
+	for _, c := range strings.Split(*policyClaims, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			pol.Claims = append(pol.Claims, c)
+		}
+	}
 	cfg.NoAccessLog = !*accessLog
 	fs.Visit(func(f *flag.Flag) { consoleSet = consoleSet || f.Name == "console" })
 	if !consoleSet {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +29,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hypo-registry/registry/internal/security/policy"
 )
 
 const (
@@ -189,6 +192,16 @@ func (r *rendered) add(js []byte) error {
 		return decodeInto(js, &r.serviceMonitors)
 	}
 	return fmt.Errorf("unexpected object %s %s", head.APIVersion, head.Kind)
+}
+
+// configMap is the rendered ConfigMap named name, nil when there is none.
+func (r rendered) configMap(name string) *corev1.ConfigMap {
+	for i := range r.configMaps {
+		if r.configMaps[i].Name == name {
+			return &r.configMaps[i]
+		}
+	}
+	return nil
 }
 
 func (r rendered) statefulSet(t *testing.T) *appsv1.StatefulSet {
@@ -457,7 +470,7 @@ var managed = []string{
 	"REGISTRY_VAULT_CACERT", "REGISTRY_VAULT_ADMIN_TOKEN", "REGISTRY_VAULT_ADMIN_TOKEN_FILE",
 	"REGISTRY_TOKEN_CONFIG", "REGISTRY_TOKEN_SIGNING_KEY_PATH", "REGISTRY_TOKEN_SIGNING_KEY_PASSWORD",
 	"REGISTRY_TERMINAL_TOKEN_KEY_PATH", "REGISTRY_SEAL_KEY", "REGISTRY_AUTH_BASIC_CLIENT_SECRET",
-	"REGISTRY_CONSOLE_CLIENT_SECRET",
+	"REGISTRY_CONSOLE_CLIENT_SECRET", "REGISTRY_AUTHZ_POLICY",
 }
 
 // leftOut are the variables the chart never sets: the per-instance projections
@@ -560,11 +573,40 @@ func TestProductionValues(t *testing.T) {
 		t.Fatalf("REGISTRY_TOKEN_CONFIG %q: no read-only mount at its directory", path)
 	}
 	v := volume(pod, m.Name)
-	if v == nil || v.ConfigMap == nil || len(r.configMaps) != 1 || v.ConfigMap.Name != r.configMaps[0].Name {
+	if v == nil || v.ConfigMap == nil || len(r.configMaps) != 2 || r.configMap(v.ConfigMap.Name) == nil {
 		t.Fatalf("token config volume %+v, ConfigMaps %d", v, len(r.configMaps))
 	}
-	if got, want := r.configMaps[0].Data[filepath.Base(path)], vals["tokenService"].(map[string]any)["config"]; got != want {
+	if got, want := r.configMap(v.ConfigMap.Name).Data[filepath.Base(path)], vals["tokenService"].(map[string]any)["config"]; got != want {
 		t.Errorf("plan file = %q, want %q", got, want)
+	}
+
+	// The authorization policy: its files in a ConfigMap mounted read-only
+	// at the directory REGISTRY_AUTHZ_POLICY names.
+	policyDir := env["REGISTRY_AUTHZ_POLICY"].Value
+	m = mountAt(reg, policyDir)
+	if policyDir == "" || m == nil || !m.ReadOnly {
+		t.Fatalf("REGISTRY_AUTHZ_POLICY %q: no read-only mount there", policyDir)
+	}
+	if v = volume(pod, m.Name); v == nil || v.ConfigMap == nil || r.configMap(v.ConfigMap.Name) == nil {
+		t.Fatalf("policy volume %+v", v)
+	}
+	files := vals["authzPolicy"].(map[string]any)["files"].(map[string]any)
+	got := r.configMap(v.ConfigMap.Name).Data
+	if len(got) != len(files) {
+		t.Errorf("policy ConfigMap holds %d files, want %d", len(got), len(files))
+	}
+	dir := t.TempDir()
+	for name, src := range files {
+		if got[name] != src {
+			t.Errorf("policy file %s = %q, want %q", name, got[name], src)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(got[name]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What the chart mounts is a policy registryd starts with.
+	if _, err := policy.Load(t.Context(), policy.Config{Path: dir, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Errorf("the rendered policy: %v", err)
 	}
 
 	// Optional objects.

@@ -155,7 +155,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	env.Tenant = id.caller.Tenant
 	cmd := &IssueRegistryToken{
 		Service: req.service, Scopes: req.scopes, Plan: id.plan, License: id.license, Grant: id.grant,
-		Offline: req.offline, ClientID: req.clientID, RefreshID: id.refreshID,
+		Offline: req.offline, ClientID: req.clientID, RefreshID: id.refreshID, Claims: id.claims,
 	}
 	cmd.Caller = id.caller
 	out, rerr, err := h.issue(ctx, cmd, env)

@@ -156,7 +156,9 @@ func parseGrant(req tokenRequest, form url.Values) (tokenRequest, *rejection) {
 
 // identity is who the request authenticated as.
 type identity struct {
-	caller    handlers.Caller
+	caller handlers.Caller
+	// claims are the verified claims, for the authorization policy.
+	claims    map[string]any
 	plan      string
 	license   string
 	grant     string
@@ -232,6 +234,7 @@ func (h *Handler) identified(id identity, p auth.Principal, err error) (identity
 	}
 	id.caller = p.Caller()
 	id.caller.Token = "" // a command carries no credential it does not need
+	id.claims = p.Claims
 	var ok bool
 	if id.plan, ok = claimText(p.Claims, h.cfg.PlanClaim); !ok {
 		rej := reject(http.StatusForbidden, ReasonInvalidClaims, "claim %s is not a string", h.cfg.PlanClaim)

@@ -34,6 +34,10 @@ type IssueRegistryToken struct {
 	ClientID string `json:"clientId,omitempty"`
 	// RefreshID is the grant the caller refreshed with (GrantRefresh).
 	RefreshID string `json:"refreshId,omitempty"`
+	// Claims are the caller's verified claims, for the authorization
+	// policy's input only: never encoded, never in an event. Empty on a
+	// refresh grant and an anonymous one.
+	Claims map[string]any `json:"-"`
 }
 
 // Issue handles IssueRegistryToken. Its event names the access asked for
@@ -51,10 +55,12 @@ func (t *Tokens) Issue(ctx context.Context, cmd IssueRegistryToken) (handlers.Re
 	case plan == "":
 		plan = t.cfg.DefaultPlan
 	}
+	var verdict policyVerdict
 	deny := func(reason, msg string) (handlers.Result, error) {
 		ev := rejected(RejectRegistryToken{Auth: cmd.Auth, Reason: reason, Message: msg, Service: cmd.Service,
 			Grant: cmd.Grant, Scopes: cmd.Scopes, ClientID: cmd.ClientID}, plan, cmd.License)
 		ev.Subject = subjectOf(c.Tenant, cmd.Service)
+		verdict.record(ev.Data)
 		return handlers.Result{Events: []events.Outcome{ev}, Reply: IssueReply{Denied: &Denial{Reason: reason, Message: msg}}}, nil
 	}
 	switch {
@@ -70,6 +76,12 @@ func (t *Tokens) Issue(ctx context.Context, cmd IssueRegistryToken) (handlers.Re
 	access := t.catalogue.Grant(plan, cmd.Scopes)
 	if t.cfg.Grants == GrantsStrict && !grantsAll(cmd.Scopes, access) {
 		return deny(ReasonPlanDenied, "the plan does not allow every requested action")
+	}
+	// The operator's policy can only narrow what the plan granted: in
+	// the strict mode an action it denies refuses the token.
+	access, verdict = t.narrow(ctx, cmd, access)
+	if t.cfg.Grants == GrantsStrict && len(verdict.denied) > 0 {
+		return deny(ReasonPolicyDenied, verdict.reason)
 	}
 
 	// NumericDate has whole seconds: truncate, so expires_in and issued_at
@@ -101,6 +113,7 @@ func (t *Tokens) Issue(ctx context.Context, cmd IssueRegistryToken) (handlers.Re
 	if cmd.RefreshID != "" {
 		data["refreshId"] = cmd.RefreshID
 	}
+	verdict.record(data)
 	// A refresh grant does not mint another refresh token: docker keeps
 	// the identity token it has, so rotating would only strand it.
 	if cmd.Offline && !t.cfg.Refresh.Disabled && cmd.Grant != GrantRefresh && cmd.Grant != GrantAnonymous {

@@ -30,7 +30,7 @@ const (
 var Reasons = []string{
 	ReasonInvalidRequest, ReasonInvalidScope, ReasonUnsupportedGrant, ReasonUnauthenticated,
 	ReasonInvalidRefreshToken, ReasonInvalidClaims, ReasonServiceNotAllowed, ReasonLicenseRevoked,
-	ReasonUnknownPlan, ReasonMissingScope, ReasonPlanDenied, ReasonUnavailable, ReasonInternal,
+	ReasonUnknownPlan, ReasonMissingScope, ReasonPlanDenied, ReasonPolicyDenied, ReasonUnavailable, ReasonInternal,
 }
 
 // Grants: how the caller authenticated.
@@ -50,6 +50,8 @@ type Tokens struct {
 	signer    TokenSigner
 	refresh   RefreshStore
 	adminRole string
+	// policy narrows grants further (UsePolicy); nil: none.
+	policy Policy
 }
 
 // NewTokens checks cfg (defaults applied) and the ports. refresh may be nil

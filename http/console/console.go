@@ -23,6 +23,7 @@ import (
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/policy"
 )
 
 // Prefix is where the console is served.
@@ -66,6 +67,9 @@ type Deps struct {
 	Gatherer     prometheus.Gatherer
 	// VirtualHosts, when set, serves the virtual-host pages.
 	VirtualHosts VirtualHosts
+	// Policy is the operator's authorization policy, asked after Authz as
+	// on REST; nil: none.
+	Policy *policy.Engine
 	// MaxSessions bounds the sessions (and the sign-ins under way) kept in
 	// memory. Default 10000.
 	MaxSessions int
@@ -211,6 +215,9 @@ func (c *Console) page(access authz.Access, h pageHandler) http.HandlerFunc {
 		p, err := c.authn.Authenticate(r.Context(), []string{"Bearer " + v.session.token})
 		if err == nil {
 			p, err = c.authz.Authorize(r.Context(), p, access)
+		}
+		if err == nil {
+			err = c.checkPolicy(r, p, access)
 		}
 		if err != nil {
 			if errors.Is(err, handlers.ErrUnauthenticated) {

@@ -68,6 +68,9 @@ type Config struct {
 	// Authz holds the authorization options of seed 002, all off by default
 	// (its AdminRole is AdminRole).
 	Authz authz.Config
+	// Policy is the operator's authorization policy in Rego, asked after
+	// Authz on REST, the Kafka southbound and /token. Off by default.
+	Policy PolicyConfig
 	// BasicAuth accepts HTTP basic client credentials on the REST API,
 	// exchanged for a token at the issuer (seed 002). Off by default.
 	BasicAuth BasicAuthConfig
@@ -220,6 +223,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err))
 	}
 	if err := c.Audit.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Policy.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.AuditEnforceInterval < 0 {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/testkit"
 )
 
@@ -15,29 +16,35 @@ import (
 // and Vault (the shared dev server; the time then includes Vault's).
 func BenchmarkRESTGet(b *testing.B) {
 	for _, backend := range []testkit.Backend{testkit.Embedded, {Name: "vault", Vault: true}} {
-		b.Run(backend.Name, func(b *testing.B) {
-			reg := testkit.StartRegistryOn(b, backend)
-			tenant := reg.Tenant(b)
-			alice := reg.Token(b, "alice", tenant, "developer")
-			url := reg.URL + "/registry-api/image-pull/secret/app"
-			if r := testkit.Do(b, http.MethodPost, url, alice, []byte(`{"username":"u","password":"p","url":"https://r.example.com"}`)); r.Status != http.StatusCreated {
-				b.Fatalf("POST: %d %s", r.Status, r.Body)
-			}
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			req.Header.Set("Authorization", "Bearer "+alice)
-			b.ReportAllocs()
-			for b.Loop() {
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Fatalf("GET: %d", resp.StatusCode)
-				}
-			}
-		})
+		b.Run(backend.Name, func(b *testing.B) { benchRESTGet(b, backend) })
+	}
+	// The shipped authorization policies loaded (ratios.restGetWithPolicy).
+	b.Run("embedded-policy", func(b *testing.B) {
+		benchRESTGet(b, testkit.Embedded, func(c *app.Config) { c.Policy.Path = "../../deploy/policies" })
+	})
+}
+
+func benchRESTGet(b *testing.B, backend testkit.Backend, configure ...func(*app.Config)) {
+	reg := testkit.StartRegistryOn(b, backend, configure...)
+	tenant := reg.Tenant(b)
+	alice := reg.Token(b, "alice", tenant, "developer")
+	url := reg.URL + "/registry-api/image-pull/secret/app"
+	if r := testkit.Do(b, http.MethodPost, url, alice, []byte(`{"username":"u","password":"p","url":"https://r.example.com"}`)); r.Status != http.StatusCreated {
+		b.Fatalf("POST: %d %s", r.Status, r.Body)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+alice)
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET: %d", resp.StatusCode)
+		}
 	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/policy"
 	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/internal/security/seal"
 	"github.com/hypo-registry/registry/internal/security/terminaltoken"
@@ -72,8 +73,10 @@ type Service struct {
 	vhostBeats *vhost.Beats   // shared by the virtual-host handlers and projection
 	token      *registryToken // the Docker registry token service, nil when off
 	roles      *rolemap.View
-	closers    []func() error
-	instance   string // this instance's id (loadInstanceID)
+	// policy is the operator's authorization policy, nil without one.
+	policy   *policy.Engine
+	closers  []func() error
+	instance string // this instance's id (loadInstanceID)
 	// poisoned is registry_kafka_poisoned_records_total, nil without Kafka.
 	poisoned *prometheus.CounterVec
 	// projectionNames name the projections; feedLag is the Kafka feed's
@@ -171,6 +174,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := s.registerMetrics(reg, verifier); err != nil {
 		return nil, err
 	}
+	if err := s.openPolicy(ctx, hasher, reg); err != nil {
+		return nil, err
+	}
 	if s.bus, err = bus.New(cfg.Bus, bus.Deps{Log: s.log, Sealer: ring, Redactor: hasher, Logger: logger, Metrics: reg}); err != nil {
 		return nil, err
 	}
@@ -206,7 +212,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	}
 	if s.token, err = openRegistryToken(cfg.RegistryToken, cfg.Dev, cfg.DataDir, cfg.AdminRole, tokenDeps{
 		bus: s.bus, queries: s.queries, projDB: s.projDB, sync: s.WaitProjections,
-		verifier: verifier, basic: basic, metrics: reg, logger: logger,
+		verifier: verifier, basic: basic, metrics: reg, logger: logger, policy: s.policy,
 	}); err != nil {
 		return nil, err
 	}
@@ -226,7 +232,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level, Instance: s.instance,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
 		Ready: s.readyChecks(verifier), ReadyInfo: s.readyInfo, Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
-		NoAccessLog: cfg.NoAccessLog,
+		NoAccessLog: cfg.NoAccessLog, Policy: s.policy,
 	})
 	if err != nil {
 		return nil, err
@@ -322,6 +328,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.runProjections(inner) })
 	g.Go(func() error { return s.auditFeed.run(inner) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
+	g.Go(func() error { s.policy.Run(gctx); return nil })
 	g.Go(func() error {
 		every(gctx, s.cfg.auditEnforceEvery(), s.logger, "audit log retention", s.enforceAudit)
 		return nil

@@ -118,6 +118,9 @@ func (s *Service) openSouthbound(verifier *auth.Verifier, metrics prometheus.Reg
 	if err != nil {
 		return err
 	}
+	if s.policy != nil {
+		sb.UsePolicy(s.policy)
+	}
 	kcfg := s.cfg.Kafka.WithDefaults()
 	kcfg.ConsumerGroup = c.ConsumerGroup
 	// Replies go out through one producer: records handled at once share

@@ -21,7 +21,7 @@ func (s *Service) mountConsole(next http.Handler, verifier *auth.Verifier, metri
 		Authz: s.cfg.authzConfig(), Roles: s.roleMappings(),
 		Issuer: s.cfg.OIDC.Issuer, ClientID: s.cfg.Console.ClientID, ClientSecret: s.cfg.Console.ClientSecret,
 		VirtualHosts: s.vhosts.Queries(), Sync: s.WaitProjections, Logger: s.logger,
-		LogLevels: s.rest.LogLevels(), Instance: s.instance,
+		LogLevels: s.rest.LogLevels(), Instance: s.instance, Policy: s.policy,
 	}
 	if s.token != nil {
 		deps.TokenService, deps.Gatherer = s.token.tokens, metrics

@@ -17,6 +17,7 @@ import (
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/query"
 	"github.com/hypo-registry/registry/internal/security/auth"
+	"github.com/hypo-registry/registry/internal/security/policy"
 )
 
 // Files of the registry token service in the data directory.
@@ -46,6 +47,7 @@ type tokenDeps struct {
 	basic    *auth.BasicExchanger
 	metrics  prometheus.Registerer
 	logger   *slog.Logger
+	policy   *policy.Engine // nil: no authorization policy
 }
 
 // openRegistryToken builds the token service from tc (--dev applies
@@ -91,6 +93,9 @@ func openRegistryToken(tc registrytoken.Config, dev bool, dataDir, adminRole str
 	}
 	if rt.tokens, err = registrytoken.NewTokens(tc, rt.signer, refresh, adminRole); err != nil {
 		return nil, err
+	}
+	if d.policy != nil {
+		rt.tokens.UsePolicy(d.policy)
 	}
 	if err := registerRegistryTokenHandlers(d.bus, d.queries, rt.tokens); err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func (s *Southbound) credentialRequest(ctx context.Context, msg *message.Message
 		}
 		return &kafka.Rejection{Reason: reason, Reply: out}
 	}
-	caller, err := s.caller(ctx, msg, authz.Read)
+	caller, err := s.caller(ctx, msg, authz.Read, s.cfg.Topics.CredentialRequest)
 	if err != nil {
 		return kafka.Request{}, fail(err.Error())
 	}

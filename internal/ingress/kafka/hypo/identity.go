@@ -25,7 +25,7 @@ import (
 // tenant; a groupName naming another tenant is refused unless the caller
 // is a platform admin.
 func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kafka.Request, error) {
-	caller, err := s.caller(ctx, msg, authz.Write)
+	caller, err := s.caller(ctx, msg, authz.Write, s.cfg.Topics.GroupPolicyCreate)
 	if err != nil {
 		return kafka.Request{}, err
 	}
@@ -51,7 +51,7 @@ func (s *Southbound) groupPolicy(ctx context.Context, msg *message.Message) (kaf
 // fabricPersist translates fabric-ziti-creds-persist-incoming-channel →
 // PutFabricSecret (create or replace).
 func (s *Southbound) fabricPersist(ctx context.Context, msg *message.Message) (kafka.Request, error) {
-	return s.fabric(ctx, msg, s.wire.DecodeFabricPersist, func(a handlers.Auth, c hypowire.FabricAuthCreds) any {
+	return s.fabric(ctx, msg, s.cfg.Topics.FabricCredsPersist, s.wire.DecodeFabricPersist, func(a handlers.Auth, c hypowire.FabricAuthCreds) any {
 		return handlers.PutFabricSecret{Auth: a, ControllerID: c.ControllerID, Username: c.Username, Password: c.Password}
 	})
 }
@@ -59,7 +59,7 @@ func (s *Southbound) fabricPersist(ctx context.Context, msg *message.Message) (k
 // fabricDelete translates fabric-ziti-creds-delete-incoming-channel →
 // DeleteFabricSecret.
 func (s *Southbound) fabricDelete(ctx context.Context, msg *message.Message) (kafka.Request, error) {
-	return s.fabric(ctx, msg, s.wire.DecodeFabricDelete, func(a handlers.Auth, c hypowire.FabricAuthCreds) any {
+	return s.fabric(ctx, msg, s.cfg.Topics.FabricCredsDelete, s.wire.DecodeFabricDelete, func(a handlers.Auth, c hypowire.FabricAuthCreds) any {
 		return handlers.DeleteFabricSecret{Auth: a, ControllerID: c.ControllerID}
 	})
 }
@@ -67,7 +67,7 @@ func (s *Southbound) fabricDelete(ctx context.Context, msg *message.Message) (ka
 // fabric is a Fabric write: the token checked before the payload (so a
 // bad token is the reason given even for a bad payload), then the write
 // authorized (the handler applies owner-only writes).
-func (s *Southbound) fabric(ctx context.Context, msg *message.Message,
+func (s *Southbound) fabric(ctx context.Context, msg *message.Message, topic string,
 	decode func([]byte) (hypowire.FabricAuthCreds, error),
 	command func(handlers.Auth, hypowire.FabricAuthCreds) any) (kafka.Request, error) {
 	p, err := s.principal(ctx, msg)
@@ -78,7 +78,7 @@ func (s *Southbound) fabric(ctx context.Context, msg *message.Message,
 	if err != nil {
 		return kafka.Request{}, err
 	}
-	caller, err := s.authorize(ctx, p, authz.Write)
+	caller, err := s.authorize(ctx, p, authz.Write, topic, c.ControllerID)
 	if err != nil {
 		return kafka.Request{}, err
 	}

@@ -38,7 +38,7 @@ func (s *Southbound) kubeconfigRetrieve(ctx context.Context, msg *message.Messag
 		}
 		return &kafka.Rejection{Reason: reason, Reply: out}
 	}
-	caller, err := s.caller(ctx, msg, authz.Read)
+	caller, err := s.caller(ctx, msg, authz.Read, s.cfg.Topics.KubeconfigRetrieve)
 	if err != nil {
 		var id string
 		if json.Unmarshal([]byte(raw), &id) != nil {
@@ -131,7 +131,7 @@ func (s *Southbound) kubeconfigStore(ctx context.Context, msg *message.Message) 
 		}
 		return &kafka.Rejection{Reason: reason, Reply: out}
 	}
-	caller, cerr := s.caller(ctx, msg, authz.Write)
+	caller, cerr := s.caller(ctx, msg, authz.Write, s.cfg.Topics.KubeconfigStore)
 	if cerr != nil {
 		return kafka.Request{}, fail(cerr.Error())
 	}

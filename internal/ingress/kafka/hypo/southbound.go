@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -26,6 +27,7 @@ import (
 	"github.com/hypo-registry/registry/internal/ingress/kafka/hypowire"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
+	"github.com/hypo-registry/registry/internal/security/policy"
 )
 
 // DefaultSource is the CloudEvents source of the kubeconfig store results.
@@ -79,7 +81,14 @@ type Southbound struct {
 	authn *auth.Authenticator
 	wire  *hypowire.Validator
 	authz *authz.Authorizer
+	// policy is the operator's authorization policy (UsePolicy), nil
+	// without one.
+	policy *policy.Engine
 }
+
+// UsePolicy asks p about every record the authorization options allowed;
+// a deny refuses the record as they would. Call it before consuming.
+func (s *Southbound) UsePolicy(p *policy.Engine) { s.policy = p }
 
 // New refuses a nil verifier, validator or authorizer, and bad topic names.
 func New(cfg Config, verifier TokenVerifier, wire *hypowire.Validator, az *authz.Authorizer) (*Southbound, error) {
@@ -114,25 +123,54 @@ func (s *Southbound) Translators() map[string]kafka.Translator {
 }
 
 // caller verifies the record's Authorization header and authorizes
-// access with the REST API's options (authz): credential requests and
-// retrievals read, the other topics write. The error names the reason,
-// never the token.
-func (s *Southbound) caller(ctx context.Context, msg *message.Message, access authz.Access) (handlers.Caller, error) {
+// access to topic with the REST API's options (authz) and the operator's
+// policy: credential requests and retrievals read, the other topics
+// write. The error names the reason, never the token.
+func (s *Southbound) caller(ctx context.Context, msg *message.Message, access authz.Access, topic string) (handlers.Caller, error) {
 	p, err := s.principal(ctx, msg)
 	if err != nil {
 		return handlers.Caller{}, err
 	}
-	return s.authorize(ctx, p, access)
+	return s.authorize(ctx, p, access, topic, "")
 }
 
-// authorize applies the authorization options to p. Owner-only writes are
-// the handlers' (handlers.OwnerOnly).
-func (s *Southbound) authorize(ctx context.Context, p auth.Principal, access authz.Access) (handlers.Caller, error) {
+// authorize applies the authorization options to p, then the policy,
+// which can only deny further; name is the resource the record names when
+// it is known before the handler runs. Owner-only writes are the
+// handlers' (handlers.OwnerOnly).
+func (s *Southbound) authorize(ctx context.Context, p auth.Principal, access authz.Access, topic, name string) (handlers.Caller, error) {
 	p, err := s.authz.Authorize(ctx, p, access)
 	if err != nil {
 		return handlers.Caller{}, err
 	}
+	if s.policy != nil {
+		err := s.policy.Check(ctx, &policy.Input{
+			EntryPoint: policy.EntryKafka, Topic: topic, Action: access.String(),
+			Resource: policy.Resource{Scope: s.topicScope(topic), Tenant: p.Tenant, Name: name},
+			Caller:   policy.Caller{Subject: p.Subject, Tenant: p.Tenant, Roles: p.Roles, Claims: p.Claims},
+			Time:     time.Now(),
+		})
+		if err != nil {
+			return handlers.Caller{}, err
+		}
+	}
 	return p.Caller(), nil
+}
+
+// topicScope is the policy input's resource.scope of a topic's records:
+// the REST API's word for the same resources where there is one.
+func (s *Southbound) topicScope(topic string) string {
+	switch t := s.cfg.Topics; topic {
+	case t.CredentialRequest:
+		return "credentials"
+	case t.KubeconfigStore, t.KubeconfigRetrieve:
+		return "kube-conf"
+	case t.GroupPolicyCreate:
+		return "policy-group-flow"
+	case t.FabricCredsPersist, t.FabricCredsDelete:
+		return "fabric"
+	}
+	return ""
 }
 
 // principal verifies the record's token: "Bearer <jwt>", or the bare JWT
