@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,14 +39,26 @@ func (s *Store) Read(ctx context.Context, c handlers.Caller, p secretpath.Path, 
 		query = url.Values{"version": {strconv.Itoa(version)}}
 		wg.Go(func() { meta, metaErr = s.metadata(ctx, c, p) })
 	}
-	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("data", p), query: query, idempotent: true})
+	var d kvData
+	decodeAnswer := func(body []byte) error {
+		var v struct {
+			Data kvData `json:"data"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return err
+		}
+		d = v.Data
+		return nil
+	}
+	raw, err := s.do(ctx, c, call{method: http.MethodGet, path: s.kvPath("data", p), query: query, idempotent: true, decode: decodeAnswer})
 	wg.Wait()
 	if err != nil {
 		return handlers.Secret{}, handlers.OpErr(op, err)
 	}
-	d, err := decode[kvData](raw, "data")
-	if err != nil {
-		return handlers.Secret{}, handlers.OpErr(op, err)
+	if raw != nil { // answered through the API client (a redirect)
+		if d, err = decode[kvData](raw, "data"); err != nil {
+			return handlers.Secret{}, handlers.OpErr(op, err)
+		}
 	}
 	// Vault answers 404 for a deleted or destroyed version; a 200 without
 	// data would mean the same.

@@ -27,6 +27,12 @@ type call struct {
 	// idempotent calls are retried after any transient failure; others
 	// only when Vault provably did not act (see notApplied).
 	idempotent bool
+	// decode, when set, decodes a GET's whole 2xx answer (its "data"
+	// member) in one pass: do then returns no data, unless the answer came
+	// another way (a redirect followed by the API client), which the
+	// caller decodes itself. It keeps nothing unless it succeeds, since a
+	// failed attempt may be retried.
+	decode func(body []byte) error
 }
 
 // do runs cl for caller c and returns the response's "data" field (nil for
@@ -80,14 +86,23 @@ func (e notSent) Unwrap() error { return e.error }
 // with 403 may be stale (revoked, or Vault lost its token store): drop it and
 // log in again, once.
 func (s *Store) attempt(ctx context.Context, jwt string, cl call) (json.RawMessage, error) {
-	ctx, cancel := vaultconn.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	tok, cached, err := s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login)
-	if err != nil {
-		return nil, notSent{loginErr(err)}
+	// With the token cached the attempt is one request, which the Reader
+	// or the client's guard bounds by Timeout itself; an exchange first
+	// shares one Timeout with it.
+	tok, cached := s.tokens.cached(jwt)
+	if !cached {
+		var cancel context.CancelFunc
+		ctx, cancel = vaultconn.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
+		var err error
+		if tok, cached, err = s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login); err != nil {
+			return nil, notSent{loginErr(err)}
+		}
 	}
 	data, err := s.send(ctx, tok, cl)
 	if cached && errors.Is(err, handlers.ErrForbidden) {
+		ctx, cancel := vaultconn.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
 		s.tokens.drop(sha256.Sum256([]byte(jwt)), tok)
 		if tok, _, err = s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login); err != nil {
 			return nil, notSent{loginErr(err)}
@@ -121,18 +136,19 @@ func (s *Store) get(ctx context.Context, token string, cl call) (data json.RawMe
 		uri += "?" + cl.query.Encode()
 	}
 	if s.reader == nil {
-		return s.getByHTTP(ctx, token, uri)
+		return s.getByHTTP(ctx, token, uri, cl.decode)
 	}
 	err = s.reader.Get(ctx, uri, token, func(status int, body []byte) error {
-		data, redirected, err = answer(status, body)
+		data, redirected, err = answer(status, body, cl.decode)
 		return err
 	})
 	return data, redirected, err
 }
 
-// answer maps Vault's answer to a GET: the "data" member of a 2xx body,
-// nothing for 204, redirected for a redirect, else the error it states.
-func answer(status int, body []byte) (data json.RawMessage, redirected bool, err error) {
+// answer maps Vault's answer to a GET: the "data" member of a 2xx body
+// (or the body given to decode when set), nothing for 204, redirected for
+// a redirect, else the error it states.
+func answer(status int, body []byte, decode func([]byte) error) (data json.RawMessage, redirected bool, err error) {
 	switch {
 	case status == http.StatusMovedPermanently || status == http.StatusFound || status == http.StatusTemporaryRedirect:
 		return nil, true, nil
@@ -140,6 +156,12 @@ func answer(status int, body []byte) (data json.RawMessage, redirected bool, err
 		return nil, false, nil
 	case status < 200 || status >= 300:
 		return nil, false, bodyErr(status, body)
+	}
+	if decode != nil {
+		if err := decode(body); err != nil {
+			return nil, false, fmt.Errorf("%w: decode vault response: %w", handlers.ErrUnavailable, err)
+		}
+		return nil, false, nil
 	}
 	var v struct {
 		Data json.RawMessage `json:"data"`
@@ -151,7 +173,7 @@ func answer(status int, body []byte) (data json.RawMessage, redirected bool, err
 }
 
 // getByHTTP is get on the API client's http.Client.
-func (s *Store) getByHTTP(ctx context.Context, token, uri string) (json.RawMessage, bool, error) {
+func (s *Store) getByHTTP(ctx context.Context, token, uri string, decode func([]byte) error) (json.RawMessage, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+uri, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: vault request: %w", handlers.ErrInvalid, err)
@@ -166,7 +188,7 @@ func (s *Store) getByHTTP(ctx context.Context, token, uri string) (json.RawMessa
 	if err != nil {
 		return nil, false, vaultconn.NoAnswer(err)
 	}
-	return answer(resp.StatusCode, body)
+	return answer(resp.StatusCode, body, decode)
 }
 
 // sendByAPI is send through the API client: writes, deletes, and a GET

@@ -95,6 +95,21 @@ func (c *tokenCache) token(ctx context.Context, jwt string, skew, timeout time.D
 	if tok, ok := c.get(key, time.Now()); ok {
 		return tok, true, nil
 	}
+	return c.exchange(ctx, key, jwt, skew, timeout, login)
+}
+
+// cached is token when the cache holds one for jwt: the token, true. A
+// miss is not counted: the token call that follows counts it.
+func (c *tokenCache) cached(jwt string) (string, bool) {
+	tok, ok := c.get(sha256.Sum256([]byte(jwt)), time.Now())
+	if ok {
+		c.lookups.Add(1)
+	}
+	return tok, ok
+}
+
+// exchange is token on a cache miss: one login per JWT at a time.
+func (c *tokenCache) exchange(ctx context.Context, key [sha256.Size]byte, jwt string, skew, timeout time.Duration, login loginFunc) (string, bool, error) {
 	ch := c.flights.DoChan(string(key[:]), func() (any, error) {
 		// A flight that ended just before this one began has filled the cache.
 		if tok, ok := c.get(key, time.Now()); ok {
