@@ -7,10 +7,12 @@ import (
 )
 
 // recentSize is how many of the newest events the log keeps decoded in
-// memory: enough for every reader that keeps up (the projections, the audit
-// feed, the relay read within a batch or two of the writer) to read what was
-// just committed without decoding it again.
-const recentSize = 4096
+// memory (a few KiB each): enough for every reader that keeps up (the
+// projections and the relay read 256 at a time, the audit feed 1024,
+// each right after the commit that woke it) to read what was just
+// committed without decoding it again, and little enough to stay a small,
+// fixed part of the process's memory.
+const recentSize = 512
 
 // recent holds the newest committed events, as Commit was given them, under
 // their sequences: a ring of contiguous sequences ending at the log's last.

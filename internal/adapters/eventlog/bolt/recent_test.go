@@ -97,8 +97,8 @@ func TestRecentRingFallsBackToTheFile(t *testing.T) {
 			t.Fatalf("event %d is %d %q, want %q", i+1, s.seq, s.id, want)
 		}
 	}
-	across, _ := readAll(t, l, 500, 1000) // memory holds 906 on
-	if len(across) != 1000 || across[0].seq != 500 || across[999].seq != 1499 {
+	across, _ := readAll(t, l, 4000, 1000) // memory holds 4490 on
+	if len(across) != 1000 || across[0].seq != 4000 || across[999].seq != 4999 {
 		t.Fatalf("read across the boundary: %d events, %v … %v", len(across), across[0], across[len(across)-1])
 	}
 
