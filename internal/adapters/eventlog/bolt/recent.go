@@ -7,7 +7,7 @@ import (
 )
 
 // recentSize is how many of the newest events the log keeps decoded in
-// memory (a few KiB each): enough for every reader that keeps up (the
+// memory (about 1 KiB each): enough for every reader that keeps up (the
 // projections and the relay read 256 at a time, the audit feed 1024,
 // each right after the commit that woke it) to read what was just
 // committed without decoding it again, and little enough to stay a small,
