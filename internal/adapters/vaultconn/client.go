@@ -77,10 +77,7 @@ func newClient(o Options) (*api.Client, *guard, error) {
 	transport.DialContext = (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext
 	transport.TLSClientConfig = tlsConf
 	transport.TLSHandshakeTimeout = o.Timeout
-	transport.MaxIdleConnsPerHost = o.MaxIdleConnsPerHost
-	if transport.MaxIdleConnsPerHost == 0 {
-		transport.MaxIdleConnsPerHost = 16
-	}
+	transport.MaxIdleConnsPerHost = o.pooled()
 	g := newGuard(transport, o.Timeout)
 	var rt http.RoundTripper = g
 	if o.Observe != nil {
@@ -109,6 +106,15 @@ func newClient(o Options) (*api.Client, *guard, error) {
 	client.ClearNamespace()
 	client.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
 	return client, g, nil
+}
+
+// pooled is how many connections to Vault are kept: MaxIdleConnsPerHost,
+// 16 when unset.
+func (o Options) pooled() int {
+	if o.MaxIdleConnsPerHost == 0 {
+		return 16
+	}
+	return o.MaxIdleConnsPerHost
 }
 
 // tlsConfig is TLS 1.2 or later, trusting o.CACert's CAs if given, else

@@ -52,11 +52,7 @@ func newReader(o Options, g *guard) (*Reader, error) {
 	if u.Port() == "" {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
-	conns := o.MaxIdleConnsPerHost
-	if conns == 0 {
-		conns = 16
-	}
-	timeout := o.Timeout
+	conns, timeout := o.pooled(), o.Timeout
 	return &Reader{
 		base:  u.Scheme + "://" + u.Host,
 		guard: g,
@@ -74,6 +70,9 @@ func newReader(o Options, g *guard) (*Reader, error) {
 			// The path is the storage path exactly as built.
 			DisablePathNormalizing:   true,
 			NoDefaultUserAgentHeader: true,
+			// fasthttp's errors may otherwise quote the bytes of an answer
+			// it could not parse: a secret must never reach an error.
+			SecureErrorLogMessage: true,
 		},
 	}, nil
 }

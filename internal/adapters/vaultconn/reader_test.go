@@ -3,6 +3,7 @@ package vaultconn_test
 import (
 	"encoding/pem"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -140,5 +141,36 @@ func TestReaderLeavesProxiesToTheClient(t *testing.T) {
 	t.Setenv("NO_PROXY", "vault.example")
 	if _, r, err := vaultconn.NewClientAndReader(o); err != nil || r == nil {
 		t.Errorf("with NO_PROXY naming Vault: reader %v, %v; want one", r, err)
+	}
+}
+
+// TestReaderErrorQuotesNoAnswer: an answer the Reader cannot parse is
+// ErrUnavailable, and its error quotes none of the answer's bytes (which
+// could hold a secret).
+func TestReaderErrorQuotesNoAnswer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Read(make([]byte, 4096))
+			_, _ = c.Write([]byte("garbage-s3cr3t-value\r\n\r\n{\"data\":{\"password\":\"s3cr3t\"}}"))
+			c.Close()
+		}
+	}()
+	_, r, err := vaultconn.NewClientAndReader(vaultconn.Options{Addr: "http://" + ln.Addr().String(), Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = get(t, r, "/v1/hypo/data/x", "tok")
+	if !errors.Is(err, handlers.ErrUnavailable) || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("unparsable answer: %v, want ErrUnavailable quoting none of it", err)
 	}
 }
