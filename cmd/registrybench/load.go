@@ -16,6 +16,9 @@ type load struct {
 	RPS      float64 `json:"requestsPerSecond"`
 	P50ms    float64 `json:"p50ms"`
 	P99ms    float64 `json:"p99ms"`
+
+	lat     []time.Duration // sorted: for combine
+	elapsed time.Duration
 }
 
 // measure runs conc HTTP clients in closed loop for dur, each sending the
@@ -101,11 +104,88 @@ func runLoad(ctx context.Context, conc int, dur time.Duration, op func() error) 
 	if len(lat) == 0 {
 		return load{}, fmt.Errorf("no successful request (%d errors, last: %v)", errs, lastErr)
 	}
+	return summarize(lat, errs, elapsed), nil
+}
+
+// summarize is the load of the requests that took lat (sorted here) and
+// the errs that failed, over elapsed.
+func summarize(lat []time.Duration, errs int, elapsed time.Duration) load {
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
 		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 	}
-	return load{Requests: len(lat), Errors: errs, RPS: float64(len(lat)) / elapsed.Seconds(), P50ms: pct(0.50), P99ms: pct(0.99)}, nil
+	return load{Requests: len(lat), Errors: errs, RPS: float64(len(lat)) / elapsed.Seconds(), P50ms: pct(0.50), P99ms: pct(0.99), lat: lat, elapsed: elapsed}
+}
+
+// combine joins measurements of one side: requests and errors add up, the
+// rate is all requests over all their time, and the percentiles are those
+// of every request's latency.
+func combine(ls []load) load {
+	var (
+		lat     []time.Duration
+		errs    int
+		elapsed time.Duration
+	)
+	for _, l := range ls {
+		lat = append(lat, l.lat...)
+		errs += l.Errors
+		elapsed += l.elapsed
+	}
+	if len(lat) == 0 {
+		return load{Errors: errs}
+	}
+	return summarize(lat, errs, elapsed)
+}
+
+// side is one side of a ratio: how to measure it for a while, and where
+// its CPU profile goes (profile, name: see startNamedProfile; empty: none).
+type side struct {
+	run           func(ctx context.Context, d time.Duration) (load, error)
+	profile, name string
+}
+
+// alternateOrder is the order the two sides of a ratio are measured in,
+// each for half the run's duration at a time: A B B A, so that a drift of
+// a shared machine over the measurement (a neighbour's load, the disk's
+// flush time) weighs on both sides alike instead of on whichever ran
+// second. Measured one after the other, single runs of a ratio swung by
+// 0.15 and more on this project's 2-core machines.
+var alternateOrder = [...]int{0, 1, 1, 0}
+
+// alternate measures the two sides, each already warmed up, in
+// alternateOrder for dur each in all, and returns each side combined and
+// the benchmark process's CPU time per successful request of each (the
+// load generator included). A side's CPU profile, if any, covers its first
+// half.
+func alternate(ctx context.Context, dur time.Duration, sides [2]side) ([2]load, [2]float64, error) {
+	var (
+		parts [2][]load
+		cpu   [2]time.Duration
+		out   [2]load
+		perRq [2]float64
+	)
+	for _, i := range alternateOrder {
+		stop := func() {}
+		if len(parts[i]) == 0 {
+			var err error
+			if stop, err = startNamedProfile(sides[i].profile, sides[i].name); err != nil {
+				return out, perRq, err
+			}
+		}
+		cpu0 := processCPU()
+		l, err := sides[i].run(ctx, dur/2)
+		cpu[i] += processCPU() - cpu0
+		stop()
+		if err != nil {
+			return out, perRq, err
+		}
+		parts[i] = append(parts[i], l)
+	}
+	for i := range out {
+		out[i] = combine(parts[i])
+		perRq[i] = cpuPerRequest(cpu[i], out[i])
+	}
+	return out, perRq, nil
 }
 
 // warmAndMeasureHTTP is measure after a one-second warm-up.

@@ -64,17 +64,3 @@ func benchPolicy(ctx context.Context, dir, path string, logger *slog.Logger, con
 	res.Without, res.WithPolicy = combine(halves[0]), combine(halves[1])
 	return res, nil
 }
-
-// combine sums measurements of equal length: requests and rate add up,
-// percentiles are averaged.
-func combine(ls []load) load {
-	var out load
-	for _, l := range ls {
-		out.Requests += l.Requests
-		out.Errors += l.Errors
-		out.RPS += l.RPS / float64(len(ls))
-		out.P50ms += l.P50ms / float64(len(ls))
-		out.P99ms += l.P99ms / float64(len(ls))
-	}
-	return out
-}

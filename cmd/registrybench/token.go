@@ -130,14 +130,7 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 	if res.TokenBytes, err = checkIssuedToken(build, key.Public(), res.KeyID); err != nil {
 		return res, err
 	}
-	if res.HTTP, res.HTTPCPUus, err = measureTokenCPU(ctx, build, conc, dur, tokenProfilePath, "endpoint-"+alg); err != nil {
-		return res, fmt.Errorf("GET /token: %w", err)
-	}
 	verifier := newJWTVerifier(reg.issuer, "registry-api")
-	reg.stop() // keep it off the cores the bare measurement uses
-	summary("registry token GET /token "+alg, res.HTTP)
-	fmt.Fprintf(os.Stderr, "registry token GET /token %s: %.0f µs CPU per request (load generator included)\n", alg, res.HTTPCPUus)
-
 	bareURL, stopBare, err := startBareToken(verifier, key, res.KeyID, alg)
 	if err != nil {
 		return res, err
@@ -147,9 +140,22 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 	if _, err := checkIssuedToken(bareBuild, key.Public(), res.KeyID); err != nil {
 		return res, fmt.Errorf("bare: %w", err)
 	}
-	if res.Bare, res.BareCPUus, err = measureTokenCPU(ctx, bareBuild, conc, dur, tokenProfilePath, "bare-"+alg); err != nil {
-		return res, fmt.Errorf("bare verify+sign %s: %w", alg, err)
+	for _, b := range []func() (*http.Request, error){build, bareBuild} {
+		if _, err := measure(ctx, b, conc, time.Second); err != nil {
+			return res, fmt.Errorf("warm-up: %w", err)
+		}
 	}
+	loads, cpu, err := alternate(ctx, dur, [2]side{
+		{run: func(ctx context.Context, d time.Duration) (load, error) { return measure(ctx, build, conc, d) }, profile: tokenProfilePath, name: "endpoint-" + alg},
+		{run: func(ctx context.Context, d time.Duration) (load, error) { return measure(ctx, bareBuild, conc, d) }, profile: tokenProfilePath, name: "bare-" + alg},
+	})
+	if err != nil {
+		return res, fmt.Errorf("GET /token beside bare verify+sign %s: %w", alg, err)
+	}
+	res.HTTP, res.Bare = loads[0], loads[1]
+	res.HTTPCPUus, res.BareCPUus = cpu[0], cpu[1]
+	summary("registry token GET /token "+alg, res.HTTP)
+	fmt.Fprintf(os.Stderr, "registry token GET /token %s: %.0f µs CPU per request (load generator included)\n", alg, res.HTTPCPUus)
 	summary("bare net/http verify+sign "+alg, res.Bare)
 	fmt.Fprintf(os.Stderr, "bare net/http verify+sign %s: %.0f µs CPU per request (load generator included)\n", alg, res.BareCPUus)
 	res.Ratio = res.HTTP.RPS / res.Bare.RPS
@@ -167,35 +173,6 @@ var vhostProfilePath string
 // vaultProfilePath, when set (-vault-cpuprofile), is where each Vault
 // measurement writes a CPU profile of this process.
 var vaultProfilePath string
-
-// measureTokenCPU is warmAndMeasureHTTP, also returning the process's CPU
-// time (user+system) per successful request over the measurement, and
-// profiling it to profile+"."+name when profile is set.
-func measureTokenCPU(ctx context.Context, build func() (*http.Request, error), conc int, dur time.Duration, profile, name string) (load, float64, error) {
-	if _, err := measure(ctx, build, conc, time.Second); err != nil {
-		return load{}, 0, fmt.Errorf("warm-up: %w", err)
-	}
-	stop := func() {}
-	if profile != "" {
-		f, err := os.Create(profile + "." + name)
-		if err != nil {
-			return load{}, 0, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return load{}, 0, err
-		}
-		stop = pprof.StopCPUProfile
-	}
-	cpu0 := processCPU()
-	l, err := measure(ctx, build, conc, dur)
-	cpu := processCPU() - cpu0
-	stop()
-	if err != nil {
-		return l, 0, err
-	}
-	return l, float64(cpu.Microseconds()) / float64(l.Requests), nil
-}
 
 // startNamedProfile starts a CPU profile written to path.name, if path is
 // set, and returns what stops it.
@@ -331,7 +308,7 @@ func checkIssuedToken(build func() (*http.Request, error), pub crypto.PublicKey,
 // tokenNotes explain the registryToken figures.
 var tokenNotes = []string{
 	"registryToken.{rs256,es256}.tokenEndpointGet = GET /token?service=…&scope=repository:bench/app:pull,push through registryd with an RS256 OIDC JWT as the bearer token, at the run's concurrency: the JWT verified (JWKS cached, a verified token remembered until its exp, at most 30 s), plan and licence checked, the IssueRegistryToken query run directly (no command bus), the token signed with the service's key (crypto/rsa, crypto/ecdsa), its RegistryTokenIssued record appended to the audit log and fdatasync'd (group commit) before the JSON answer",
-	"registryToken.{rs256,es256}.bareNetHTTPVerifyAndSign = the same requests to a bare net/http handler, in the same run after that registryd stopped, that verifies the same JWT (signature, iss, aud, exp, with the issuer's public key in hand), grants the requested scope as asked, signs the same claims (iss, sub, aud, iat, nbf, exp, a fresh jti, access) with the kid header and the same key (RSA 2048 / ECDSA P-256, read from the same PEM file) and answers the same JSON: no plan, no licence, no bus, no event",
+	"registryToken.{rs256,es256}.bareNetHTTPVerifyAndSign = the same requests to a bare net/http handler, measured in alternation with the endpoint (A B B A, half the duration each time) while registryd idles, that verifies the same JWT (signature, iss, aud, exp, with the issuer's public key in hand), grants the requested scope as asked, signs the same claims (iss, sub, aud, iat, nbf, exp, a fresh jti, access) with the kid header and the same key (RSA 2048 / ECDSA P-256, read from the same PEM file) and answers the same JSON: no plan, no licence, no bus, no event",
 	"registryToken.*.tokenEndpointToBareThroughputRatio = endpoint tokens/s ÷ bare tokens/s (ratios.tokenRS256, ratios.tokenES256). The bare side verifies one RS256 signature per request, registryd one per token per 30 s; with RS256 signing the RSA-2048 signature dominates both, with ES256 the durable audit record (its share of an fdatasync, and the wait for it) sets the ratio",
-	"registryToken.*.{tokenEndpointCPUMicrosPerRequest,bareCPUMicrosPerRequest} = the benchmark process's CPU time (user+system, the load generator included, the same on both sides) over each measurement ÷ its requests: steadier than the rates on a shared machine",
+	"registryToken.*.{tokenEndpointCPUMicrosPerRequest,bareCPUMicrosPerRequest} = the benchmark process's CPU time (user+system, the load generator included, the same on both sides) over each side's halves ÷ its requests (-token-cpuprofile profiles the first half of each side): steadier than the rates on a shared machine",
 }

@@ -124,27 +124,26 @@ func benchVirtualHosts(ctx context.Context, dir string, logger *slog.Logger, con
 		_, err := c.do(http.MethodPut, "/"+vhostBeatHost+"/server/s"+strconv.FormatUint(i%vhostBeatServers, 10), serverBody(i))
 		return err
 	}
-	stop, err := startNamedProfile(vhostProfilePath, "heartbeat")
-	if err != nil {
-		return nil, err
-	}
-	cpu0 := processCPU()
-	res.Heartbeat, err = warmAndRun(ctx, conc, dur, beat)
-	res.HeartbeatCPUus = cpuPerRequest(processCPU()-cpu0, res.Heartbeat)
-	stop()
-	if err != nil {
-		return nil, fmt.Errorf("heartbeat: %w", err)
-	}
-	if stop, err = startNamedProfile(vhostProfilePath, "bare"); err != nil {
-		return nil, err
-	}
-	cpu0 = processCPU()
-	res.BareBatch, err = bareBatch(ctx, filepath.Join(dir, "bare.db"), token, conc, dur)
-	res.BareCPUus = cpuPerRequest(processCPU()-cpu0, res.BareBatch)
-	stop()
+	bare, stopBare, err := bareBatch(filepath.Join(dir, "bare.db"), token, conc)
 	if err != nil {
 		return nil, fmt.Errorf("bare batch: %w", err)
 	}
+	defer stopBare()
+	for _, op := range []func() error{beat, bare} {
+		if _, err := runLoad(ctx, conc, time.Second, op); err != nil {
+			return nil, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	loads, cpu, err := alternate(ctx, dur, [2]side{
+		{run: func(ctx context.Context, d time.Duration) (load, error) { return runLoad(ctx, conc, d, beat) }, profile: vhostProfilePath, name: "heartbeat"},
+		{run: func(ctx context.Context, d time.Duration) (load, error) { return runLoad(ctx, conc, d, bare) }, profile: vhostProfilePath, name: "bare"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat beside bare batch: %w", err)
+	}
+	stopBare()
+	res.Heartbeat, res.BareBatch = loads[0], loads[1]
+	res.HeartbeatCPUus, res.BareCPUus = cpu[0], cpu[1]
 	res.Ratio = res.Heartbeat.RPS / res.BareBatch.RPS
 
 	if res.Populate, err = populateHosts(ctx, reg, hosts); err != nil {
@@ -268,16 +267,16 @@ func parallel(ctx context.Context, conc, n int, op func(int) error) error {
 // once instead of waiting for MaxBatchDelay), with bbolt's default fsync on
 // commit: durable before the answer. No token check, no owner check, no
 // bus, no event, no audit. The same vhClient sends the same requests.
-func bareBatch(ctx context.Context, path, token string, conc int, dur time.Duration) (load, error) {
+func bareBatch(path, token string, conc int) (op func() error, stop func(), err error) {
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
-		return load{}, err
+		return nil, nil, err
 	}
-	defer db.Close()
 	db.MaxBatchSize = conc
 	bucket := []byte("servers")
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
-		return load{}, err
+		db.Close()
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /{vh}/server/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -309,19 +308,26 @@ func bareBatch(ctx context.Context, path, token string, conc int, dur time.Durat
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(rec)
 	})
-	base, stop, err := serveBare(mux)
+	base, stopServer, err := serveBare(mux)
 	if err != nil {
-		return load{}, err
+		db.Close()
+		return nil, nil, err
 	}
-	defer stop()
 	c := newVHClient(strings.TrimSuffix(base, "/"), token, conc)
-	defer c.close()
 	var n atomic.Uint64
-	return warmAndRun(ctx, conc, dur, func() error {
+	op = func() error {
 		i := n.Add(1)
 		_, err := c.do(http.MethodPut, "/"+vhostBeatHost+"/server/s"+strconv.FormatUint(i%vhostBeatServers, 10), serverBody(i))
 		return err
-	})
+	}
+	var once sync.Once
+	return op, func() {
+		once.Do(func() {
+			c.close()
+			stopServer()
+			db.Close()
+		})
+	}, nil
 }
 
 // vhClient calls /registry/v1/virtualHost with a bearer token.
@@ -386,7 +392,7 @@ var vhostNotes = []string{
 	"virtualHosts.heartbeatPut = PUT /registry/v1/virtualHost/hb.bench.example/server/{id} over HTTP at the bench concurrency, ids cycling over 1000 servers of one secure host (owner check on every call): bearer JWT verified, HeartbeatServer on the bus, the heartbeat event committed to the event log (group commit), the reply sent once the event is durable (reads on the instance show it from vhost.Beats until the projection applies it)",
 	"virtualHosts.bareBoltBatchPut = the same PUTs from the same client to a bare net/http handler that decodes the body and puts the same server record JSON ({host, port, hb}, the projection's value) under the same key with one bolt.DB.Batch per request, MaxBatchSize = the concurrency, bbolt's default fsync on commit (durable before the 200): no token check, no bus, no event, no audit",
 	"virtualHosts.populate: hosts insecure virtual hosts created (a keystore each would time RSA key generation), then serversPerHost heartbeats into each, sent as CreateVirtualHost and HeartbeatServer commands on registryd's bus with the bench caller's claims, populate.concurrency in flight: the real handlers, events committed to the event log and applied by the projection, without HTTP and the token check; seconds is the wall time of both phases and the wait for the projection",
-	"virtualHosts.{heartbeatCPUMicrosPerRequest,bareCPUMicrosPerRequest} = the benchmark process's CPU time (the load generator included, warm-up included) over each measurement ÷ its requests (-vhost-cpuprofile writes a CPU profile of each)",
+	"virtualHosts.{heartbeatCPUMicrosPerRequest,bareCPUMicrosPerRequest} = the benchmark process's CPU time (the load generator included, warm-up included) over each side's halves, measured in alternation (A B B A), ÷ its requests (-vhost-cpuprofile profiles the first half of each side)",
 	"virtualHosts.listServersGet = GET /registry/v1/virtualHost/{random populated host}/server with a bearer token, every answer checked to list serversPerHost live servers; answered from the projection with no command and no event; the projection also holds the heartbeat measurement's host and its 1000 servers",
 	"virtualHosts.memory = /proc/self/status of the bench process, which runs registryd in-process: the figures include the bench client and whatever the earlier measurements left in the Go runtime; beforeRegistry is read after debug.FreeOSMemory, atSize after the list measurement; rssFileKiB is mostly the bbolt files' memory maps; goHeapInuseBytesAtSize is the Go heap in use after a GC",
 	"virtualHosts.diskBytes: sizes of the event log and projections files at size (bbolt files grow in steps and never shrink)",
