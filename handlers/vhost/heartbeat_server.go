@@ -47,7 +47,7 @@ func (h *Handlers) Heartbeat(ctx context.Context, cmd HeartbeatServer) (handlers
 		Committed: h.beats.stage(host.Name, cmd.ServerID, rec),
 		Events: []events.Outcome{{
 			Type: events.VirtualHostServerHeartbeat, Tenant: host.Tenant, Subject: serverSubject(host.Name, cmd.ServerID),
-			Data: map[string]any{"name": host.Name, "id": cmd.ServerID, "server": rec, "actor": cmd.Caller.Subject},
+			Data: map[string]any{"name": host.Name, "id": cmd.ServerID, "server": rec.eventData(), "actor": cmd.Caller.Subject},
 		}},
 		Reply: ServerReply{Server: Server{ID: cmd.ServerID, Host: rec.Host, Port: rec.Port, HB: rec.HB}},
 	}, nil

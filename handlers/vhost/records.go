@@ -65,6 +65,17 @@ type serverRecord struct {
 	HB   int64  `json:"hb"`
 }
 
+// eventData is r as a heartbeat event's "server" data: the map encodes as
+// r does (port left out when zero), and keeps the event's redaction on
+// redact's path without a JSON round trip.
+func (r serverRecord) eventData() map[string]any {
+	m := map[string]any{"host": r.Host, "hb": r.HB}
+	if r.Port != 0 {
+		m["port"] = r.Port
+	}
+	return m
+}
+
 // ServerRef names one server, with the heartbeat it was judged by.
 type ServerRef struct {
 	Name string `json:"name"`

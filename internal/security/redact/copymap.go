@@ -9,9 +9,10 @@ import (
 )
 
 // CopyMap is CopyJSON of json.Marshal(m): the same bytes, and for the
-// flat maps events carry (string, integer and bool values under valid
-// UTF-8 keys) without the round trip through JSON text: an audited read
-// redacts its record this way on every request. Anything else takes the
+// maps events carry (string, integer, bool and nil values, nested maps
+// and lists of them, under valid UTF-8 keys) without the round trip
+// through JSON text: an audited read redacts its record this way on every
+// request, and a heartbeat its server record. Anything else takes the
 // round trip.
 func (h *Hasher) CopyMap(m map[string]any, clear map[string]bool) ([]byte, error) {
 	if out, ok := h.copyFlat(m, clear); ok {
@@ -24,13 +25,23 @@ func (h *Hasher) CopyMap(m map[string]any, clear map[string]bool) ([]byte, error
 	return h.CopyJSON(raw, clear)
 }
 
+// maxMapDepth bounds how deep copyFlat follows nested maps and lists;
+// deeper values take the round trip.
+const maxMapDepth = 32
+
 // copyFlat writes what CopyJSON(json.Marshal(m)) writes, or reports false
 // for a value it leaves to that: json.Marshal sorts the keys, and a string
 // that is valid UTF-8 decodes back to itself, so appendString (json's own
 // escaping) of the key and of the kept or hashed value gives the same bytes.
+// As in CopyJSON, a string is kept under a clear key at any depth above it
+// and hashed otherwise (unless it is a hash already).
 func (h *Hasher) copyFlat(m map[string]any, clear map[string]bool) ([]byte, bool) {
+	return h.appendMap(make([]byte, 0, 64+32*len(m)), m, clear, false, 0)
+}
+
+func (h *Hasher) appendMap(out []byte, m map[string]any, clear map[string]bool, keep bool, depth int) ([]byte, bool) {
 	if m == nil {
-		return []byte("null"), true
+		return append(out, "null"...), true
 	}
 	var keys [8]string
 	ks := keys[:0]
@@ -41,7 +52,6 @@ func (h *Hasher) copyFlat(m map[string]any, clear map[string]bool) ([]byte, bool
 		ks = append(ks, k)
 	}
 	slices.Sort(ks)
-	out := make([]byte, 0, 64+32*len(ks))
 	out = append(out, '{')
 	for i, k := range ks {
 		if i > 0 {
@@ -49,28 +59,72 @@ func (h *Hasher) copyFlat(m map[string]any, clear map[string]bool) ([]byte, bool
 		}
 		out = appendString(out, k)
 		out = append(out, ':')
-		switch v := m[k].(type) {
-		case string:
-			if !utf8.ValidString(v) {
-				return nil, false
-			}
-			if !clear[k] && !strings.HasPrefix(v, Prefix) {
-				v = h.HMAC(v)
-			}
-			out = appendString(out, v)
-		case int:
-			out = strconv.AppendInt(out, int64(v), 10)
-		case int64:
-			out = strconv.AppendInt(out, v, 10)
-		case uint64:
-			out = strconv.AppendUint(out, v, 10)
-		case bool:
-			out = strconv.AppendBool(out, v)
-		case nil:
-			out = append(out, "null"...)
-		default:
+		var ok bool
+		if out, ok = h.appendValue(out, m[k], clear, keep || clear[k], depth); !ok {
 			return nil, false
 		}
 	}
 	return append(out, '}'), true
+}
+
+// appendValue appends v's copy; keep: v is in a clear subtree.
+func (h *Hasher) appendValue(out []byte, v any, clear map[string]bool, keep bool, depth int) ([]byte, bool) {
+	switch v := v.(type) {
+	case string:
+		if !utf8.ValidString(v) {
+			return nil, false
+		}
+		if !keep && !strings.HasPrefix(v, Prefix) {
+			v = h.HMAC(v)
+		}
+		return appendString(out, v), true
+	case int:
+		return strconv.AppendInt(out, int64(v), 10), true
+	case int64:
+		return strconv.AppendInt(out, v, 10), true
+	case uint64:
+		return strconv.AppendUint(out, v, 10), true
+	case bool:
+		return strconv.AppendBool(out, v), true
+	case nil:
+		return append(out, "null"...), true
+	}
+	if depth >= maxMapDepth {
+		return nil, false
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		return h.appendMap(out, v, clear, keep, depth+1)
+	case []any:
+		if v == nil {
+			return append(out, "null"...), true
+		}
+		out = append(out, '[')
+		for i, e := range v {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			var ok bool
+			if out, ok = h.appendValue(out, e, clear, keep, depth+1); !ok {
+				return nil, false
+			}
+		}
+		return append(out, ']'), true
+	case []string:
+		if v == nil {
+			return append(out, "null"...), true
+		}
+		out = append(out, '[')
+		for i, e := range v {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			var ok bool
+			if out, ok = h.appendValue(out, e, clear, keep, depth+1); !ok {
+				return nil, false
+			}
+		}
+		return append(out, ']'), true
+	}
+	return nil, false
 }

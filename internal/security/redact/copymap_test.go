@@ -23,6 +23,18 @@ func TestCopyMapEqualsCopyJSONOfMarshal(t *testing.T) {
 		"empty":              {},
 		"nil":                nil,
 		"other integer type": {"n": int32(5)},
+		"heartbeat":          {"name": "h.example", "id": "s1", "server": map[string]any{"host": "10.0.0.1", "port": 8080, "hb": int64(1733390000000)}, "actor": "bench"},
+		"clear at depth":     {"outer": map[string]any{"meta": map[string]any{"a": "kept", "b": []any{"kept", map[string]any{"c": "kept"}}}, "x": "hashed"}},
+		"clear list":         {"meta": []string{"a", "b"}, "tags": []string{"c", "d"}, "mixed": []any{"e", 2, true, nil, []string{"f"}}},
+		"nil nested":         {"m": map[string]any(nil), "l": []any(nil), "s": []string(nil)},
+		"empty nested":       {"m": map[string]any{}, "l": []any{}, "s": []string{}},
+		"hashed nested":      {"m": map[string]any{"password": "hmac-sha256:00", "u": "x"}},
+		"escaping nested":    {"m": map[string]any{"<k>": `"q"` + "\u2028", "name": "&"}},
+		"invalid nested":     {"m": map[string]any{"k": "bad\xff"}, "l": []string{"bad\xfe"}},
+		"float nested":       {"m": map[string]any{"f": 1.5}},
+		"struct nested":      {"m": struct{ A string }{"x"}},
+		"deep":               deepMap(maxMapDepth + 3),
+		"deep list":          {"l": deepList(maxMapDepth + 3)},
 	}
 	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -40,6 +52,46 @@ func TestCopyMapEqualsCopyJSONOfMarshal(t *testing.T) {
 				t.Fatalf("CopyMap(%v) = %s, %v\nwant %s", m, got, err, want)
 			}
 		})
+	}
+}
+
+func deepMap(n int) map[string]any {
+	m := map[string]any{"v": "leaf"}
+	for i := range n {
+		m = map[string]any{"k": m, "i": i}
+	}
+	return m
+}
+
+func deepList(n int) any {
+	var v any = "leaf"
+	for range n {
+		v = []any{v}
+	}
+	return v
+}
+
+// The nested maps and lists events carry stay on the flat path, hashed
+// below a key that is not clear and kept below one that is.
+func TestCopyMapNestedStaysFlat(t *testing.T) {
+	t.Parallel()
+	h := fastHasher(t)
+	m := map[string]any{
+		"server": map[string]any{"host": "10.0.0.1", "port": 8080},
+		"meta":   map[string]any{"who": []string{"alice"}},
+	}
+	out, ok := h.copyFlat(m, fastClear)
+	if !ok {
+		t.Fatal("nested maps and lists left the flat path")
+	}
+	if bytes.Contains(out, []byte("10.0.0.1")) || !bytes.Contains(out, []byte(h.HMAC("10.0.0.1"))) {
+		t.Fatalf("a string below a key that is not clear was not hashed: %s", out)
+	}
+	if !bytes.Contains(out, []byte(`"who":["alice"]`)) {
+		t.Fatalf("a string below a clear key was not kept: %s", out)
+	}
+	if _, ok := h.copyFlat(deepMap(maxMapDepth+1), fastClear); ok {
+		t.Fatal("a map nested deeper than maxMapDepth stayed on the flat path")
 	}
 }
 
