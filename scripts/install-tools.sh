@@ -19,6 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	echo "installing ${missing[*]} (apt-get)" >&2
 	$sudo apt-get update -q
-	$sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# env: after an empty $sudo, VAR=value would be taken for the command.
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 exec "$(dirname "$0")/install-browser-deps.sh"
