@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/adapters/identity/vault"
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/app"

@@ -124,7 +124,7 @@ func parseFlags(args []string, lookup func(string) (string, bool)) (app.Config, 
 	}
 	fs.DurationVar(&cfg.Audit.Retention, "audit-retention", envDuration("REGISTRY_AUDIT_RETENTION", 0), "remove exported audit segments older than this (0: keep them until --audit-max-bytes needs room)")
 	fs.Int64Var(&cfg.Audit.MaxBytes, "audit-max-bytes", int64(envInt("REGISTRY_AUDIT_MAX_BYTES", 0)), "remove exported audit segments, oldest first, while the audit log is larger than this (0: unbounded)")
-	fs.DurationVar(&cfg.Audit.CommitDelay, "audit-commit-delay", envDuration("REGISTRY_AUDIT_COMMIT_DELAY", auditlog.DefaultCommitDelay), "the longest the audit log holds a sync open for concurrent reads (an eighth of their time in flight; negative: never)")
+	fs.DurationVar(&cfg.Audit.CommitDelay, "audit-commit-delay", envDuration("REGISTRY_AUDIT_COMMIT_DELAY", auditlog.DefaultCommitDelay), "the longest the audit log holds a sync open for concurrent reads (about four more records at the measured rate; negative: never)")
 	fs.Int64Var(&cfg.Audit.SegmentBytes, "audit-segment-bytes", int64(envInt("REGISTRY_AUDIT_SEGMENT_BYTES", 64<<20)), "seal an audit segment past this size")
 	fs.StringVar(&cfg.Vault.Addr, "vault-addr", env("REGISTRY_VAULT_ADDR", ""), "Vault address (enables the Vault secret store)")
 	fs.StringVar(&cfg.Vault.Mount, "vault-mount", env("REGISTRY_VAULT_MOUNT", "hypo"), "KV v2 mount")

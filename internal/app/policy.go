@@ -43,8 +43,8 @@ func (c PolicyConfig) validate() error {
 
 // openPolicy loads the policy (a policy that does not compile stops the
 // start, naming file and line), records each policy put in force and each
-// denial (REST, Kafka, console) in the audit log, and registers its metrics. Without a policy it
-// leaves s.policy nil: no cost.
+// denial (REST, Kafka, console) in the audit log, and registers its
+// metrics. Without a policy it leaves s.policy nil: no cost.
 func (s *Service) openPolicy(ctx context.Context, redactor mapRedactor, reg prometheus.Registerer) error {
 	pc := s.cfg.Policy
 	if pc.Path == "" {

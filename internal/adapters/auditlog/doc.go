@@ -65,9 +65,10 @@
 // # Group commit
 //
 // A batch is every Append queued while the previous one was written, held
-// open up to Options.CommitDelay while callers announced with Expect are
-// still preparing theirs, or for the whole delay when the previous batch
-// held more than one Append (the log is busy).
+// open while callers announced with Expect are still preparing theirs, or
+// when the previous batch held more than one Append (the log is busy): for
+// the time about four more entries take to arrive at the measured rate,
+// within Options.CommitDelay (arrivalRate.hold).
 //
 // # Failures
 //

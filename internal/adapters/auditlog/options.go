@@ -34,9 +34,9 @@ type Options struct {
 	// CommitDelay bounds how long the writer holds a batch open, for
 	// appends announced with Expect or, when the previous batch held more
 	// than one append (the log is busy), for whatever arrives (0:
-	// DefaultCommitDelay; negative: never wait). Within it the hold is an
-	// eighth of the announced requests' mean time in flight (see
-	// arrivalRate.hold). A lone caller on a quiet log is written at once.
+	// DefaultCommitDelay; negative: never wait). Within it the hold is the
+	// time about four more entries take to arrive at the measured rate
+	// (see arrivalRate.hold). A lone caller on a quiet log is written at once.
 	CommitDelay time.Duration
 	// Retention: sealed, exported segments sealed longer ago than this are
 	// removed by Enforce; 0 keeps them forever.

@@ -69,12 +69,28 @@ func newGuard(next http.RoundTripper, timeout time.Duration) *guard {
 	return &guard{next: next, timeout: timeout}
 }
 
-func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+// heldOff is the error of a request not sent because one went unanswered
+// less than HoldOff ago, nil when requests may go.
+func (g *guard) heldOff() error {
 	if last := g.stalled.Load(); last != 0 && time.Since(time.Unix(0, last)) < HoldOff {
+		return &StallError{Timeout: g.timeout, NotSent: true}
+	}
+	return nil
+}
+
+// stall records that Vault left a request unanswered for the whole
+// timeout, holding requests off for HoldOff, and returns its error.
+func (g *guard) stall() error {
+	g.stalled.Store(time.Now().UnixNano())
+	return &StallError{Timeout: g.timeout}
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := g.heldOff(); err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, &StallError{Timeout: g.timeout, NotSent: true}
+		return nil, err
 	}
 	ctx, cancel := WithTimeout(req.Context(), g.timeout)
 	start := time.Now()
@@ -89,8 +105,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		timedOut := errors.Is(context.Cause(ctx), errTimedOut) ||
 			errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Since(start) >= g.timeout*9/10
 		if timedOut {
-			g.stalled.Store(time.Now().UnixNano())
-			return nil, &StallError{Timeout: g.timeout}
+			return nil, g.stall()
 		}
 		return nil, err
 	}

@@ -85,8 +85,8 @@ func newReader(o Options, g *guard) (*Reader, error) {
 // timeout ran out.
 func (r *Reader) Get(ctx context.Context, uri, token string, answer func(status int, body []byte) error) error {
 	g := r.guard
-	if last := g.stalled.Load(); last != 0 && time.Since(time.Unix(0, last)) < HoldOff {
-		return &StallError{Timeout: g.timeout, NotSent: true}
+	if err := g.heldOff(); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return NoAnswer(context.Cause(ctx))
@@ -110,8 +110,7 @@ func (r *Reader) Get(ctx context.Context, uri, token string, answer func(status 
 		// timeout (ours ran out, or the caller's, set to the same, at about
 		// the same time). A caller's own shorter deadline is no stall.
 		if own || time.Since(start) >= g.timeout*9/10 {
-			g.stalled.Store(time.Now().UnixNano())
-			return &StallError{Timeout: g.timeout}
+			return g.stall()
 		}
 		return NoAnswer(fmt.Errorf("%w: %w", context.DeadlineExceeded, err))
 	}

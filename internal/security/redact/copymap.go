@@ -96,35 +96,28 @@ func (h *Hasher) appendValue(out []byte, v any, clear map[string]bool, keep bool
 	case map[string]any:
 		return h.appendMap(out, v, clear, keep, depth+1)
 	case []any:
-		if v == nil {
-			return append(out, "null"...), true
-		}
-		out = append(out, '[')
-		for i, e := range v {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			var ok bool
-			if out, ok = h.appendValue(out, e, clear, keep, depth+1); !ok {
-				return nil, false
-			}
-		}
-		return append(out, ']'), true
+		return appendList(h, out, v, clear, keep, depth)
 	case []string:
-		if v == nil {
-			return append(out, "null"...), true
-		}
-		out = append(out, '[')
-		for i, e := range v {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			var ok bool
-			if out, ok = h.appendValue(out, e, clear, keep, depth+1); !ok {
-				return nil, false
-			}
-		}
-		return append(out, ']'), true
+		return appendList(h, out, v, clear, keep, depth)
 	}
 	return nil, false
+}
+
+// appendList appends the copy of the list v, as json.Marshal writes a nil
+// one: null.
+func appendList[E any](h *Hasher, out []byte, v []E, clear map[string]bool, keep bool, depth int) ([]byte, bool) {
+	if v == nil {
+		return append(out, "null"...), true
+	}
+	out = append(out, '[')
+	for i, e := range v {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		var ok bool
+		if out, ok = h.appendValue(out, e, clear, keep, depth+1); !ok {
+			return nil, false
+		}
+	}
+	return append(out, ']'), true
 }

@@ -89,13 +89,13 @@ func (s *Store) attempt(ctx context.Context, jwt string, cl call) (json.RawMessa
 	// With the token cached the attempt is one request, which the Reader
 	// or the client's guard bounds by Timeout itself; an exchange first
 	// shares one Timeout with it.
-	tok, cached := s.tokens.cached(jwt)
+	tok, key, cached := s.tokens.cached(jwt)
 	if !cached {
 		var cancel context.CancelFunc
 		ctx, cancel = vaultconn.WithTimeout(ctx, s.cfg.Timeout)
 		defer cancel()
 		var err error
-		if tok, cached, err = s.tokens.token(ctx, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login); err != nil {
+		if tok, cached, err = s.tokens.exchange(ctx, key, jwt, s.cfg.TokenRenewSkew, s.cfg.Timeout, s.login); err != nil {
 			return nil, notSent{loginErr(err)}
 		}
 	}

@@ -90,22 +90,20 @@ type flightResult struct {
 // miss logs in once for all concurrent callers of the same JWT; the login
 // runs under its own timeout, so a caller giving up does not fail the others.
 func (c *tokenCache) token(ctx context.Context, jwt string, skew, timeout time.Duration, login loginFunc) (string, bool, error) {
-	c.lookups.Add(1)
-	key := sha256.Sum256([]byte(jwt))
-	if tok, ok := c.get(key, time.Now()); ok {
+	tok, key, ok := c.cached(jwt)
+	if ok {
 		return tok, true, nil
 	}
 	return c.exchange(ctx, key, jwt, skew, timeout, login)
 }
 
-// cached is token when the cache holds one for jwt: the token, true. A
-// miss is not counted: the token call that follows counts it.
-func (c *tokenCache) cached(jwt string) (string, bool) {
-	tok, ok := c.get(sha256.Sum256([]byte(jwt)), time.Now())
-	if ok {
-		c.lookups.Add(1)
-	}
-	return tok, ok
+// cached looks jwt up, counted: its token and true when the cache holds
+// one, else the key a miss's exchange takes.
+func (c *tokenCache) cached(jwt string) (tok string, key [sha256.Size]byte, ok bool) {
+	c.lookups.Add(1)
+	key = sha256.Sum256([]byte(jwt))
+	tok, ok = c.get(key, time.Now())
+	return tok, key, ok
 }
 
 // exchange is token on a cache miss: one login per JWT at a time.
