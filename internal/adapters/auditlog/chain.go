@@ -23,14 +23,14 @@ type segScan struct {
 	records int
 }
 
-// scanSegment checks the segment b (read from path) against c and calls
+// scanSegment checks the segment in w (read from path) against c and calls
 // each for every record that extends c. Records the chain has already seen
 // (a live segment that was exported to an archive verified before it) are
 // checked among themselves and must end at c's head. In the newest
 // segment, damage that tornAt recognises ends the walk cleanly.
-func scanSegment(b []byte, path string, newest bool, c *chain, w *walker, each func(*checked) error) (segScan, error) {
+func scanSegment(win *window, path string, newest bool, c *chain, w *walker, each func(*checked) error) (segScan, error) {
 	var s segScan
-	h, n, err := decodeHeader(b)
+	h, n, err := decodeHeader(win.buf) // openWindow read a whole header
 	if err != nil {
 		if newest && errors.Is(err, errShortHeader) {
 			s.noHdr = true
@@ -60,7 +60,7 @@ func scanSegment(b []byte, path string, newest bool, c *chain, w *walker, each f
 	}
 	c.seq = max(c.seq, h.seqBefore)
 	local := chain{next: h.first, hash: h.prev}
-	end, damaged, err := w.walk(b, n, func(r *checked) error {
+	end, damaged, err := w.walk(win, n, func(r *checked) error {
 		if r.meta.index != local.next {
 			return corrupt(path, "record %d found where record %d belongs", r.meta.index, local.next)
 		}
@@ -86,12 +86,37 @@ func scanSegment(b []byte, path string, newest bool, c *chain, w *walker, each f
 		return s, err
 	}
 	if damaged {
-		if !newest || !tornAt(b, end) {
-			return s, corrupt(path, "bad record at offset %d, after record %d", end, local.next-1)
+		bad := func() error { return corrupt(path, "bad record at offset %d, after record %d", end, local.next-1) }
+		if !newest {
+			return s, bad()
 		}
-		s.torn = max(dataEnd(b)-end, 0) // zeros after the last record are preallocated, not torn
+		b, at, err := win.tail(end)
+		if err != nil {
+			return s, err
+		}
+		if !tornAt(b, end-at) {
+			return s, bad()
+		}
+		s.torn = max(at+dataEnd(b)-end, 0) // zeros after the last record are preallocated, not torn
 	}
 	return s, nil
+}
+
+// scanFile is scanSegment over the segment file at path, read a piece at a
+// time; a segment removed meanwhile is os.ErrNotExist. It also returns the
+// file's size.
+func scanFile(path string, newest bool, c *chain, w *walker, each func(*checked) error) (segScan, int64, error) {
+	win, err := openWindow(path)
+	if err != nil {
+		return segScan{}, 0, err
+	}
+	defer win.close()
+	s, err := scanSegment(win, path, newest, c, w, each)
+	if err != nil {
+		return s, 0, err
+	}
+	size, err := win.size()
+	return s, size, err
 }
 
 // readSegment reads a whole segment; a segment removed meanwhile reads as

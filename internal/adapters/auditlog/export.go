@@ -92,7 +92,7 @@ func export(dir, out string) (ExportSummary, error) {
 		if err != nil {
 			return sum, err
 		}
-		s, err := scanSegment(b, sf.path, false, &c, &w, nil)
+		s, err := scanSegment(bytesWindow(b), sf.path, false, &c, &w, nil)
 		if err != nil {
 			return sum, err
 		}

@@ -98,7 +98,7 @@ func FuzzSegment(f *testing.F) {
 	f.Add(h)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var c chain
-		scanSegment(b, "fuzz", true, &c, &walker{}, func(*checked) error { return nil })
+		scanSegment(bytesWindow(b), "fuzz", true, &c, &walker{}, func(*checked) error { return nil })
 	})
 }
 

@@ -134,12 +134,8 @@ func (l *Log) recover() error {
 		l.segs = append(l.segs, segInfo{path: sf.path, first: h.first, firstTime: h.firstTime, size: st.Size()})
 	}
 	last := files[len(files)-1]
-	b, err := readSegment(last.path)
-	if err != nil {
-		return err
-	}
 	var c chain
-	s, err := scanSegment(b, last.path, true, &c, &walker{}, nil)
+	s, size, err := scanFile(last.path, true, &c, &walker{}, nil)
 	if err != nil {
 		return err
 	}
@@ -147,7 +143,7 @@ func (l *Log) recover() error {
 		// Segments are created complete (written, synced, then renamed).
 		return corrupt(last.path, "the newest segment has no valid header")
 	}
-	filled := int64(len(b)) // the zeros after the last record stay preallocated
+	filled := size // the zeros after the last record stay preallocated
 	if s.torn > 0 {
 		if err := truncate(last.path, int64(s.end)); err != nil {
 			return err

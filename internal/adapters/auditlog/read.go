@@ -27,15 +27,11 @@ func Scan(dir string, from uint64, fn func(Record) error) error {
 	)
 	each := deliver(from, fn)
 	for i, sf := range files {
-		b, err := readSegment(sf.path)
+		s, _, err := scanFile(sf.path, i == len(files)-1, &c, &w, each)
 		if errors.Is(err, os.ErrNotExist) && !seen {
 			continue // removed by retention since the listing
 		}
-		if err != nil {
-			return fmt.Errorf("auditlog: scan: %w", err)
-		}
 		seen = true
-		s, err := scanSegment(b, sf.path, i == len(files)-1, &c, &w, each)
 		if err != nil {
 			return fmt.Errorf("auditlog: scan: %w", err)
 		}
@@ -132,7 +128,7 @@ func (f *follower) poll(files []segFile) (moved bool, err error) {
 	}
 	if f.off == 0 {
 		var c chain = f.c
-		s, err := scanSegment(b, f.path, next == "", &c, &f.w, f.each)
+		s, err := scanSegment(bytesWindow(b), f.path, next == "", &c, &f.w, f.each)
 		if err != nil || s.noHdr {
 			return false, err
 		}
@@ -142,7 +138,7 @@ func (f *follower) poll(files []segFile) (moved bool, err error) {
 			return false, corrupt(f.path, "bad record at offset %d", s.end)
 		}
 	} else {
-		end, damaged, err := f.w.walk(b, 0, f.link)
+		end, damaged, err := f.w.walk(bytesWindow(b), 0, f.link)
 		f.off += int64(end)
 		if err != nil {
 			return false, err

@@ -45,7 +45,7 @@ func Verify(dir string, archives []string) (VerifySummary, error) {
 	for _, a := range archives {
 		m, _, err := readArchive(a, func(name string, b []byte) error {
 			sum.Segments++
-			_, err := scanSegment(b, a+":"+name, false, &c, &w, count)
+			_, err := scanSegment(bytesWindow(b), a+":"+name, false, &c, &w, count)
 			return err
 		})
 		if err != nil {
@@ -63,16 +63,12 @@ func Verify(dir string, archives []string) (VerifySummary, error) {
 		}
 		live := 0
 		for i, sf := range files {
-			b, err := readSegment(sf.path)
+			s, _, err := scanFile(sf.path, i == len(files)-1, &c, &w, count)
 			if errors.Is(err, os.ErrNotExist) && live == 0 {
 				continue // removed by retention since the listing
 			}
 			live++
-			if err != nil {
-				return sum, fmt.Errorf("auditlog: verify: %w", err)
-			}
 			sum.Segments++
-			s, err := scanSegment(b, sf.path, i == len(files)-1, &c, &w, count)
 			if err != nil {
 				return sum, fmt.Errorf("auditlog: verify: %w", err)
 			}

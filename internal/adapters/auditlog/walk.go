@@ -43,40 +43,49 @@ type walker struct {
 	decode bool // also decode each record into checked.rec, in parallel
 }
 
-// walk checks the records of b from off and calls each, in order, for every
-// good one. It stops at the end of b or at the first bad frame, returning
-// the offset after the last good record and whether it stopped at damage
-// (the caller decides, with tornAt, whether that is a torn tail).
-func (w *walker) walk(b []byte, off int, each func(*checked) error) (end int, damaged bool, err error) {
-	if w.batch == nil {
-		w.batch = make([]checked, 0, walkBatch)
+// walk checks the records of w from offset off and calls each, in order,
+// for every good one, sliding the window along as it goes. It stops at the
+// end of the segment or at the first bad frame, returning the offset after
+// the last good record and whether it stopped at damage (the caller
+// decides, with tornAt, whether that is a torn tail).
+func (wk *walker) walk(w *window, off int, each func(*checked) error) (end int, damaged bool, err error) {
+	if wk.batch == nil {
+		wk.batch = make([]checked, 0, walkBatch)
 	}
 	for {
-		batch := w.batch[:0]
-		stop := frameOK
+		b := w.buf
+		batch := wk.batch[:0]
+		stop, need := frameOK, 0
 		for len(batch) < walkBatch {
-			f, st := nextFrame(b, off)
+			f, st := nextFrame(b, off-w.base)
 			if st != frameOK {
-				stop = st
+				stop, need = st, f.end-f.off
 				break
 			}
 			batch = append(batch, checked{f: f})
-			off = f.end
+			off = w.base + f.end
 		}
-		checkAll(b, batch, w.decode)
+		checkAll(b, batch, wk.decode)
 		for i := range batch {
 			c := &batch[i]
 			if c.bad {
-				return c.f.off, true, nil
+				return w.base + c.f.off, true, nil
 			}
 			if err := each(c); err != nil {
-				return c.f.off, false, err
+				return w.base + c.f.off, false, err
 			}
 		}
-		switch stop {
-		case frameEOF:
+		switch {
+		case stop == frameOK:
+		case (stop == frameEOF || stop == frameShort) && !w.eof:
+			// The window ends inside the segment: read on from the
+			// first byte not yet walked (the batch is done with b).
+			if err := w.slide(off, need); err != nil {
+				return off, false, err
+			}
+		case stop == frameEOF:
 			return off, false, nil
-		case frameBad, frameShort:
+		default:
 			return off, true, nil
 		}
 	}

@@ -1,0 +1,132 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A segment walked a piece at a time gives what the whole segment in memory
+// gives, however the pieces cut its header, length prefixes and records:
+// the same records, the same end and torn bytes, the same errors.
+func TestWindowedScanEqualsWholeSegment(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := range 40 {
+		e := canonicalCases["query"]
+		e.Time = at.Add(time.Duration(i) * time.Second)
+		e.Data = []byte(fmt.Sprintf(`{"n":%d,"pad":%q}`, i, strings.Repeat("x", i*i)))
+		if i == 20 { // one record larger than a whole window
+			e.Data = []byte(`{"big":"` + strings.Repeat("y", windowBytes+1000) + `"}`)
+		}
+		if _, err := l.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(filepath.Join(dir, segName(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(bytes.TrimRight(whole, "\x00"))
+	if end == len(whole) {
+		t.Fatal("want the open segment's zero fill after the records")
+	}
+	variants := map[string][]byte{
+		"zero fill after the records": whole,
+		"sealed":                      whole[:end],
+		"torn last record":            append(bytes.Clone(whole[:end-7]), make([]byte, 3000)...),
+		"length prefix only":          append(bytes.Clone(whole[:end]), 0x90),
+		"cut inside the header":       whole[:20],
+		"flipped byte mid-segment": func() []byte {
+			b := bytes.Clone(whole)
+			b[end/3] ^= 1
+			return b
+		}(),
+		"zeroed sector mid-segment": func() []byte {
+			b := bytes.Clone(whole)
+			clear(b[end/2&^511 : end/2&^511+512])
+			return b
+		}(),
+		"zeroed sector near the end": func() []byte {
+			b := bytes.Clone(whole)
+			s := (end - 100) &^ 511
+			clear(b[s : s+512])
+			return b
+		}(),
+	}
+	type result struct {
+		scan    segScan
+		records []Record
+		err     string
+	}
+	run := func(w *window, newest bool) result {
+		var (
+			r  result
+			c  chain
+			wk = walker{decode: true}
+		)
+		s, err := scanSegment(w, "seg", newest, &c, &wk, func(c *checked) error {
+			rec := c.rec
+			rec.Hash = c.hash
+			r.records = append(r.records, rec)
+			return nil
+		})
+		r.scan = s
+		if err != nil {
+			r.err = err.Error()
+		}
+		return r
+	}
+	for name, b := range variants {
+		path := filepath.Join(t.TempDir(), "seg")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, newest := range []bool{true, false} {
+			want := run(bytesWindow(b), newest)
+			for _, piece := range []int{1, 2, 3, 7, 64, 511, 512, 513, 4096, windowBytes} {
+				w, err := openWindow(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Start over with the smaller piece.
+				if _, err := w.f.Seek(0, 0); err != nil {
+					t.Fatal(err)
+				}
+				w.buf, w.piece = nil, piece
+				if err := w.slide(0, maxHeaderLen); err != nil {
+					t.Fatal(err)
+				}
+				got := run(w, newest)
+				w.close()
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, newest %v, pieces of %d: %d records, %+v, %q; whole: %d records, %+v, %q",
+						name, newest, piece, len(got.records), got.scan, got.err, len(want.records), want.scan, want.err)
+				}
+			}
+		}
+	}
+	// The variants reach every way a walk can end.
+	if r := run(bytesWindow(variants["torn last record"]), true); r.err != "" || r.scan.torn == 0 || len(r.records) != 39 {
+		t.Errorf("torn last record: %d records, %+v, %q", len(r.records), r.scan, r.err)
+	}
+	if r := run(bytesWindow(variants["flipped byte mid-segment"]), true); r.err == "" {
+		t.Errorf("a flipped byte mid-segment verified")
+	}
+	if r := run(bytesWindow(variants["zero fill after the records"]), true); r.err != "" || r.scan.torn != 0 || len(r.records) != 40 {
+		t.Errorf("zero fill: %d records, %+v, %q", len(r.records), r.scan, r.err)
+	}
+}
