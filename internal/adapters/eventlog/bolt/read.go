@@ -14,11 +14,11 @@ import (
 // open, since that stops bbolt from growing the file under writers.
 const readChunk = 512
 
+// rawEvent is one event read: decoded, or the error decoding it gave.
 type rawEvent struct {
-	seq     uint64
-	data    []byte
-	event   event.Event // when decoded: held in memory (recent)
-	decoded bool
+	seq   uint64
+	event event.Event
+	err   error
 }
 
 // Read calls fn for each event with sequence >= from, in order, at most limit
@@ -40,21 +40,15 @@ func (l *Log) Read(ctx context.Context, from uint64, limit int, fn func(seq uint
 		chunk := l.recent.get(next, n, nil)
 		if len(chunk) == 0 {
 			var err error
-			if chunk, err = l.readRaw(next, n); err != nil {
+			if chunk, err = l.readStored(next, n); err != nil {
 				return next, fmt.Errorf("eventlog: read from %d: %w", next, err)
 			}
 		}
 		for _, r := range chunk {
-			e := r.event
-			// The decoder directly: json.Unmarshal would scan every event
-			// once more to validate it before calling it.
-			if !r.decoded {
-				e = event.New()
-				if err := e.UnmarshalJSON(r.data); err != nil {
-					return next, fmt.Errorf("eventlog: read %d: decode: %w", r.seq, err)
-				}
+			if r.err != nil {
+				return next, fmt.Errorf("eventlog: read %d: decode: %w", r.seq, r.err)
 			}
-			if err := fn(r.seq, e); err != nil {
+			if err := fn(r.seq, r.event); err != nil {
 				return next, fmt.Errorf("eventlog: read %d: %w", r.seq, err)
 			}
 			next = r.seq + 1
@@ -67,7 +61,12 @@ func (l *Log) Read(ctx context.Context, from uint64, limit int, fn func(seq uint
 	return next, nil
 }
 
-func (l *Log) readRaw(from uint64, n int) ([]rawEvent, error) {
+// readStored decodes up to n stored events from sequence from on, ending
+// at the first that does not decode. It decodes straight from the mapped
+// pages, inside the read transaction: the decoder copies what it keeps
+// (strings and data), so nothing refers to the pages afterwards, and a
+// chunk is small enough to decode without holding the transaction long.
+func (l *Log) readStored(from uint64, n int) ([]rawEvent, error) {
 	var out []rawEvent
 	err := l.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEvents)
@@ -76,7 +75,14 @@ func (l *Log) readRaw(from uint64, n int) ([]rawEvent, error) {
 		}
 		c := b.Cursor()
 		for k, v := c.Seek(seqKey(from)); k != nil && len(out) < n; k, v = c.Next() {
-			out = append(out, rawEvent{seq: binary.BigEndian.Uint64(k), data: append([]byte(nil), v...)})
+			r := rawEvent{seq: binary.BigEndian.Uint64(k)}
+			// The decoder directly: json.Unmarshal would scan every
+			// event once more to validate it before calling it.
+			r.err = r.event.UnmarshalJSON(v)
+			out = append(out, r)
+			if r.err != nil {
+				break
+			}
 		}
 		return nil
 	})

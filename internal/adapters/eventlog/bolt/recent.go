@@ -65,7 +65,7 @@ func (r *recent) get(from uint64, n int, out []rawEvent) []rawEvent {
 	}
 	end := min(r.first+uint64(r.n), from+uint64(n))
 	for seq := from; seq < end; seq++ {
-		out = append(out, rawEvent{seq: seq, event: r.ring[seq%uint64(len(r.ring))], decoded: true})
+		out = append(out, rawEvent{seq: seq, event: r.ring[seq%uint64(len(r.ring))]})
 	}
 	return out
 }
