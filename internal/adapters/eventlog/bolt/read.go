@@ -67,7 +67,10 @@ func (l *Log) Read(ctx context.Context, from uint64, limit int, fn func(seq uint
 // (strings and data), so nothing refers to the pages afterwards, and a
 // chunk is small enough to decode without holding the transaction long.
 func (l *Log) readStored(from uint64, n int) ([]rawEvent, error) {
-	var out []rawEvent
+	var (
+		out []rawEvent
+		d   decoder
+	)
 	err := l.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEvents)
 		if b == nil {
@@ -76,9 +79,7 @@ func (l *Log) readStored(from uint64, n int) ([]rawEvent, error) {
 		c := b.Cursor()
 		for k, v := c.Seek(seqKey(from)); k != nil && len(out) < n; k, v = c.Next() {
 			r := rawEvent{seq: binary.BigEndian.Uint64(k)}
-			// The decoder directly: json.Unmarshal would scan every
-			// event once more to validate it before calling it.
-			r.err = r.event.UnmarshalJSON(v)
+			r.err = d.decode(v, &r.event)
 			out = append(out, r)
 			if r.err != nil {
 				break
