@@ -385,8 +385,9 @@ func run(out string, conc int, dur time.Duration, o options) error {
 			"vault.restImagePullGet = the same REST GET through registryd on a Vault dev server (KV v2, JWT auth, tenant policy), at the same concurrency; each GET exchanges the caller's JWT for a Vault token (cached) and reads the secret with one KV v2 data read",
 			"vault.bareVaultKVv2Read = GET /v1/{mount}/data/image-pull/{tenant}/{name} straight from Vault with X-Vault-Token of a token from auth/jwt/login with the same JWT: one Vault read, Vault's own response bytes, no registry",
 			"vault.packageRegistry: the same GET and list through registryd on Vault, beside a bare KV v2 read of that secret and a bare KV v2 LIST of the tenant's package-registry folder, with the exchanged token",
-			"vault.cpu.{name}: CPU time per request during that measurement (warm-up excluded) of the benchmark process (the registry and the load generator; the load generator alone on the bare sides) and of the Vault server (from /proc, 10 ms resolution); -vault-cpuprofile writes a CPU profile of the benchmark process for each",
-			"vault.auditWrites.{restGet,packageRegistryGet,packageRegistryList}: the audit writer's batches during that measurement, its warm-up included (records per batch: how many reads shared one fdatasync)",
+			"vault: each registry measurement and its bare one are measured in alternation (registry, bare, bare, registry, each for half of -d, after a one-second warm-up of each); the registry stays up, idle, while the bare side runs",
+			"vault.cpu.{name}: CPU time per request during that measurement (warm-up excluded) of the benchmark process (the registry and the load generator; on the bare sides the load generator beside the idle registry) and of the Vault server (from /proc, 10 ms resolution); -vault-cpuprofile writes a CPU profile of the benchmark process for the first half of each",
+			"vault.auditWrites.{restGet,packageRegistryGet,packageRegistryList}: the audit writer's batches during that measurement, warm-up excluded (records per batch: how many reads shared one fdatasync)",
 			"vault.tokenExchangeCache counts every token lookup of the registry's Vault store over that registry's whole run (seed, warm-up, measurement); hitRate = hits/(hits+misses)",
 		)
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/adapters/identity/vault"
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
 	"github.com/hypo-registry/registry/internal/app"
@@ -45,8 +44,10 @@ type tokenStats struct {
 	HitRate float64 `json:"hitRate"`
 }
 
-// benchVault starts a Vault dev server with its issuer, a registry on it,
-// and measures both sides back to back.
+// benchVault starts a Vault dev server with its issuer and a registry on
+// it, and measures each registry path against its bare Vault request in
+// alternation (vaultPair). The registry stays up, idle, while the bare
+// side runs.
 func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, dur time.Duration) (*vaultResult, error) {
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "vault: "+format+"\n", args...) }
 	v, stopVault, err := testkit.LaunchVault(logf)
@@ -75,42 +76,6 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 		return nil, err
 	}
 	res := vaultResult{CPU: map[string]vaultCPU{}, AuditWrites: map[string]auditWrites{}}
-	pid := v.Pid()
-	registryUp := true
-	run := func(name string, build func() (*http.Request, error)) (load, error) {
-		var before auditlog.Stats
-		if registryUp {
-			before = reg.svc.AuditLog().Stats()
-		}
-		l, cpu, err := measureVault(ctx, name, pid, build, conc, dur)
-		res.CPU[name] = cpu
-		if registryUp {
-			res.AuditWrites[name] = auditWritesOf(before, reg.svc.AuditLog().Stats())
-		}
-		return l, err
-	}
-	if res.RESTGet, err = run("restGet", bearerGet(url, jwt)); err != nil {
-		return nil, fmt.Errorf("REST GET on vault: %w", err)
-	}
-	getURL, listURL, _, _, err := seedPackageRegistry(reg.svc.BaseURL(), jwt)
-	if err != nil {
-		return nil, err
-	}
-	var pr pkgRegLoads
-	if pr.Get, err = run("packageRegistryGet", bearerGet(getURL, jwt)); err != nil {
-		return nil, fmt.Errorf("package-registry GET on vault: %w", err)
-	}
-	if pr.List, err = run("packageRegistryList", bearerGet(listURL, jwt)); err != nil {
-		return nil, fmt.Errorf("package-registry list on vault: %w", err)
-	}
-	hits, misses := reg.svc.VaultStore().Stats()
-	res.TokenCache = tokenStats{Hits: hits, Misses: misses}
-	if hits+misses > 0 {
-		res.TokenCache.HitRate = float64(hits) / float64(hits+misses)
-	}
-	reg.stop() // idle, but out of the bare side's way
-	registryUp = false
-
 	vaultToken, err := vaultLogin(ctx, v.Addr, v.JWTMount, v.Role, jwt)
 	if err != nil {
 		return nil, err
@@ -120,24 +85,46 @@ func benchVault(ctx context.Context, dir string, logger *slog.Logger, conc int, 
 		return nil, err
 	}
 	bareURL := v.Addr + "/v1/" + v.Mount + "/data/" + p.String()
-	if res.Bare, err = run("bare", headerGet(bareURL, "X-Vault-Token", vaultToken)); err != nil {
-		return nil, fmt.Errorf("bare vault read: %w", err)
+	pair := vaultPair{pid: v.Pid(), audit: reg.svc.AuditLog(), res: &res, conc: conc, dur: dur}
+	loads, err := pair.measure(ctx, [2]string{"restGet", "bare"}, [2]func() (*http.Request, error){
+		bearerGet(url, jwt), headerGet(bareURL, "X-Vault-Token", vaultToken),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("REST GET on vault against a bare read: %w", err)
 	}
+	res.RESTGet, res.Bare = loads[0], loads[1]
 	res.Ratio = res.RESTGet.RPS / res.Bare.RPS
+
+	getURL, listURL, _, _, err := seedPackageRegistry(reg.svc.BaseURL(), jwt)
+	if err != nil {
+		return nil, err
+	}
 	key, err := secretpath.RegistryKey(benchRepoURL)
 	if err != nil {
 		return nil, err
 	}
 	folder := v.Addr + "/v1/" + v.Mount + "/metadata/" + string(secretpath.PackageRegistry) + "/" + benchTenant
 	getBare := headerGet(v.Addr+"/v1/"+v.Mount+"/data/"+string(secretpath.PackageRegistry)+"/"+benchTenant+"/"+key, "X-Vault-Token", vaultToken)
-	if pr.GetBare, err = run("packageRegistryGetBare", getBare); err != nil {
-		return nil, fmt.Errorf("bare vault package-registry read: %w", err)
+	var pr pkgRegLoads
+	if loads, err = pair.measure(ctx, [2]string{"packageRegistryGet", "packageRegistryGetBare"}, [2]func() (*http.Request, error){
+		bearerGet(getURL, jwt), getBare,
+	}); err != nil {
+		return nil, fmt.Errorf("package-registry GET on vault against a bare read: %w", err)
 	}
-	if pr.ListBare, err = run("packageRegistryListBare", headerGet(folder+"?list=true", "X-Vault-Token", vaultToken)); err != nil {
-		return nil, fmt.Errorf("bare vault list: %w", err)
+	pr.Get, pr.GetBare = loads[0], loads[1]
+	if loads, err = pair.measure(ctx, [2]string{"packageRegistryList", "packageRegistryListBare"}, [2]func() (*http.Request, error){
+		bearerGet(listURL, jwt), headerGet(folder+"?list=true", "X-Vault-Token", vaultToken),
+	}); err != nil {
+		return nil, fmt.Errorf("package-registry list on vault against a bare LIST: %w", err)
 	}
+	pr.List, pr.ListBare = loads[0], loads[1]
 	pr.GetRatio, pr.ListRatio = pr.Get.RPS/pr.GetBare.RPS, pr.List.RPS/pr.ListBare.RPS
 	res.PackageReg = &pr
+	hits, misses := reg.svc.VaultStore().Stats()
+	res.TokenCache = tokenStats{Hits: hits, Misses: misses}
+	if hits+misses > 0 {
+		res.TokenCache.HitRate = float64(hits) / float64(hits+misses)
+	}
 	return &res, nil
 }
 

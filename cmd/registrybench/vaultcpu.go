@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 )
 
 // vaultCPU is the CPU time per request of one Vault measurement: this
@@ -41,23 +44,66 @@ func pidCPU(pid int) time.Duration {
 	return time.Duration(ut+st) * clockTick
 }
 
-// measureVault is warmAndMeasureHTTP with the CPU both processes spent on
-// the measurement (warm-up excluded), and a CPU profile of this process
-// under name when -vault-cpuprofile is set.
-func measureVault(ctx context.Context, name string, vaultPid int, build func() (*http.Request, error), conc int, dur time.Duration) (load, vaultCPU, error) {
-	if _, err := measure(ctx, build, conc, time.Second); err != nil {
-		return load{}, vaultCPU{}, err
+// vaultPair measures a registry path on Vault against its bare Vault
+// request, as alternate does for the other ratios: each side warmed up
+// for a second, then in alternateOrder for half of dur at a time. It
+// records in res each side's CPU per request, this process's (registry
+// and load generator) and Vault's, and the audit writer's work during the
+// registry side. A side's CPU profile (-vault-cpuprofile) covers its first
+// half.
+type vaultPair struct {
+	pid   int // Vault's
+	audit *auditlog.Log
+	res   *vaultResult
+	conc  int
+	dur   time.Duration
+}
+
+// measure measures the registry side (index 0) and the bare side.
+func (p vaultPair) measure(ctx context.Context, names [2]string, builds [2]func() (*http.Request, error)) ([2]load, error) {
+	var (
+		parts        [2][]load
+		self, vault  [2]time.Duration
+		out          [2]load
+		audit0, sums auditlog.Stats
+	)
+	for i := range builds {
+		if _, err := measure(ctx, builds[i], p.conc, time.Second); err != nil {
+			return out, fmt.Errorf("%s: warm-up: %w", names[i], err)
+		}
 	}
-	stop, err := startNamedProfile(vaultProfilePath, name)
-	if err != nil {
-		return load{}, vaultCPU{}, err
+	for _, i := range alternateOrder {
+		stop := func() {}
+		if len(parts[i]) == 0 {
+			var err error
+			if stop, err = startNamedProfile(vaultProfilePath, names[i]); err != nil {
+				return out, err
+			}
+		}
+		if i == 0 {
+			audit0 = p.audit.Stats()
+		}
+		self0, vault0 := processCPU(), pidCPU(p.pid)
+		l, err := measure(ctx, builds[i], p.conc, p.dur/2)
+		self[i] += processCPU() - self0
+		vault[i] += pidCPU(p.pid) - vault0
+		if i == 0 {
+			a := p.audit.Stats()
+			sums.Batches += a.Batches - audit0.Batches
+			sums.Records += a.Records - audit0.Records
+			sums.Syncing += a.Syncing - audit0.Syncing
+			sums.Gathered += a.Gathered - audit0.Gathered
+		}
+		stop()
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", names[i], err)
+		}
+		parts[i] = append(parts[i], l)
 	}
-	self0, vault0 := processCPU(), pidCPU(vaultPid)
-	l, err := measure(ctx, build, conc, dur)
-	self1, vault1 := processCPU(), pidCPU(vaultPid)
-	stop()
-	if err != nil {
-		return load{}, vaultCPU{}, err
+	for i := range out {
+		out[i] = combine(parts[i])
+		p.res.CPU[names[i]] = vaultCPU{BenchUs: cpuPerRequest(self[i], out[i]), VaultUs: cpuPerRequest(vault[i], out[i])}
 	}
-	return l, vaultCPU{BenchUs: cpuPerRequest(self1-self0, l), VaultUs: cpuPerRequest(vault1-vault0, l)}, nil
+	p.res.AuditWrites[names[0]] = auditWritesOf(auditlog.Stats{}, sums)
+	return out, nil
 }
