@@ -80,14 +80,33 @@ func (w *window) slide(off, need int) error {
 
 // tail returns the segment's bytes from the 512-byte boundary at or below
 // off to its end, and that boundary: what tornAt needs to judge damage at
-// off. Reading it is rare (damage, or the newest segment's zero fill).
+// off. The bytes the window holds are the ones the walk saw, and the tail
+// keeps them: in a live segment the writer may have put records where the
+// walk found zeros since, and judging those (several batches, where the
+// walk saw an unwritten tail) would call a sound log corrupt. Only the
+// bytes around the window are read now. Reading a tail is rare (damage,
+// or the newest segment's zero fill).
 func (w *window) tail(off int) ([]byte, int, error) {
 	at := off &^ 511
 	if at >= w.base && w.eof {
 		return w.buf[at-w.base:], at, nil
 	}
-	b, err := io.ReadAll(io.NewSectionReader(w.f, int64(at), 1<<62))
-	return b, at, err
+	var b []byte
+	if at < w.base { // records walked before the window: complete, unchanging
+		b = make([]byte, w.base-at, w.base-at+len(w.buf))
+		if _, err := w.f.ReadAt(b, int64(at)); err != nil {
+			return nil, 0, err
+		}
+	}
+	b = append(b, w.buf[max(at-w.base, 0):]...)
+	if !w.eof {
+		rest, err := io.ReadAll(io.NewSectionReader(w.f, int64(w.base+len(w.buf)), 1<<62))
+		if err != nil {
+			return nil, 0, err
+		}
+		b = append(b, rest...)
+	}
+	return b, at, nil
 }
 
 // size is the segment's length in bytes.

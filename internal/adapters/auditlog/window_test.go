@@ -130,3 +130,70 @@ func TestWindowedScanEqualsWholeSegment(t *testing.T) {
 		t.Errorf("zero fill: %d records, %+v, %q", len(r.records), r.scan, r.err)
 	}
 }
+
+// A live segment's damage is judged on the bytes the walk saw: when the
+// walk stops at the newest segment's unwritten zeros and the writer then
+// adds records there before the tail is read, the tail still shows the
+// zeros (a clean end), not records the walk never checked, which (several
+// of them after a point the walk found empty) would read as corruption.
+func TestTailKeepsWhatTheWalkSaw(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := canonicalCases["query"]
+	for range 40 {
+		if _, err := l.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, segName(1))
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(bytes.TrimRight(before, "\x00"))
+	for range 5 { // the records the writer adds while the walk looks
+		if _, err := l.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(after[:end], before[:end]) || after[end] == 0 || len(after)-end < 8192 {
+		t.Fatalf("want records appended at %d and zero fill after them", end)
+	}
+	// The window as the walk left it: over the old end, before the file's.
+	seen := filepath.Join(t.TempDir(), "seg")
+	if err := os.WriteFile(seen, before, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := openWindow(seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	w.piece = 4096
+	if err := w.slide(end-100, 0); err != nil || w.eof {
+		t.Fatalf("slide: %v, eof %v", err, w.eof)
+	}
+	if err := os.WriteFile(seen, after, 0o600); err != nil { // the writer goes on
+		t.Fatal(err)
+	}
+	b, at, err := w.tail(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[end-at] != 0 || !tornAt(b, end-at) {
+		t.Fatalf("the tail at %d shows %#x and reads as damage: the bytes the walk did not see were judged", end, b[end-at])
+	}
+	if !bytes.Equal(b[:w.base-at], after[at:w.base]) || len(b) != len(after)-at {
+		t.Fatalf("the tail is not the segment from %d on: %d bytes", at, len(b))
+	}
+}
