@@ -2,7 +2,6 @@ package auditlog
 
 import (
 	"errors"
-	"os"
 )
 
 // chain follows the records across segments: the index the next record
@@ -117,10 +116,4 @@ func scanFile(path string, newest bool, c *chain, w *walker, each func(*checked)
 	}
 	size, err := win.size()
 	return s, size, err
-}
-
-// readSegment reads a whole segment; a segment removed meanwhile reads as
-// os.ErrNotExist.
-func readSegment(path string) ([]byte, error) {
-	return os.ReadFile(path)
 }

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -88,27 +90,14 @@ func export(dir, out string) (ExportSummary, error) {
 	man := Manifest{Format: 1}
 	var w walker
 	for i, sf := range todo {
-		b, err := readSegment(sf.path)
-		if err != nil {
-			return sum, err
-		}
-		s, err := scanSegment(bytesWindow(b), sf.path, false, &c, &w, nil)
+		s, err := exportSegment(sf.path, tw, content, &c, &w, windowBytes)
 		if err != nil {
 			return sum, err
 		}
 		if i == 0 {
 			sum.First, sum.Prev, man.Source = s.hdr.first, s.hdr.prev, s.hdr.source
 		}
-		name := filepath.Base(sf.path)
-		hdr := &tar.Header{Name: name, Mode: 0o600, Size: int64(len(b)), ModTime: s.hdr.firstTime, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return sum, err
-		}
-		if _, err := tw.Write(b); err != nil {
-			return sum, err
-		}
-		content.Write(b)
-		man.Segments = append(man.Segments, name)
+		man.Segments = append(man.Segments, filepath.Base(sf.path))
 	}
 	sum.Path, sum.Segments, sum.Last, sum.Head = out, len(todo), c.next-1, c.hash
 	sum.Records = int64(sum.Last - sum.First + 1)
@@ -151,4 +140,45 @@ func export(dir, out string) (ExportSummary, error) {
 		return sum, err
 	}
 	return sum, writeFileSynced(filepath.Join(dir, markerName), b)
+}
+
+// exportSegment verifies the sealed segment at path against c and writes it
+// into tw as one entry, and into content, as the walk goes: a piece at a
+// time (piece bytes: windowBytes, tests less), never the whole segment in
+// memory. A segment that fails verification fails the export, which then
+// removes the archive it was writing.
+func exportSegment(path string, tw *tar.Writer, content hash.Hash, c *chain, w *walker, piece int) (segScan, error) {
+	win, err := openWindow(path)
+	if err != nil {
+		return segScan{}, err
+	}
+	defer win.close()
+	st, err := win.f.Stat()
+	if err != nil {
+		return segScan{}, err
+	}
+	h, _, err := decodeHeader(win.buf)
+	if err != nil {
+		return segScan{}, corrupt(path, "%v", err)
+	}
+	hdr := &tar.Header{Name: filepath.Base(path), Mode: 0o600, Size: st.Size(), ModTime: h.firstTime, Format: tar.FormatPAX}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return segScan{}, err
+	}
+	out := io.MultiWriter(tw, content)
+	written := int64(0)
+	win.piece = piece
+	win.sink = func(b []byte) error {
+		n, err := out.Write(b)
+		written += int64(n)
+		return err
+	}
+	s, err := scanSegment(win, path, false, c, w, nil)
+	if err == nil {
+		err = win.drain()
+	}
+	if err == nil && written != st.Size() {
+		err = fmt.Errorf("%s: %d bytes exported of %d", filepath.Base(path), written, st.Size())
+	}
+	return s, err
 }

@@ -22,6 +22,9 @@ type window struct {
 	base  int
 	eof   bool // buf ends where the segment does
 	piece int  // how much to read at a time: windowBytes (tests set less)
+	// sink, if set, is given every byte of the segment once, in order,
+	// as the window moves past it (and the rest by drain).
+	sink func([]byte) error
 }
 
 func bytesWindow(b []byte) *window { return &window{buf: b, eof: true} }
@@ -55,6 +58,11 @@ func (w *window) slide(off, need int) error {
 	if w.eof {
 		return nil
 	}
+	if w.sink != nil {
+		if err := w.sink(w.buf[:off-w.base]); err != nil {
+			return err
+		}
+	}
 	keep := w.buf[off-w.base:]
 	size := max(w.piece, need)
 	if size <= len(keep) {
@@ -76,6 +84,21 @@ func (w *window) slide(off, need int) error {
 		return err
 	}
 	return nil
+}
+
+// drain reads the segment to its end, giving sink every byte not given yet.
+func (w *window) drain() error {
+	for !w.eof {
+		if err := w.slide(w.base+len(w.buf), 0); err != nil {
+			return err
+		}
+	}
+	if w.sink == nil {
+		return nil
+	}
+	err := w.sink(w.buf)
+	w.buf, w.base = w.buf[len(w.buf):], w.base+len(w.buf)
+	return err
 }
 
 // tail returns the segment's bytes from the 512-byte boundary at or below

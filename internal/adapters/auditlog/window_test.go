@@ -1,9 +1,13 @@
 package auditlog
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -195,5 +199,71 @@ func TestTailKeepsWhatTheWalkSaw(t *testing.T) {
 	}
 	if !bytes.Equal(b[:w.base-at], after[at:w.base]) || len(b) != len(after)-at {
 		t.Fatalf("the tail is not the segment from %d on: %d bytes", at, len(b))
+	}
+}
+
+// A sealed segment exported a piece at a time is written whole and as it
+// is, whatever the pieces; a damaged one fails its export.
+func TestExportSegmentInPieces(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(Options{Dir: dir, SegmentBytes: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 600 {
+		e := canonicalCases["query"]
+		e.Data = []byte(fmt.Sprintf(`{"n":%d,"pad":%q}`, i, strings.Repeat("x", i%50)))
+		if _, err := l.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := listSegments(dir)
+	if err != nil || len(files) < 2 {
+		t.Fatalf("%d segments, %v", len(files), err)
+	}
+	path := files[0].path
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export := func(path string, piece int) ([]byte, [32]byte, error) {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		content := sha256.New()
+		var (
+			c  chain
+			wk walker
+		)
+		_, err := exportSegment(path, tw, content, &c, &wk, piece)
+		if err != nil {
+			return nil, [32]byte{}, err
+		}
+		if err := tw.Close(); err != nil {
+			return nil, [32]byte{}, err
+		}
+		tr := tar.NewReader(&buf)
+		if _, err := tr.Next(); err != nil {
+			return nil, [32]byte{}, err
+		}
+		got, err := io.ReadAll(tr)
+		return got, [32]byte(content.Sum(nil)), err
+	}
+	for _, piece := range []int{1, 3, 512, 4096, windowBytes} {
+		got, sum, err := export(path, piece)
+		if err != nil || !bytes.Equal(got, want) || sum != sha256.Sum256(want) {
+			t.Fatalf("pieces of %d: %d bytes exported (want %d), hash %x, %v", piece, len(got), len(want), sum, err)
+		}
+	}
+	bad := bytes.Clone(want)
+	bad[len(bad)-10] ^= 1
+	broken := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(broken, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := export(broken, 512); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a damaged segment exported: %v", err)
 	}
 }
