@@ -118,17 +118,13 @@ func (f *follower) poll(files []segFile) (moved bool, err error) {
 	}
 	// Read after looking for a newer segment: if one exists, the current
 	// one was complete before it was created, so this read sees all of it.
-	b, err := readFrom(f.path, f.off)
-	if errors.Is(err, os.ErrNotExist) && f.off == 0 {
-		f.path = "" // removed by retention before we began: start over
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
 	if f.off == 0 {
 		var c chain = f.c
-		s, err := scanSegment(bytesWindow(b), f.path, next == "", &c, &f.w, f.each)
+		s, _, err := scanFile(f.path, next == "", &c, &f.w, f.each)
+		if errors.Is(err, os.ErrNotExist) {
+			f.path = "" // removed by retention before we began: start over
+			return true, nil
+		}
 		if err != nil || s.noHdr {
 			return false, err
 		}
@@ -138,6 +134,11 @@ func (f *follower) poll(files []segFile) (moved bool, err error) {
 			return false, corrupt(f.path, "bad record at offset %d", s.end)
 		}
 	} else {
+		// What was added since the last poll: little, read whole.
+		b, err := readFrom(f.path, f.off)
+		if err != nil {
+			return false, err
+		}
 		end, damaged, err := f.w.walk(bytesWindow(b), 0, f.link)
 		f.off += int64(end)
 		if err != nil {
