@@ -3,8 +3,6 @@ package console_test
 import (
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,8 +16,7 @@ import (
 // policy holds there too. Here it freezes reveals of one secret.
 func TestConsolePolicy(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	src := `package registry.authz
+	dir := testkit.PolicyDir(t, `package registry.authz
 
 default allow := true
 
@@ -29,10 +26,7 @@ allow := {"allow": false, "reason": "the secret frozen is frozen"} if {
 	input.resource.name == "frozen"
 	input.action == "read"
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	iss := startStandInIssuer(t)
 	reg := testkit.StartRegistry(t, func(c *app.Config) {
 		c.OIDC = auth.Config{Issuer: iss.URL, Audience: testkit.Audience}

@@ -40,16 +40,6 @@ allow := false if {
 }
 `
 
-// policyDir writes src as the only file of a policy directory.
-func policyDir(t *testing.T, src string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "policy.rego"), []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -67,7 +57,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // policy.
 func TestPolicyOnREST(t *testing.T) {
 	t.Parallel()
-	dir := policyDir(t, restPolicy)
+	dir := testkit.PolicyDir(t, restPolicy)
 	reg := testkit.StartRegistry(t, func(c *app.Config) {
 		c.Policy = app.PolicyConfig{Path: dir, Claims: []string{"mfa"}, ReloadInterval: 20 * time.Millisecond}
 	})

@@ -2,8 +2,6 @@ package hypo_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,10 +41,7 @@ allow := false if {
 // reason, and an audit record naming the policy.
 func TestSouthboundPolicy(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "policy.rego"), []byte(southboundPolicy), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.PolicyDir(t, southboundPolicy)
 	reg := testkit.StartRegistryOn(t, testkit.EmbeddedKafka, func(c *app.Config) {
 		c.Policy = app.PolicyConfig{Path: dir, Claims: []string{"team"}}
 	})
