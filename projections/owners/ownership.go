@@ -56,23 +56,25 @@ func (Projection) Apply(tx *bbolt.Tx, _ uint64, e event.Event) error {
 		if e.Subject() == "" {
 			return nil
 		}
+		key := []byte(e.Subject()) // one copy for both buckets: bbolt keeps it until commit
 		if d.Name != "" {
-			if err := names.Put([]byte(e.Subject()), []byte(d.Name)); err != nil {
+			if err := names.Put(key, []byte(d.Name)); err != nil {
 				return err
 			}
 		}
 		if d.Actor == "" {
 			return nil
 		}
-		return b.Put([]byte(e.Subject()), []byte(d.Actor))
+		return b.Put(key, []byte(d.Actor))
 	case events.ImagePullSecretDeleted, events.PackageRegistrySecretDeleted, events.FabricSecretDeleted:
 		if e.Subject() == "" {
 			return nil
 		}
-		if err := names.Delete([]byte(e.Subject())); err != nil {
+		key := []byte(e.Subject())
+		if err := names.Delete(key); err != nil {
 			return err
 		}
-		return b.Delete([]byte(e.Subject()))
+		return b.Delete(key)
 	}
 	return nil
 }
