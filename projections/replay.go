@@ -52,8 +52,10 @@ func replay(ctx context.Context, src Source, dst *bbolt.DB, progress func(done, 
 		report = func(done uint64) { progress(done, total) }
 		progress(0, total)
 	}
+	wb := startWriteback(dst)
+	defer wb.close()
 	r.applyMu.Lock()
-	err = r.pipelined(ctx, n, report)
+	err = r.pipelined(ctx, n, report, wb.kick)
 	r.applyMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("projections: replay: %w", err)
@@ -73,12 +75,13 @@ func replay(ctx context.Context, src Source, dst *bbolt.DB, progress func(done, 
 }
 
 // pipelined is catchUp with the next batch read and decoded on another
-// goroutine while the current one is applied, so replay uses both cores.
+// goroutine while the current one is applied, so replay uses both cores;
+// applied is called after each batch's transaction.
 // It reads ahead from the end of the batch it read last, which is where
 // catchUp would read next as long as every projection applied the whole
 // batch; when one did not (applyAll's fallback), it stops and leaves the
 // rest to catchUp. The caller holds r.applyMu.
-func (r *Runner) pipelined(ctx context.Context, n int, progress func(done uint64)) error {
+func (r *Runner) pipelined(ctx context.Context, n int, progress func(done uint64), applied func()) error {
 	type read struct {
 		from  uint64
 		batch []entry
@@ -121,6 +124,7 @@ func (r *Runner) pipelined(ctx context.Context, n int, progress func(done uint64
 		if err := r.applyAll(rd.batch); err != nil {
 			return err
 		}
+		applied()
 		if progress != nil {
 			progress(r.minPosition())
 		}
