@@ -139,9 +139,28 @@ func combine(ls []load) load {
 
 // side is one side of a ratio: how to measure it for a while, and where
 // its CPU profile goes (profile, name: see startNamedProfile; empty: none).
+// around, if set, is called before each of the side's measurements and
+// the function it returns after it: what else to count over the side
+// (another process's CPU, the audit writer's work).
 type side struct {
 	run           func(ctx context.Context, d time.Duration) (load, error)
 	profile, name string
+	around        func() (after func())
+}
+
+// warm runs each side for a second, unmeasured.
+func warm(ctx context.Context, sides ...side) error {
+	for _, s := range sides {
+		if _, err := s.run(ctx, time.Second); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	return nil
+}
+
+// httpSide measures build's requests at conc clients.
+func httpSide(build func() (*http.Request, error), conc int) func(context.Context, time.Duration) (load, error) {
+	return func(ctx context.Context, d time.Duration) (load, error) { return measure(ctx, build, conc, d) }
 }
 
 // alternateOrder is the order the two sides of a ratio are measured in,
@@ -172,9 +191,14 @@ func alternate(ctx context.Context, dur time.Duration, sides [2]side) ([2]load, 
 				return out, perRq, err
 			}
 		}
+		after := func() {}
+		if sides[i].around != nil {
+			after = sides[i].around()
+		}
 		cpu0 := processCPU()
 		l, err := sides[i].run(ctx, dur/2)
 		cpu[i] += processCPU() - cpu0
+		after()
 		stop()
 		if err != nil {
 			return out, perRq, err

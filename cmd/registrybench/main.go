@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -202,10 +201,9 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	defer stopBare()
 	bareGet := bearerGet(bareURL, token)
 	// Warm both paths up, then measure them alternately.
-	for _, get := range []func() (*http.Request, error){restGet, bareGet} {
-		if _, err := measure(ctx, get, conc, time.Second); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
+	restSide, bareSide := side{run: httpSide(restGet, conc)}, side{run: httpSide(bareGet, conc)}
+	if err := warm(ctx, restSide, bareSide); err != nil {
+		return err
 	}
 	// The data directory's growth over the measurement, with the
 	// projections caught up on both sides, is the audited reads' disk cost
@@ -222,21 +220,19 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		return err
 	}
 	stats0 := reg.svc.AuditLog().Stats()
-	profiled := false
-	loads, _, err := alternate(ctx, dur, [2]side{
-		{run: func(ctx context.Context, d time.Duration) (load, error) {
-			if !profiled { // -cpuprofile: the first half of the REST GET
-				profiled = true
-				stop, err := startProfile(profilePath)
-				if err != nil {
-					return load{}, err
-				}
-				defer stop()
+	profiled, get := false, restSide.run
+	restSide.run = func(ctx context.Context, d time.Duration) (load, error) {
+		if !profiled { // -cpuprofile: the first half of the REST GET
+			profiled = true
+			stop, err := startProfile(profilePath)
+			if err != nil {
+				return load{}, err
 			}
-			return measure(ctx, restGet, conc, d)
-		}},
-		{run: func(ctx context.Context, d time.Duration) (load, error) { return measure(ctx, bareGet, conc, d) }},
-	})
+			defer stop()
+		}
+		return get(ctx, d)
+	}
+	loads, _, err := alternate(ctx, dur, [2]side{restSide, bareSide})
 	if err != nil {
 		return fmt.Errorf("REST GET beside bare net/http: %w", err)
 	}

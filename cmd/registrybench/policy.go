@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -40,27 +39,23 @@ func benchPolicy(ctx context.Context, dir, path string, logger *slog.Logger, con
 	}
 	defer with.stop()
 	res := &policyResult{Path: path, Hash: with.svc.Policy().Hash()}
-	var gets [2]func() (*http.Request, error)
+	var sides [2]side
 	for i, r := range []*registry{without, with} {
 		url, token, _, err := r.seedSecret()
 		if err != nil {
 			return nil, err
 		}
-		gets[i] = bearerGet(url, token)
-		if _, err := measure(ctx, gets[i], conc, time.Second); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
-		}
+		sides[i] = side{run: httpSide(bearerGet(url, token), conc)}
+	}
+	if err := warm(ctx, sides[:]...); err != nil {
+		return nil, err
 	}
 	// Without, with, with, without: a drift of the machine over the run
 	// weighs on both sides alike.
-	var halves [2][]load
-	for _, side := range []int{0, 1, 1, 0} {
-		l, err := measure(ctx, gets[side], conc, dur/2)
-		if err != nil {
-			return nil, err
-		}
-		halves[side] = append(halves[side], l)
+	loads, _, err := alternate(ctx, dur, sides)
+	if err != nil {
+		return nil, err
 	}
-	res.Without, res.WithPolicy = combine(halves[0]), combine(halves[1])
+	res.Without, res.WithPolicy = loads[0], loads[1]
 	return res, nil
 }

@@ -140,15 +140,14 @@ func benchTokenAlg(ctx context.Context, dir string, logger *slog.Logger, alg str
 	if _, err := checkIssuedToken(bareBuild, key.Public(), res.KeyID); err != nil {
 		return res, fmt.Errorf("bare: %w", err)
 	}
-	for _, b := range []func() (*http.Request, error){build, bareBuild} {
-		if _, err := measure(ctx, b, conc, time.Second); err != nil {
-			return res, fmt.Errorf("warm-up: %w", err)
-		}
+	sides := [2]side{
+		{run: httpSide(build, conc), profile: tokenProfilePath, name: "endpoint-" + alg},
+		{run: httpSide(bareBuild, conc), profile: tokenProfilePath, name: "bare-" + alg},
 	}
-	loads, cpu, err := alternate(ctx, dur, [2]side{
-		{run: func(ctx context.Context, d time.Duration) (load, error) { return measure(ctx, build, conc, d) }, profile: tokenProfilePath, name: "endpoint-" + alg},
-		{run: func(ctx context.Context, d time.Duration) (load, error) { return measure(ctx, bareBuild, conc, d) }, profile: tokenProfilePath, name: "bare-" + alg},
-	})
+	if err := warm(ctx, sides[:]...); err != nil {
+		return res, err
+	}
+	loads, cpu, err := alternate(ctx, dur, sides)
 	if err != nil {
 		return res, fmt.Errorf("GET /token beside bare verify+sign %s: %w", alg, err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -45,12 +44,10 @@ func pidCPU(pid int) time.Duration {
 }
 
 // vaultPair measures a registry path on Vault against its bare Vault
-// request, as alternate does for the other ratios: each side warmed up
-// for a second, then in alternateOrder for half of dur at a time. It
-// records in res each side's CPU per request, this process's (registry
-// and load generator) and Vault's, and the audit writer's work during the
-// registry side. A side's CPU profile (-vault-cpuprofile) covers its first
-// half.
+// request in alternation (warm, then alternate), and records in res each
+// side's CPU per request, this process's (registry and load generator)
+// and Vault's, and the audit writer's work during the registry side. A
+// side's CPU profile (-vault-cpuprofile) covers its first half.
 type vaultPair struct {
 	pid   int // Vault's
 	audit *auditlog.Log
@@ -62,48 +59,35 @@ type vaultPair struct {
 // measure measures the registry side (index 0) and the bare side.
 func (p vaultPair) measure(ctx context.Context, names [2]string, builds [2]func() (*http.Request, error)) ([2]load, error) {
 	var (
-		parts        [2][]load
-		self, vault  [2]time.Duration
-		out          [2]load
-		audit0, sums auditlog.Stats
+		vault [2]time.Duration
+		audit auditlog.Stats
+		sides [2]side
 	)
-	for i := range builds {
-		if _, err := measure(ctx, builds[i], p.conc, time.Second); err != nil {
-			return out, fmt.Errorf("%s: warm-up: %w", names[i], err)
-		}
-	}
-	for _, i := range alternateOrder {
-		stop := func() {}
-		if len(parts[i]) == 0 {
-			var err error
-			if stop, err = startNamedProfile(vaultProfilePath, names[i]); err != nil {
-				return out, err
+	for i := range sides {
+		sides[i] = side{run: httpSide(builds[i], p.conc), profile: vaultProfilePath, name: names[i], around: func() func() {
+			vault0, audit0 := pidCPU(p.pid), p.audit.Stats()
+			return func() {
+				vault[i] += pidCPU(p.pid) - vault0
+				if i == 0 {
+					a := p.audit.Stats()
+					audit.Batches += a.Batches - audit0.Batches
+					audit.Records += a.Records - audit0.Records
+					audit.Syncing += a.Syncing - audit0.Syncing
+					audit.Gathered += a.Gathered - audit0.Gathered
+				}
 			}
-		}
-		if i == 0 {
-			audit0 = p.audit.Stats()
-		}
-		self0, vault0 := processCPU(), pidCPU(p.pid)
-		l, err := measure(ctx, builds[i], p.conc, p.dur/2)
-		self[i] += processCPU() - self0
-		vault[i] += pidCPU(p.pid) - vault0
-		if i == 0 {
-			a := p.audit.Stats()
-			sums.Batches += a.Batches - audit0.Batches
-			sums.Records += a.Records - audit0.Records
-			sums.Syncing += a.Syncing - audit0.Syncing
-			sums.Gathered += a.Gathered - audit0.Gathered
-		}
-		stop()
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", names[i], err)
-		}
-		parts[i] = append(parts[i], l)
+		}}
+	}
+	if err := warm(ctx, sides[:]...); err != nil {
+		return [2]load{}, err
+	}
+	out, self, err := alternate(ctx, p.dur, sides)
+	if err != nil {
+		return out, err
 	}
 	for i := range out {
-		out[i] = combine(parts[i])
-		p.res.CPU[names[i]] = vaultCPU{BenchUs: cpuPerRequest(self[i], out[i]), VaultUs: cpuPerRequest(vault[i], out[i])}
+		p.res.CPU[names[i]] = vaultCPU{BenchUs: self[i], VaultUs: cpuPerRequest(vault[i], out[i])}
 	}
-	p.res.AuditWrites[names[0]] = auditWritesOf(auditlog.Stats{}, sums)
+	p.res.AuditWrites[names[0]] = auditWritesOf(auditlog.Stats{}, audit)
 	return out, nil
 }

@@ -129,15 +129,14 @@ func benchVirtualHosts(ctx context.Context, dir string, logger *slog.Logger, con
 		return nil, fmt.Errorf("bare batch: %w", err)
 	}
 	defer stopBare()
-	for _, op := range []func() error{beat, bare} {
-		if _, err := runLoad(ctx, conc, time.Second, op); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
-		}
-	}
-	loads, cpu, err := alternate(ctx, dur, [2]side{
+	sides := [2]side{
 		{run: func(ctx context.Context, d time.Duration) (load, error) { return runLoad(ctx, conc, d, beat) }, profile: vhostProfilePath, name: "heartbeat"},
 		{run: func(ctx context.Context, d time.Duration) (load, error) { return runLoad(ctx, conc, d, bare) }, profile: vhostProfilePath, name: "bare"},
-	})
+	}
+	if err := warm(ctx, sides[:]...); err != nil {
+		return nil, err
+	}
+	loads, cpu, err := alternate(ctx, dur, sides)
 	if err != nil {
 		return nil, fmt.Errorf("heartbeat beside bare batch: %w", err)
 	}
