@@ -15,7 +15,7 @@ import (
 // request, and a heartbeat its server record. Anything else takes the
 // round trip.
 func (h *Hasher) CopyMap(m map[string]any, clear map[string]bool) ([]byte, error) {
-	if out, ok := h.copyFlat(m, clear); ok {
+	if out, ok := h.copyDirect(m, clear); ok {
 		return out, nil
 	}
 	raw, err := json.Marshal(m)
@@ -25,17 +25,17 @@ func (h *Hasher) CopyMap(m map[string]any, clear map[string]bool) ([]byte, error
 	return h.CopyJSON(raw, clear)
 }
 
-// maxMapDepth bounds how deep copyFlat follows nested maps and lists;
+// maxMapDepth bounds how deep copyDirect follows nested maps and lists;
 // deeper values take the round trip.
 const maxMapDepth = 32
 
-// copyFlat writes what CopyJSON(json.Marshal(m)) writes, or reports false
+// copyDirect writes what CopyJSON(json.Marshal(m)) writes, or reports false
 // for a value it leaves to that: json.Marshal sorts the keys, and a string
 // that is valid UTF-8 decodes back to itself, so appendString (json's own
 // escaping) of the key and of the kept or hashed value gives the same bytes.
 // As in CopyJSON, a string is kept under a clear key at any depth above it
 // and hashed otherwise (unless it is a hash already).
-func (h *Hasher) copyFlat(m map[string]any, clear map[string]bool) ([]byte, bool) {
+func (h *Hasher) copyDirect(m map[string]any, clear map[string]bool) ([]byte, bool) {
 	return h.appendMap(make([]byte, 0, 64+32*len(m)), m, clear, false, 0)
 }
 

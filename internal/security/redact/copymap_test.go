@@ -80,7 +80,7 @@ func TestCopyMapNestedStaysFlat(t *testing.T) {
 		"server": map[string]any{"host": "10.0.0.1", "port": 8080},
 		"meta":   map[string]any{"who": []string{"alice"}},
 	}
-	out, ok := h.copyFlat(m, fastClear)
+	out, ok := h.copyDirect(m, fastClear)
 	if !ok {
 		t.Fatal("nested maps and lists left the flat path")
 	}
@@ -90,7 +90,7 @@ func TestCopyMapNestedStaysFlat(t *testing.T) {
 	if !bytes.Contains(out, []byte(`"who":["alice"]`)) {
 		t.Fatalf("a string below a clear key was not kept: %s", out)
 	}
-	if _, ok := h.copyFlat(deepMap(maxMapDepth+1), fastClear); ok {
+	if _, ok := h.copyDirect(deepMap(maxMapDepth+1), fastClear); ok {
 		t.Fatal("a map nested deeper than maxMapDepth stayed on the flat path")
 	}
 }
@@ -99,7 +99,7 @@ func TestCopyMapNestedStaysFlat(t *testing.T) {
 func TestCopyMapFlatPathHashes(t *testing.T) {
 	t.Parallel()
 	h := fastHasher(t)
-	out, ok := h.copyFlat(map[string]any{"name": "pull", "password": "hunter2", "version": 1}, fastClear)
+	out, ok := h.copyDirect(map[string]any{"name": "pull", "password": "hunter2", "version": 1}, fastClear)
 	if !ok {
 		t.Fatal("a flat map of strings and integers left the flat path")
 	}

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -129,4 +130,34 @@ func FuzzDecodeEqualsTheSDK(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkDecode(t, &shared, b)
 	})
+}
+
+// TestDecodedEventsKeepNoStoredBytes: the log decodes events straight from
+// bbolt's mapped pages, which are unmapped when the file grows; that is
+// safe only because its decoder (and the SDK's, for the other forms)
+// copies everything it keeps. Decoding each case and then overwriting its
+// bytes leaves the event as it was: escaped strings, extensions, data.
+func TestDecodedEventsKeepNoStoredBytes(t *testing.T) {
+	checked := 0
+	for _, b := range decodeCases(t) {
+		stored := bytes.Clone(b)
+		var (
+			d   decoder
+			got event.Event
+		)
+		if d.decode(stored, &got) != nil {
+			continue
+		}
+		before, data := got.String(), string(got.Data())
+		for i := range stored {
+			stored[i] = 'X'
+		}
+		if got.String() != before || string(got.Data()) != data {
+			t.Fatalf("the event decoded from %s changed with the bytes it was decoded from:\n%s\nwas\n%s", b, got, before)
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Fatalf("only %d cases decoded", checked)
+	}
 }

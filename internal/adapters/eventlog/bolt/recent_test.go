@@ -127,32 +127,3 @@ func TestStoredBytesAsBefore(t *testing.T) {
 		t.Fatalf("the event's encoder and json.Marshal differ:\n%s\n%s", own, std)
 	}
 }
-
-// TestDecodedEventsKeepNoStoredBytes: the log decodes events straight from
-// bbolt's mapped pages, which are unmapped when the file grows; that is
-// safe only because the decoder copies everything it keeps. Decoding an
-// event's stored bytes and then overwriting them leaves the event as it
-// was, for every kind of field (escaped strings, extensions, data).
-func TestDecodedEventsKeepNoStoredBytes(t *testing.T) {
-	want := testEvent(t, "kept")
-	want.SetExtension("escaped", "tab\there \"quoted\" \u00e9")
-	want.SetExtension("count", 7)
-	if err := want.SetData(event.ApplicationJSON, map[string]any{"name": "n", "list": []string{"a", "b"}}); err != nil {
-		t.Fatal(err)
-	}
-	stored, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got event.Event
-	if err := got.UnmarshalJSON(stored); err != nil {
-		t.Fatal(err)
-	}
-	before, data := got.String(), string(got.Data())
-	for i := range stored {
-		stored[i] = 'X'
-	}
-	if got.String() != before || string(got.Data()) != data || got.String() != want.String() {
-		t.Fatalf("the decoded event changed with the bytes it was decoded from:\n%s\nwant\n%s", got, want)
-	}
-}
