@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"runtime/trace"
 	"time"
 )
 
@@ -132,32 +131,20 @@ type options struct {
 	policy               string // empty: no policy measurement
 }
 
+// startProfile is startNamedProfile for -cpuprofile's own path, also
+// recording block and mutex profiles (path.block, path.mutex).
 func startProfile(path string) (func(), error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(path)
+	stop, err := startCPUTrace(path)
 	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	tf, err := os.Create(path + ".trace")
-	if err != nil {
-		return nil, err
-	}
-	if err := trace.Start(tf); err != nil {
 		return nil, err
 	}
 	runtime.SetMutexProfileFraction(5)
 	runtime.SetBlockProfileRate(100000)
 	return func() {
-		pprof.StopCPUProfile()
-		trace.Stop()
-		tf.Close()
-		f.Close()
+		stop()
 		for _, name := range []string{"block", "mutex"} {
 			if bf, err := os.Create(path + "." + name); err == nil {
 				_ = pprof.Lookup(name).WriteTo(bf, 0)

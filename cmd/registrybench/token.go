@@ -179,7 +179,13 @@ func startNamedProfile(path, name string) (func(), error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(path + "." + name)
+	return startCPUTrace(path + "." + name)
+}
+
+// startCPUTrace writes a CPU profile to path and an execution trace to
+// path.trace until the function it returns is called.
+func startCPUTrace(path string) (func(), error) {
+	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +193,7 @@ func startNamedProfile(path, name string) (func(), error) {
 		f.Close()
 		return nil, err
 	}
-	tf, err := os.Create(path + "." + name + ".trace")
+	tf, err := os.Create(path + ".trace")
 	if err != nil {
 		pprof.StopCPUProfile()
 		f.Close()
