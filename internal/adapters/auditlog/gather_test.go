@@ -131,6 +131,12 @@ func TestBusyLogHoldsTheNextBatch(t *testing.T) {
 	t.Parallel()
 	l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour, MaxBatch: 2})
 	returned(t, plainAsync(l, 0)) // quiet: no wait
+	// The hold is the time a few more entries take at the measured rate
+	// (the limit only while no rate is known): arriving slowly on purpose
+	// makes it about 200 ms whatever the machine's load, where a rate
+	// measured by chance over a loaded machine's few milliseconds made it
+	// short enough to end before held looked.
+	time.Sleep(300 * time.Millisecond)
 	l.Expect()
 	l.Expect()
 	a, b := appendAsync(l, 1), appendAsync(l, 2)
