@@ -1,14 +1,17 @@
 package rest
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/hypo-registry/registry/handlers"
 )
@@ -22,88 +25,122 @@ import (
 //     ("PassWord" for "password": encoding/json matches it): it is an
 //     unknown field, like any other key that is not exactly a field's name.
 //
-// Surrogates are found by scanning the raw string tokens: json.Decoder's
-// tokens are already decoded, their lone surrogates already replaced. Keys
-// are checked by walking the tokens alongside the target's type, so a map's
-// keys (data) may differ in case while a struct's (fields) may not.
+// Surrogates are found by scanning the raw string tokens: a decoded string
+// has its lone surrogates already replaced. Keys are checked by walking the
+// body alongside the target's type, so a map's keys (data) may differ in
+// case while a struct's (fields) may not.
 func checkJSON(raw []byte, target reflect.Type) error {
-	if !utf8.Valid(raw) {
-		return fmt.Errorf("%w: body is not valid UTF-8", handlers.ErrInvalid)
-	}
-	if err := checkSurrogates(raw); err != nil {
+	if err := checkText(raw); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := walkJSON(dec, target); errors.Is(err, handlers.ErrInvalid) {
+	it := jsoniter.ConfigFastest.BorrowIterator(raw)
+	defer jsoniter.ConfigFastest.ReturnIterator(it)
+	// Anything but ErrInvalid means the body is not JSON: the decoder that
+	// runs next says where, as it always did.
+	if err := walkJSON(it, target); errors.Is(err, handlers.ErrInvalid) {
 		return err
 	}
-	// Anything else means the body is not JSON: the decoder that runs next
-	// says where, as it always did.
 	return nil
 }
 
-// walkJSON reads one value from dec; t is the Go type it will be decoded
-// into, nil where any JSON is accepted (interface, json.RawMessage, a
-// custom unmarshaler).
-func walkJSON(dec *json.Decoder, t reflect.Type) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// checkText refuses invalid UTF-8 and lone surrogates.
+func checkText(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return fmt.Errorf("%w: body is not valid UTF-8", handlers.ErrInvalid)
 	}
+	return checkSurrogates(raw)
+}
+
+// walkJSON reads one value from it; t is the Go type it will be decoded
+// into, nil where any JSON is accepted (interface, json.RawMessage, a
+// custom unmarshaler). A body that is not JSON ends the walk with the
+// iterator's error (or none): only what the decoder would have accepted
+// matters here, and it accepts valid JSON only. The iterator reads keys
+// and skips scalars in place, where json.Decoder's tokens allocated a
+// value each.
+func walkJSON(it *jsoniter.Iterator, t reflect.Type) error {
 	t = concrete(t)
-	switch tok {
-	case json.Delim('{'):
-		return walkObject(dec, t)
-	case json.Delim('['):
+	switch it.WhatIsNext() {
+	case jsoniter.ObjectValue:
+		return walkObject(it, t)
+	case jsoniter.ArrayValue:
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
 		}
-		for dec.More() {
-			if err := walkJSON(dec, elem); err != nil {
-				return err
-			}
-		}
-		_, err := dec.Token()
-		return err
+		var err error
+		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+			err = walkJSON(it, elem)
+			return err == nil
+		})
+		return cmp.Or(err, it.Error)
 	}
-	return nil
+	it.Skip()
+	return it.Error
 }
 
-func walkObject(dec *json.Decoder, t reflect.Type) error {
+func walkObject(it *jsoniter.Iterator, t reflect.Type) error {
 	var fields map[string]reflect.Type
 	if t != nil && t.Kind() == reflect.Struct {
 		fields = jsonFields(t)
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
+	var (
+		seen keySet
+		err  error
+	)
+	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+		if !seen.add(key) {
+			err = fmt.Errorf("%w: key %s is given more than once", handlers.ErrInvalid, quoteKey(key))
+			return false
 		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return fmt.Errorf("%w: key %s is given more than once", handlers.ErrInvalid, quoteKey(key))
-		}
-		seen[key] = true
 		var vt reflect.Type
 		switch {
 		case fields != nil:
 			ft, ok := fields[key]
 			if !ok {
-				return fmt.Errorf("%w: unknown field %s", handlers.ErrInvalid, quoteKey(key))
+				err = fmt.Errorf("%w: unknown field %s", handlers.ErrInvalid, quoteKey(key))
+				return false
 			}
 			vt = ft
 		case t != nil && t.Kind() == reflect.Map:
 			vt = t.Elem()
 		}
-		if err := walkJSON(dec, vt); err != nil {
-			return err
+		err = walkJSON(it, vt)
+		return err == nil
+	})
+	return cmp.Or(err, it.Error)
+}
+
+// keySet holds the keys of one object: a few in a slice, searched in
+// order (a body's objects have a handful of keys), a map past that, so a
+// body of many keys costs no more than one map per object.
+type keySet struct {
+	few  []string
+	many map[string]bool
+}
+
+// add reports whether key is new, and adds it.
+func (s *keySet) add(key string) bool {
+	if s.many != nil {
+		if s.many[key] {
+			return false
 		}
+		s.many[key] = true
+		return true
 	}
-	_, err := dec.Token()
-	return err
+	if slices.Contains(s.few, key) {
+		return false
+	}
+	if len(s.few) < 8 {
+		s.few = append(s.few, key)
+		return true
+	}
+	s.many = make(map[string]bool, 2*len(s.few))
+	for _, k := range s.few {
+		s.many[k] = true
+	}
+	s.many[key] = true
+	return true
 }
 
 // quoteKey quotes a client's key for a message, shortened: it is the
