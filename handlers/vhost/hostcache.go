@@ -1,50 +1,64 @@
 package vhost
 
 import (
-	"bytes"
 	"slices"
 	"sync"
 )
 
-// hostCacheSize bounds the decoded hosts a View keeps.
+// hostCacheSize bounds the decoded hosts a HostCache keeps.
 const hostCacheSize = 4096
 
-// hostCache keeps the hosts View.Host decoded last, each beside the stored
-// bytes it was decoded from: a heartbeat reads its host on every call, and
-// a host record (its certificate PEM included) changes rarely. The stored
-// bytes decide, so a cached host is never stale.
-type hostCache struct {
-	mu sync.RWMutex
-	m  map[string]cachedHost
+// HostCache keeps the hosts View.Host read last, decoded, so that the
+// heartbeat, which reads its host on every call, opens no transaction of
+// the projection's database for it. A host record changes only when the
+// projection applies a host's creation or deletion, and the projection
+// tells the cache after that transaction commits (NewProjection): the
+// entry goes, and so does any read that began before and would store
+// what it read (gen). Share one between the View the handlers read and
+// the Projection that writes its database; a View without one reads the
+// database every time.
+type HostCache struct {
+	mu  sync.RWMutex
+	gen uint64 // changes with every host the projection changes
+	m   map[string]Host
 }
 
-type cachedHost struct {
-	raw  []byte
-	host Host
-}
+// NewHostCache returns an empty cache.
+func NewHostCache() *HostCache { return &HostCache{m: map[string]Host{}} }
 
-// decode is decodeHost through the cache. The Host returned is the
-// caller's own: its Owners are a copy.
-func (c *hostCache) decode(name string, raw []byte) (Host, error) {
+// get returns the cached host called name, a copy the caller owns, and
+// the generation to store a host read from the database under (put).
+func (c *HostCache) get(name string) (Host, uint64, bool) {
 	c.mu.RLock()
-	e, hit := c.m[name]
-	c.mu.RUnlock()
-	if hit && bytes.Equal(e.raw, raw) {
-		h := e.host
-		h.Owners = slices.Clone(e.host.Owners)
-		return h, nil
+	defer c.mu.RUnlock()
+	h, ok := c.m[name]
+	if ok {
+		h.Owners = slices.Clone(h.Owners)
 	}
-	h, err := decodeHost(name, raw)
-	if err != nil {
-		return h, err
-	}
-	kept := h
-	kept.Owners = slices.Clone(h.Owners)
+	return h, c.gen, ok
+}
+
+// put keeps h, read from the database after get returned gen, unless a
+// host changed since: the read may then have seen the database before
+// that change.
+func (c *HostCache) put(gen uint64, h Host) {
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= hostCacheSize {
-		c.m = make(map[string]cachedHost) // start over: simpler than eviction, and rare
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
 	}
-	c.m[name] = cachedHost{raw: bytes.Clone(raw), host: kept}
-	c.mu.Unlock()
-	return h, nil
+	if len(c.m) >= hostCacheSize {
+		clear(c.m) // start over: simpler than eviction, and rare
+	}
+	h.Owners = slices.Clone(h.Owners)
+	c.m[h.Name] = h
+}
+
+// changed is told, once the transaction is durable, that the projection
+// created or deleted the host called name.
+func (c *HostCache) changed(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, name)
 }

@@ -23,12 +23,16 @@ const (
 // It depends on nothing but the events, so a replay rebuilds it exactly.
 type Projection struct {
 	beats *Beats
+	hosts *HostCache
 }
 
-// NewProjection returns the virtual-host projection. It tells beats (nil
-// in a replay: nobody reads ahead of it) which heartbeats it has applied,
-// once each transaction has committed.
-func NewProjection(beats *Beats) *Projection { return &Projection{beats: beats} }
+// NewProjection returns the virtual-host projection. Once each transaction
+// has committed it tells beats which heartbeats it applied, and hosts
+// which hosts it created or deleted; both are nil in a replay, where
+// nobody reads ahead of it.
+func NewProjection(beats *Beats, hosts *HostCache) *Projection {
+	return &Projection{beats: beats, hosts: hosts}
+}
 
 // Name is the projection's position key; do not rename.
 func (*Projection) Name() string { return "vhost" }
@@ -50,9 +54,16 @@ func (p *Projection) Apply(tx *bbolt.Tx, _ uint64, e event.Event) error {
 	}
 	hosts, servers := tx.Bucket([]byte(HostsBucket)), tx.Bucket([]byte(ServersBucket))
 	switch e.Type() {
-	case events.VirtualHostCreated:
-		return applyCreated(hosts, d)
-	case events.VirtualHostDeleted:
+	case events.VirtualHostCreated, events.VirtualHostDeleted:
+		if p.hosts != nil {
+			// Applied or not, the cache lets go of the name once this
+			// transaction is durable: a read afterwards sees it.
+			name := d.Name
+			tx.OnCommit(func() { p.hosts.changed(name) })
+		}
+		if e.Type() == events.VirtualHostCreated {
+			return applyCreated(hosts, d)
+		}
 		return applyDeleted(hosts, servers, d)
 	case events.VirtualHostServerHeartbeat:
 		if d.Server == nil {

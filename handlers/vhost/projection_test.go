@@ -24,7 +24,7 @@ func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
 	}
 	t.Cleanup(func() { db.Close() })
 	applyTo(t, db, 0, outcomes...)
-	v, err := vhost.NewView(db)
+	v, err := vhost.NewView(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,14 @@ func applyAll(t *testing.T, outcomes ...events.Outcome) *vhost.View {
 // db, creating its buckets if need be.
 func applyTo(t *testing.T, db *bbolt.DB, seq uint64, outcomes ...events.Outcome) {
 	t.Helper()
-	p := vhost.NewProjection(nil)
+	applyTelling(t, db, nil, seq, outcomes...)
+}
+
+// applyTelling is applyTo with the projection telling hosts what it
+// changed.
+func applyTelling(t *testing.T, db *bbolt.DB, hosts *vhost.HostCache, seq uint64, outcomes ...events.Outcome) {
+	t.Helper()
+	p := vhost.NewProjection(nil, hosts)
 	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range p.Buckets() {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
@@ -119,37 +126,50 @@ func TestProjectionOrder(t *testing.T) {
 // same name is read as stored, and what one read returns is its own.
 func TestViewHostFollowsStore(t *testing.T) {
 	t.Parallel()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "p.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	owned := func(id, scheme, owner string) events.Outcome {
-		o := created("a", id, scheme)
-		o.Data["virtualHost"].(map[string]any)["owner"] = []string{owner}
-		return o
-	}
-	applyTo(t, db, 0, owned("id1", "http", "user:ann"))
-	v, err := vhost.NewView(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := v.Host(t.Context(), "a")
-	if err != nil || first.ID != "id1" || len(first.Owners) != 1 || first.Owners[0] != "user:ann" {
-		t.Fatalf("host %+v, %v", first, err)
-	}
-	first.Owners[0] = "user:mallory"
-	if again, err := v.Host(t.Context(), "a"); err != nil || again.Owners[0] != "user:ann" {
-		t.Fatalf("second read %+v, %v: a caller's change to the first read leaked", again, err)
-	}
-	applyTo(t, db, 1, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id1"}},
-		owned("id2", "https", "user:bob"))
-	if h, err := v.Host(t.Context(), "a"); err != nil || h.ID != "id2" || h.Scheme != "https" || h.Owners[0] != "user:bob" {
-		t.Fatalf("host after re-create %+v, %v: want id2, https, user:bob", h, err)
-	}
-	applyTo(t, db, 3, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id2"}})
-	if _, err := v.Host(t.Context(), "a"); !isNotFound(err) {
-		t.Fatalf("host after delete: %v, want ErrNotFound", err)
+	for _, cached := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cached=%v", cached), func(t *testing.T) {
+			t.Parallel()
+			db, err := bbolt.Open(filepath.Join(t.TempDir(), "p.db"), 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			var hosts *vhost.HostCache
+			if cached {
+				hosts = vhost.NewHostCache()
+			}
+			owned := func(id, scheme, owner string) events.Outcome {
+				o := created("a", id, scheme)
+				o.Data["virtualHost"].(map[string]any)["owner"] = []string{owner}
+				return o
+			}
+			applyTelling(t, db, hosts, 0, owned("id1", "http", "user:ann"))
+			v, err := vhost.NewView(db, hosts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, err := v.Host(t.Context(), "a")
+			if err != nil || first.ID != "id1" || len(first.Owners) != 1 || first.Owners[0] != "user:ann" {
+				t.Fatalf("host %+v, %v", first, err)
+			}
+			first.Owners[0] = "user:mallory"
+			if again, err := v.Host(t.Context(), "a"); err != nil || again.Owners[0] != "user:ann" {
+				t.Fatalf("second read %+v, %v: a caller's change to the first read leaked", again, err)
+			}
+			applyTelling(t, db, hosts, 1, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id1"}},
+				owned("id2", "https", "user:bob"))
+			if h, err := v.Host(t.Context(), "a"); err != nil || h.ID != "id2" || h.Scheme != "https" || h.Owners[0] != "user:bob" {
+				t.Fatalf("host after re-create %+v, %v: want id2, https, user:bob", h, err)
+			}
+			applyTelling(t, db, hosts, 3, events.Outcome{Type: events.VirtualHostDeleted, Data: map[string]any{"name": "a", "id": "id2"}})
+			if _, err := v.Host(t.Context(), "a"); !isNotFound(err) {
+				t.Fatalf("host after delete: %v, want ErrNotFound", err)
+			}
+			applyTelling(t, db, hosts, 4, owned("id3", "http", "user:cy"))
+			if h, err := v.Host(t.Context(), "a"); err != nil || h.ID != "id3" {
+				t.Fatalf("host after the third create %+v, %v: want id3", h, err)
+			}
+		})
 	}
 }
 

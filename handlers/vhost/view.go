@@ -30,21 +30,34 @@ type HostReader interface {
 // View reads the projection's buckets. It never writes.
 type View struct {
 	db    *bbolt.DB
-	cache hostCache // decoded hosts for Host
+	cache *HostCache // nil: Host reads the database every time
 }
 
 var _ HostReader = (*View)(nil)
 
-// NewView reads the projection kept in db. A nil db is a wiring bug.
-func NewView(db *bbolt.DB) (*View, error) {
+// NewView reads the projection kept in db. cache, when not nil, must be
+// the one the Projection writing db tells of its changes (NewProjection).
+// A nil db is a wiring bug.
+func NewView(db *bbolt.DB, cache *HostCache) (*View, error) {
 	if db == nil {
 		return nil, errors.New("vhost: new view: nil database")
 	}
-	return &View{db: db}, nil
+	return &View{db: db, cache: cache}, nil
 }
 
 // Host returns the host called name.
 func (v *View) Host(ctx context.Context, name string) (Host, error) {
+	var gen uint64
+	if v.cache != nil {
+		if err := ctx.Err(); err != nil {
+			return Host{}, fmt.Errorf("vhost: %w: %w", handlers.ErrUnavailable, err)
+		}
+		var h Host
+		var ok bool
+		if h, gen, ok = v.cache.get(name); ok {
+			return h, nil
+		}
+	}
 	var h Host
 	err := v.read(ctx, func(hosts, _ *bbolt.Bucket) error {
 		raw := hosts.Get([]byte(name))
@@ -52,9 +65,12 @@ func (v *View) Host(ctx context.Context, name string) (Host, error) {
 			return fmt.Errorf("virtual host %s: %w", name, handlers.ErrNotFound)
 		}
 		var err error
-		h, err = v.cache.decode(name, raw)
+		h, err = decodeHost(name, raw)
 		return err
 	})
+	if err == nil && v.cache != nil {
+		v.cache.put(gen, h)
+	}
 	return h, err
 }
 

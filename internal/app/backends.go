@@ -88,7 +88,7 @@ func (s *Service) openEventLog(ctx context.Context) error {
 		return fmt.Errorf("open %s: %w (is another registryd using this data directory?)", datadir.ProjectionsDB, err)
 	}
 	s.closers = append(s.closers, s.projDB.Close)
-	for _, p := range projectionsFor(s.vhostBeats) {
+	for _, p := range projectionsFor(s.vhostBeats, s.vhostHosts) {
 		s.projectionNames = append(s.projectionNames, p.Name())
 	}
 	if len(s.cfg.Kafka.Brokers) > 0 {
@@ -100,7 +100,7 @@ func (s *Service) openEventLog(ctx context.Context) error {
 		}
 		s.closers = append(s.closers, kl.Close)
 		s.kafka = kl
-		feed, err := kafka.NewFeed(s.projDB, kcfg, s.logger, projectionsFor(s.vhostBeats)...)
+		feed, err := kafka.NewFeed(s.projDB, kcfg, s.logger, projectionsFor(s.vhostBeats, s.vhostHosts)...)
 		if err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (s *Service) openEventLog(ctx context.Context) error {
 	}
 	s.closers = append(s.closers, s.events.Close)
 	s.log = s.events
-	if s.runner, err = projections.NewRunner(s.projDB, s.events, projectionsFor(s.vhostBeats)...); err != nil {
+	if s.runner, err = projections.NewRunner(s.projDB, s.events, projectionsFor(s.vhostBeats, s.vhostHosts)...); err != nil {
 		return err
 	}
 	s.runner.SetBatchDelay(projectionBatchDelay)

@@ -70,8 +70,9 @@ type Service struct {
 	// southbound consumes the HypO Kafka topics, nil without Kafka.
 	southbound *southboundRunner
 	vhosts     *vhost.Handlers
-	vhostBeats *vhost.Beats   // shared by the virtual-host handlers and projection
-	token      *registryToken // the Docker registry token service, nil when off
+	vhostBeats *vhost.Beats     // shared by the virtual-host handlers and projection
+	vhostHosts *vhost.HostCache // the same
+	token      *registryToken   // the Docker registry token service, nil when off
 	roles      *rolemap.View
 	// policy is the operator's authorization policy, nil without one.
 	policy   *policy.Engine
@@ -93,7 +94,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	s := &Service{cfg: cfg, logger: logger, vhostBeats: vhost.NewBeats()}
+	s := &Service{cfg: cfg, logger: logger, vhostBeats: vhost.NewBeats(), vhostHosts: vhost.NewHostCache()}
 	s.feedLag.Store(-1)
 	defer func() {
 		if err != nil {
@@ -222,7 +223,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	if s.roles, err = registerRoleMappings(s.bus, s.projDB, cfg.AdminRole); err != nil {
 		return nil, err
 	}
-	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.queries, s.store, s.projDB, s.vhostBeats, cfg.virtualHostConfig()); err != nil {
+	if s.vhosts, err = registerVirtualHostHandlers(s.bus, s.queries, s.store, s.projDB, s.vhostBeats, s.vhostHosts, cfg.virtualHostConfig()); err != nil {
 		return nil, err
 	}
 	if err := s.openSouthbound(verifier, reg); err != nil {

@@ -87,12 +87,13 @@ func (s *Service) credentialOptions() ([]handlers.CredentialOption, error) {
 // the role mappings, the secrets' owners and the registry refresh grants. The audit trail is not one of
 // them: it is the audit log (auditlog), which the command events are
 // appended to as they commit (auditFeed) and the queries' records directly.
-func Projections() []projections.Projection { return projectionsFor(nil) }
+func Projections() []projections.Projection { return projectionsFor(nil, nil) }
 
 // projectionsFor is Projections with the virtual-host projection telling
-// beats, the heartbeats the handlers show ahead of it, what it applied.
-func projectionsFor(beats *vhost.Beats) []projections.Projection {
-	return []projections.Projection{vhost.NewProjection(beats), rolemap.Projection{}, owners.Projection{}, registrytoken.RefreshProjection{}}
+// beats, the heartbeats the handlers show ahead of it, what it applied,
+// and hosts, the handlers' decoded hosts, which hosts it changed.
+func projectionsFor(beats *vhost.Beats, hosts *vhost.HostCache) []projections.Projection {
+	return []projections.Projection{vhost.NewProjection(beats, hosts), rolemap.Projection{}, owners.Projection{}, registrytoken.RefreshProjection{}}
 }
 
 // registerRoleMappings binds the role-mapping commands (seed 002) to their

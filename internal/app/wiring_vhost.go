@@ -17,15 +17,16 @@ import (
 
 // registerVirtualHostHandlers binds the virtual-host commands (seed 004) to
 // their handlers, which read hosts from the projection in db (with beats,
-// the heartbeats it may not have applied yet, laid over it) and keep
+// the heartbeats it may not have applied yet, laid over it, and hosts
+// decoded in hosts, which the projection keeps current) and keep
 // private material in store. It refuses to start when events.ClearFields
 // would hash the public data the projection is rebuilt from. Handler names
 // are consumer identities: never rename one casually.
-func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, db *bolt.DB, beats *vhost.Beats, cfg vhost.Config) (*vhost.Handlers, error) {
+func registerVirtualHostHandlers(b *bus.Bus, q *query.Dispatcher, store handlers.SecretStore, db *bolt.DB, beats *vhost.Beats, hosts *vhost.HostCache, cfg vhost.Config) (*vhost.Handlers, error) {
 	if err := vhost.CheckClearFields(events.ClearFields, events.VirtualHostClearFields); err != nil {
 		return nil, err
 	}
-	view, err := vhost.NewView(db)
+	view, err := vhost.NewView(db, hosts)
 	if err != nil {
 		return nil, err
 	}

@@ -75,17 +75,17 @@ func Scope() secretpath.Scope { return secretpath.VirtualHost }
 // Projections are the projections the harness runs: the virtual hosts and
 // the audit log with heartbeats sampled by cfg.
 func Projections(h *redact.Hasher, cfg vhost.AuditConfig) ([]projections.Projection, error) {
-	return ProjectionsFor(h, cfg, nil)
+	return ProjectionsFor(h, cfg, nil, nil)
 }
 
 // ProjectionsFor is Projections with the virtual-host projection telling
-// beats what it applied, as registryd runs it.
-func ProjectionsFor(h *redact.Hasher, cfg vhost.AuditConfig, beats *vhost.Beats) ([]projections.Projection, error) {
+// beats what it applied and hosts what it changed, as registryd runs it.
+func ProjectionsFor(h *redact.Hasher, cfg vhost.AuditConfig, beats *vhost.Beats, hosts *vhost.HostCache) ([]projections.Projection, error) {
 	audit, err := vhost.SampleHeartbeats(projections.NewAudit(h), cfg)
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projection{vhost.NewProjection(beats), audit}, nil
+	return []projections.Projection{vhost.NewProjection(beats, hosts), audit}, nil
 }
 
 // Start runs a harness until the test ends (or Stop).
@@ -140,14 +140,15 @@ func start(opts Options, tempDir func() string) (_ *Harness, err error) {
 	}
 	closers = append(closers, h.ProjDB.Close)
 	h.Beats = vhost.NewBeats()
-	ps, err := ProjectionsFor(h.Hasher, opts.Audit, h.Beats)
+	hosts := vhost.NewHostCache()
+	ps, err := ProjectionsFor(h.Hasher, opts.Audit, h.Beats, hosts)
 	if err != nil {
 		return nil, err
 	}
 	if h.Runner, err = projections.NewRunner(h.ProjDB, h.Events, ps...); err != nil {
 		return nil, err
 	}
-	if h.View, err = vhost.NewView(h.ProjDB); err != nil {
+	if h.View, err = vhost.NewView(h.ProjDB, hosts); err != nil {
 		return nil, err
 	}
 	cfg := opts.Config
