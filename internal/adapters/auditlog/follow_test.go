@@ -1,8 +1,11 @@
 package auditlog_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -120,5 +123,85 @@ func TestFollowStartsMidLogAndStopsWithContext(t *testing.T) {
 		if idx != uint64(95+i) {
 			t.Fatalf("got %v, want 95..104", got)
 		}
+	}
+}
+
+// A crash can leave a batch with a page never written (a zeroed sector)
+// after records a follower has already read, its read offset then being
+// anywhere in a sector: the damage is judged by the file's sectors, so the
+// follower takes it for the torn tail it is and waits, instead of calling
+// the log corrupt.
+func TestFollowJudgesATornTailByTheFilesSectors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l := open(t, auditlog.Options{Dir: dir})
+	appendN(t, l, 0, 80)
+	l.Close()
+	path := filepath.Join(dir, "seg-00000000000000000001.log")
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fr := frames(t, full)
+	// The follower reads records up to one that ends inside a sector, then
+	// finds the rest of the batch written with a hole in it.
+	seen := -1
+	for i := 40; i < 70 && seen < 0; i++ {
+		if fr[i][1]%512 != 0 {
+			seen = i + 1
+		}
+	}
+	hole, damaged := -1, -1
+	for i := seen + 1; i < len(fr)-4 && hole < 0; i++ {
+		if s := (fr[i][0]/512 + 1) * 512; s < fr[i][1] && s > fr[seen][0]+16 {
+			hole, damaged = s, i
+		}
+	}
+	if seen < 0 || hole < 0 {
+		t.Fatal("no layout for the case")
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rest := bytes.Clone(full[fr[seen][0]:fr[len(fr)-1][1]])
+	if _, err := f.WriteAt(make([]byte, len(rest)), int64(fr[seen][0])); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan uint64, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- auditlog.Follow(ctx, dir, 1, func(r auditlog.Record) error {
+			got <- r.Index
+			return nil
+		})
+	}()
+	for i := range seen {
+		if idx := <-got; idx != uint64(i+1) {
+			t.Fatalf("record %d, want %d", idx, i+1)
+		}
+	}
+	clear(rest[hole-fr[seen][0] : hole-fr[seen][0]+512])
+	if _, err := f.WriteAt(rest, int64(fr[seen][0])); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * auditlog.FollowInterval)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Follow: %v; want the torn tail waited on", err)
+	}
+	close(got)
+	want := uint64(seen + 1)
+	for idx := range got {
+		if idx != want {
+			t.Fatalf("record %d after the first %d, want %d", idx, seen, want)
+		}
+		want++
+	}
+	if want != uint64(damaged+1) {
+		t.Fatalf("read up to record %d, want up to %d, the last before the hole", want-1, damaged)
 	}
 }

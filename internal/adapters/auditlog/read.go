@@ -134,13 +134,16 @@ func (f *follower) poll(files []segFile) (moved bool, err error) {
 			return false, corrupt(f.path, "bad record at offset %d", s.end)
 		}
 	} else {
-		// What was added since the last poll: little, read whole.
-		b, err := readFrom(f.path, f.off)
+		// What was added since the last poll: little, read whole, from
+		// the start of the sector it begins in, so that tornAt judges
+		// damage by the file's sectors.
+		at := f.off &^ 511
+		b, err := readFrom(f.path, at)
 		if err != nil {
 			return false, err
 		}
-		end, damaged, err := f.w.walk(bytesWindow(b), 0, f.link)
-		f.off += int64(end)
+		end, damaged, err := f.w.walk(bytesWindow(b), int(f.off-at), f.link)
+		f.off = at + int64(end)
 		if err != nil {
 			return false, err
 		}
