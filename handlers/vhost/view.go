@@ -47,16 +47,16 @@ func NewView(db *bbolt.DB, cache *HostCache) (*View, error) {
 
 // Host returns the host called name.
 func (v *View) Host(ctx context.Context, name string) (Host, error) {
-	var gen uint64
+	var gen uint64 // the cache's, before the database is read
 	if v.cache != nil {
 		if err := ctx.Err(); err != nil {
 			return Host{}, fmt.Errorf("vhost: %w: %w", handlers.ErrUnavailable, err)
 		}
-		var h Host
-		var ok bool
-		if h, gen, ok = v.cache.get(name); ok {
+		h, g, ok := v.cache.get(name)
+		if ok {
 			return h, nil
 		}
+		gen = g
 	}
 	var h Host
 	err := v.read(ctx, func(hosts, _ *bbolt.Bucket) error {

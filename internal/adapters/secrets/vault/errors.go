@@ -56,7 +56,20 @@ func statusErr(status int, errs []string) error {
 	// Vault's messages can span lines ("1 error occurred:\n\t* …"): keep
 	// one line per error for logs.
 	msg := strings.Join(strings.Fields(strings.Join(errs, "; ")), " ")
-	return &vaultError{status: status, msg: msg, kind: statusKind(status, msg)}
+	return &vaultError{status: status, msg: shorten(msg), kind: statusKind(status, msg)}
+}
+
+// maxErrorMessage bounds the text of Vault's answer an error keeps: an
+// answer that is not Vault's JSON (a proxy's error page) is kept whole as
+// its one error, up to maxErrorBody, and a log line needs only its start.
+const maxErrorMessage = 512
+
+// shorten is msg cut to maxErrorMessage bytes, and valid UTF-8 either way.
+func shorten(msg string) string {
+	if len(msg) <= maxErrorMessage {
+		return strings.ToValidUTF8(msg, "\uFFFD")
+	}
+	return strings.ToValidUTF8(msg[:maxErrorMessage], "\uFFFD") + "…"
 }
 
 // maxErrorBody bounds how much of a failed answer's body is kept.

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/vault/api"
 
@@ -34,5 +36,22 @@ func TestVaultErrStatuses(t *testing.T) {
 				t.Errorf("loginErr(%d) = %v, want ErrUnavailable", status, login)
 			}
 		})
+	}
+}
+
+// TestFailedAnswerKeptShort: an answer that is not Vault's JSON (a proxy's
+// page, here with bytes that are not UTF-8) becomes an error of a short,
+// valid line, still classified by its status; a check-and-set failure is
+// recognised however long the answer.
+func TestFailedAnswerKeptShort(t *testing.T) {
+	page := "<html><body>\xff\xfe Bad Gateway " + strings.Repeat("padding ", 4000) + "</body></html>"
+	err := bodyErr(http.StatusBadGateway, []byte(page))
+	msg := err.Error()
+	if !errors.Is(err, handlers.ErrUnavailable) || len(msg) > 700 || !utf8.ValidString(msg) || !strings.Contains(msg, "Bad Gateway") {
+		t.Fatalf("%d bytes, %v: %q", len(msg), errors.Is(err, handlers.ErrUnavailable), msg)
+	}
+	long := []string{strings.Repeat("x", 2000) + " " + casMismatch}
+	if err := statusErr(http.StatusBadRequest, long); !errors.Is(err, handlers.ErrConflict) {
+		t.Fatalf("check-and-set after a long message: %v", err)
 	}
 }
