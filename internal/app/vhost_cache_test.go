@@ -15,11 +15,21 @@ import (
 // a change has expired (after a minute), what a host read shows is the
 // projection's, so the hosts the handlers keep decoded must follow what the
 // projection applies: a deleted host is gone and a re-created one is the
-// new one, as registryd wires the projection and the handlers together.
+// new one, as registryd wires the projection and the handlers together,
+// fed from the local event log or from the Kafka topic.
 func TestVirtualHostReadsFollowTheProjection(t *testing.T) {
 	t.Parallel()
+	for _, backend := range []testkit.Backend{testkit.Embedded, testkit.EmbeddedKafka} {
+		t.Run(backend.Name, func(t *testing.T) {
+			t.Parallel()
+			testVirtualHostReadsFollowTheProjection(t, backend)
+		})
+	}
+}
+
+func testVirtualHostReadsFollowTheProjection(t *testing.T, backend testkit.Backend) {
 	var ahead atomic.Int64 // how far the handlers' clock is ahead of the wall
-	reg := testkit.StartRegistry(t, func(c *app.Config) {
+	reg := testkit.StartRegistryOn(t, backend, func(c *app.Config) {
 		c.VirtualHosts.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	})
 	tenant := reg.Tenant(t)
