@@ -174,7 +174,9 @@ func (f frame) crcOK(b []byte) bool {
 // the writer puts in place last, is not there yet or never landed; a valid
 // frame never starts with one), or a bad frame holding a zero-filled
 // 512-byte sector (a page the crash never wrote; a valid frame never holds
-// 512 zero bytes).
+// 512 zero bytes). b must begin at a sector boundary of the file, so that
+// its 512-byte steps are the file's sectors: window.tail and Follow's poll
+// read from one.
 func tornAt(b []byte, off int) bool {
 	data := dataEnd(b)
 	f, st := nextFrame(b[:data], off)
