@@ -43,18 +43,22 @@ type result struct {
 	// AuditWrites is the audit writer's work during restImagePullGet.
 	AuditWrites auditWrites `json:"auditWritesDuringRestGet"`
 
-	RESTGet      load               `json:"restImagePullGet"`
-	BareHTTP     load               `json:"bareNetHTTPVerifyRS256SameBytes"`
-	Ratio        float64            `json:"restToBareThroughputRatio"`
-	Replay       rate               `json:"auditReplay"`
-	Verify       rate               `json:"auditVerify"`
-	PackageReg   *pkgRegLoads       `json:"packageRegistry,omitempty"`
-	Vault        *vaultResult       `json:"vault,omitempty"`
-	Kafka        *kafkaResult       `json:"kafka,omitempty"`
-	Credentials  *credentialResult  `json:"kafkaCredentialRequests,omitempty"`
-	VirtualHosts *vhostResult       `json:"virtualHosts,omitempty"`
-	Notes        []string           `json:"notes"`
-	Extra        map[string]float64 `json:"extra,omitempty"`
+	RESTGet  load    `json:"restImagePullGet"`
+	BareHTTP load    `json:"bareNetHTTPVerifyRS256SameBytes"`
+	Ratio    float64 `json:"restToBareThroughputRatio"`
+	// RESTGetCPUus and BareHTTPCPUus are this process's CPU per request
+	// on each side, load generator included.
+	RESTGetCPUus  float64            `json:"restImagePullGetCPUMicrosPerRequest"`
+	BareHTTPCPUus float64            `json:"bareNetHTTPCPUMicrosPerRequest"`
+	Replay        rate               `json:"auditReplay"`
+	Verify        rate               `json:"auditVerify"`
+	PackageReg    *pkgRegLoads       `json:"packageRegistry,omitempty"`
+	Vault         *vaultResult       `json:"vault,omitempty"`
+	Kafka         *kafkaResult       `json:"kafka,omitempty"`
+	Credentials   *credentialResult  `json:"kafkaCredentialRequests,omitempty"`
+	VirtualHosts  *vhostResult       `json:"virtualHosts,omitempty"`
+	Notes         []string           `json:"notes"`
+	Extra         map[string]float64 `json:"extra,omitempty"`
 
 	// RegistryToken is GET /token (seed 001) beside bare golang-jwt signing.
 	RegistryToken *tokenResult `json:"registryToken,omitempty"`
@@ -219,11 +223,12 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		}
 		return get(ctx, d)
 	}
-	loads, _, err := alternate(ctx, dur, [2]side{restSide, bareSide})
+	loads, cpu, err := alternate(ctx, dur, [2]side{restSide, bareSide})
 	if err != nil {
 		return fmt.Errorf("REST GET beside bare net/http: %w", err)
 	}
 	res.RESTGet, res.BareHTTP = loads[0], loads[1]
+	res.RESTGetCPUus, res.BareHTTPCPUus = cpu[0], cpu[1]
 	res.AuditWrites = auditWritesOf(stats0, reg.svc.AuditLog().Stats())
 	summary("REST GET", res.RESTGet)
 	if err := reg.svc.WaitProjections(ctx); err != nil {
@@ -252,6 +257,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		res.DiskAudit.AllocatedBytes, res.DiskAudit.ApparentBytes, res.DiskAudit.AuditedReads, res.DiskAudit.PerRead, res.DiskAudit.AllocatedBy)
 	stopBare()
 	summary("bare net/http", res.BareHTTP)
+	fmt.Fprintf(os.Stderr, "CPU of this process per request: REST GET %.0f µs, bare %.0f µs\n", res.RESTGetCPUus, res.BareHTTPCPUus)
 	res.Ratio = res.RESTGet.RPS / res.BareHTTP.RPS
 	res.setRatio(ratioRESTGet, res.RESTGet, res.BareHTTP)
 	// Package-registry GET and list, each beside bare net/http serving the
