@@ -32,6 +32,7 @@ func (b *Bus) addMiddleware(logger watermill.LoggerAdapter) error {
 		return fmt.Errorf("bus: poison queue: %w", err)
 	}
 	b.router.AddMiddleware(
+		growStack,
 		middleware.CorrelationID,
 		poison,
 		b.finalFailure,
