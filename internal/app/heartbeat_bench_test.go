@@ -6,9 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/hypo-registry/registry/testkit"
 )
@@ -54,7 +52,7 @@ func BenchmarkHeartbeatPUT(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 		b.ReportAllocs()
-		defer reportCPU(b)()
+		defer testkit.ReportCPU(b)()
 		for b.Loop() {
 			if err := beat(client); err != nil {
 				b.Fatal(err)
@@ -64,7 +62,7 @@ func BenchmarkHeartbeatPUT(b *testing.B) {
 	b.Run("parallel", func(b *testing.B) {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 		b.ReportAllocs()
-		defer reportCPU(b)()
+		defer testkit.ReportCPU(b)()
 		b.SetParallelism(16) // 32 in flight on 2 Ps
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -75,23 +73,4 @@ func BenchmarkHeartbeatPUT(b *testing.B) {
 			}
 		})
 	})
-}
-
-// reportCPU reports the process's CPU time (user and system, the client's
-// and the registry's background work included) per operation from now to
-// the call of the function it returns: steadier on a shared machine than
-// the time per operation, which waits for the disk.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime(b)
-	return func() {
-		b.ReportMetric(float64((cpuTime(b)-start).Microseconds())/float64(b.N), "cpu-µs/op")
-	}
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

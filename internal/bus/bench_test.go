@@ -16,6 +16,7 @@ import (
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/internal/security/seal"
+	"github.com/hypo-registry/registry/testkit"
 )
 
 // memLog keeps replies in memory: the benchmark measures the bus's own
@@ -74,6 +75,7 @@ func BenchmarkDispatch(b *testing.B) {
 			cmd := &Touch{Auth: handlers.Auth{Caller: caller}, Secret: "s3cret"}
 			b.ReportAllocs()
 			b.ResetTimer()
+			defer testkit.ReportCPU(b)()
 			for i := 0; i < b.N; i++ {
 				env := bus.Envelope{Tenant: caller.Tenant}
 				if withID {

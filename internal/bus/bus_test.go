@@ -70,6 +70,7 @@ type fixture struct {
 	log     *bolt.Log
 	handler *touchHandler
 	poison  <-chan *message.Message
+	metrics *prometheus.Registry
 }
 
 func start(t *testing.T, logPath string, cfg bus.Config) *fixture {
@@ -95,8 +96,9 @@ func startWith(t *testing.T, logPath string, cfg bus.Config, register func(*bus.
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg := prometheus.NewRegistry()
 	b, err := bus.New(cfg, bus.Deps{Log: l, Sealer: ring, Redactor: h, Poison: poisonPS,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: prometheus.NewRegistry()})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func startWith(t *testing.T, logPath string, cfg bus.Config, register func(*bus.
 		poisonPS.Close()
 		l.Close()
 	})
-	return &fixture{bus: b, log: l, handler: th, poison: poison}
+	return &fixture{bus: b, log: l, handler: th, poison: poison, metrics: reg}
 }
 
 var caller = handlers.Caller{Subject: "alice", Tenant: "tenant-a", Token: "jwt-canary-token"}
