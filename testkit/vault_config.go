@@ -45,6 +45,9 @@ func (v *Vault) configure(ctx context.Context) error {
 		{"auth/" + v.JWTMount + "/role/" + v.Role, map[string]any{
 			"role_type": "jwt", "user_claim": "sub", "groups_claim": "groups",
 			"bound_audiences": []string{Audience}, "token_ttl": "15m", "token_max_ttl": "1h",
+			// As deploy/vault/init.sh: the tenant's policy only (README,
+			// "Vault role").
+			"token_no_default_policy": true,
 		}},
 	}
 	for _, w := range writes {

@@ -12,8 +12,11 @@ until vault status >/dev/null 2>&1; do sleep 1; done
 vault secrets list | grep -q '^hypo/' || vault secrets enable -path=hypo -version=2 kv
 vault auth list | grep -q '^jwt/' || vault auth enable jwt
 vault write auth/jwt/config jwks_url="$JWKS" bound_issuer="$ISSUER"
+# No "default" policy on exchanged tokens: they need their tenant's policy
+# only, and Vault re-parses the default policy (it is templated) on every
+# request of a token that has it (README, "Vault role").
 vault write auth/jwt/role/registry role_type=jwt user_claim=sub groups_claim=groups \
-  bound_audiences=registry-api token_ttl=15m token_max_ttl=1h
+  bound_audiences=registry-api token_ttl=15m token_max_ttl=1h token_no_default_policy=true
 
 # Tenants: one policy and one external group per tenant; Keycloak puts the
 # full group path ("/tenant-a") in the groups claim, so that is the alias.
