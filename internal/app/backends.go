@@ -41,6 +41,7 @@ func (s *Service) openSecretStore(ctx context.Context, ring *seal.Keyring) error
 		if err != nil {
 			return fmt.Errorf("REGISTRY_VAULT_ADDR %s: %w", vcfg.Addr, err)
 		}
+		vs.SetLogger(s.logger)
 		s.store, s.vault = vs, vs
 		return nil
 	}

@@ -243,6 +243,7 @@ func (s *Store) login(ctx context.Context, jwt string) (string, time.Duration, e
 	if err != nil || secret == nil || secret.Auth == nil || secret.Auth.ClientToken == "" {
 		return "", 0, fmt.Errorf("%w: login at auth/%s returned no token", handlers.ErrUnavailable, s.cfg.AuthMount)
 	}
+	s.warnDefaultPolicy(secret.Auth.TokenPolicies)
 	ttl := time.Duration(secret.Auth.LeaseDuration) * time.Second
 	return secret.Auth.ClientToken, ttl, nil
 }

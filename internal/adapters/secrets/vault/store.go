@@ -8,8 +8,11 @@ package vault
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -34,6 +37,28 @@ type Store struct {
 	// intents, when set (UseIntents), make a command's writes happen once.
 	intents Intents
 	metrics *vaultconn.Metrics // set by Observe; nil observes nothing
+	// logger, set by SetLogger, is told once if exchanged tokens carry
+	// Vault's default policy (warnDefaultPolicy).
+	logger        *slog.Logger
+	defaultPolicy sync.Once
+}
+
+// SetLogger gives the store a logger for what an operator should fix in
+// Vault's configuration. Call it before the store is used.
+func (s *Store) SetLogger(l *slog.Logger) { s.logger = l }
+
+// warnDefaultPolicy logs, once, that the role hands out tokens with Vault's
+// default policy: registryd needs none of it, and Vault parses it again
+// (it is templated) on every request of such a token, about half of
+// Vault's CPU per read (README, "Vault role").
+func (s *Store) warnDefaultPolicy(policies []string) {
+	if s.logger == nil || !slices.Contains(policies, "default") {
+		return
+	}
+	s.defaultPolicy.Do(func() {
+		s.logger.Warn("vault: tokens exchanged at auth/"+s.cfg.AuthMount+"/login carry Vault's default policy, which Vault parses again on every request (about half its CPU per read); set token_no_default_policy=true on the role (README, \"Vault role\")",
+			"auth_mount", s.cfg.AuthMount, "role", s.cfg.Role)
+	})
 }
 
 // MetricsAdapter is the adapter label of this store's Vault metrics.
