@@ -16,7 +16,6 @@ import (
 	"runtime/trace"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,6 +24,7 @@ import (
 	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/security/oidcdev"
+	"github.com/hypo-registry/registry/testkit"
 )
 
 // The token request every measurement makes: what go-containerregistry
@@ -216,13 +216,11 @@ func cpuPerRequest(cpu time.Duration, l load) float64 {
 	return float64(cpu.Microseconds()) / float64(l.Requests)
 }
 
-// processCPU is the CPU time this process has used so far.
+// processCPU is the CPU time this process has used so far, 0 if it
+// cannot be read.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := testkit.ProcessCPU()
+	return d
 }
 
 // startBareToken is GET /token's ceiling: a bare net/http handler that
