@@ -17,7 +17,6 @@ import (
 	"github.com/ThreeDotsLabs/watermill/components/cqrs"
 	"github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -72,7 +71,7 @@ type Deps struct {
 type Bus struct {
 	cfg       Config
 	deps      Deps
-	pubSub    *gochannel.GoChannel
+	pubSub    *inProc
 	router    *message.Router
 	commands  *cqrs.CommandBus
 	processor *cqrs.CommandProcessor
@@ -97,11 +96,9 @@ func New(cfg Config, deps Deps) (*Bus, error) {
 	}
 	wmLogger := wmlog.New(deps.Logger.With("component", "bus"))
 	b := &Bus{cfg: cfg, deps: deps}
-	// Small subscriber buffers: every request subscribes to its own reply
-	// topic, and each subscription allocates its buffer.
-	// PreserveContext: commands and replies travel in their message's
-	// context (values.go).
-	b.pubSub = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16, PreserveContext: true}, wmLogger)
+	// Commands and replies travel in their message's context (values.go),
+	// which the in-process Pub/Sub hands over as it is.
+	b.pubSub = newInProc(16, wmLogger)
 
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wmLogger)
 	if err != nil {

@@ -82,6 +82,20 @@ func start(t *testing.T, logPath string, cfg bus.Config) *fixture {
 // bus runs; it gets the log the fixture will hold.
 func startWith(t *testing.T, logPath string, cfg bus.Config, register func(*bus.Bus, *bolt.Log) error) *fixture {
 	t.Helper()
+	poisonPS := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16, Persistent: true}, nil)
+	poison, err := poisonPS.Subscribe(context.Background(), events.TopicPoison)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { poisonPS.Close() })
+	f := startPoisoning(t, logPath, cfg, register, poisonPS)
+	f.poison = poison
+	return f
+}
+
+// startPoisoning is startWith with poisoned commands published to sink.
+func startPoisoning(t *testing.T, logPath string, cfg bus.Config, register func(*bus.Bus, *bolt.Log) error, sink message.Publisher) *fixture {
+	t.Helper()
 	if logPath == "" {
 		logPath = filepath.Join(t.TempDir(), "events.db")
 	}
@@ -91,13 +105,8 @@ func startWith(t *testing.T, logPath string, cfg bus.Config, register func(*bus.
 	}
 	ring, _ := seal.NewKeyring()
 	h, _ := redact.NewHasher([]byte(strings.Repeat("k", 32)))
-	poisonPS := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16, Persistent: true}, nil)
-	poison, err := poisonPS.Subscribe(context.Background(), events.TopicPoison)
-	if err != nil {
-		t.Fatal(err)
-	}
 	reg := prometheus.NewRegistry()
-	b, err := bus.New(cfg, bus.Deps{Log: l, Sealer: ring, Redactor: h, Poison: poisonPS,
+	b, err := bus.New(cfg, bus.Deps{Log: l, Sealer: ring, Redactor: h, Poison: sink,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: reg})
 	if err != nil {
 		t.Fatal(err)
@@ -119,10 +128,9 @@ func startWith(t *testing.T, logPath string, cfg bus.Config, register func(*bus.
 		cancel()
 		<-done
 		b.Close()
-		poisonPS.Close()
 		l.Close()
 	})
-	return &fixture{bus: b, log: l, handler: th, poison: poison, metrics: reg}
+	return &fixture{bus: b, log: l, handler: th, metrics: reg}
 }
 
 var caller = handlers.Caller{Subject: "alice", Tenant: "tenant-a", Token: "jwt-canary-token"}
@@ -241,6 +249,43 @@ func TestRetriesExhaustedGoToPoisonRedacted(t *testing.T) {
 	evs := f.events(t)
 	if len(evs) != 1 || evs[0].Type() != events.CommandFailed || events.StringExtension(evs[0], events.ExtTenant) != "tenant-a" {
 		t.Fatalf("events = %v, want one command.failed for tenant-a", evs)
+	}
+}
+
+// refusingSink is a poison topic that refuses every message.
+type refusingSink struct{ tries atomic.Int64 }
+
+func (s *refusingSink) Publish(string, ...*message.Message) error {
+	s.tries.Add(1)
+	return errors.New("poison topic unreachable")
+}
+
+func (s *refusingSink) Close() error { return nil }
+
+// A command the poison topic refuses is not handled again: its failed
+// event is its record. (watermill's GoChannel redelivered it on the
+// router's Nack, at once and for as long as the poison topic refused.)
+func TestPoisonRefusedCommandIsNotRepeated(t *testing.T) {
+	t.Parallel()
+	sink := &refusingSink{}
+	f := startPoisoning(t, "", fast(), nil, sink)
+	r := f.send(t, Touch{FailTimes: 100}, bus.Envelope{Tenant: "tenant-a"})
+	if r.Error == nil || r.Error.Kind != bus.KindUnavailable {
+		t.Fatalf("reply error %+v, want unavailable", r.Error)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for sink.tries.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // a redelivery would run within this
+	if n := f.handler.calls.Load(); n != 4 {
+		t.Errorf("handler ran %d times, want 1 + 3 retries and no redelivery", n)
+	}
+	if n := sink.tries.Load(); n != 1 {
+		t.Errorf("poison topic tried %d times, want once", n)
+	}
+	if evs := f.events(t); len(evs) != 1 || evs[0].Type() != events.CommandFailed {
+		t.Fatalf("events = %v, want one command.failed", evs)
 	}
 }
 
