@@ -38,6 +38,8 @@ type credentialResult struct {
 	Southbound         load    `json:"credentialRequestRoundTrip"`
 	Bare               load    `json:"bareRelayOneStoreReadRoundTrip"`
 	Ratio              float64 `json:"southboundToBareThroughputRatio"`
+	SouthboundCPUus    float64 `json:"credentialRequestCPUMicrosPerRequest"`
+	BareCPUus          float64 `json:"bareCPUMicrosPerRequest"`
 }
 
 // parsingRequest is the seed's parsing request for service id, with the
@@ -50,9 +52,10 @@ func parsingRequest(token string) func(id string) *kgo.Record {
 }
 
 // benchCredentials measures parsing requests through a registryd on Kafka
-// (embedded store, the southbound answering), then a bare relay on the
-// same broker and client settings that reads the same secret from a bbolt
-// store once per request and publishes the reply.
+// (embedded store, the southbound answering) and through a bare relay on
+// the same broker and client settings that reads the same secret from a
+// bbolt store once per request and publishes the reply, both running, in
+// alternation (A B B A), as the other ratios are.
 func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFlight int, dur time.Duration) (*credentialResult, error) {
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(testkit.KafkaPartitions))
 	if err != nil {
@@ -83,15 +86,9 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 		return nil, err
 	}
 	rt.request = parsingRequest(token)
+	defer rt.close()
 	if err := rt.ready(); err != nil {
-		rt.close()
 		return nil, err
-	}
-	res.Southbound, err = warmAndRun(ctx, inFlight, dur, rt.roundTrip)
-	rt.close()
-	reg.stop()
-	if err != nil {
-		return nil, fmt.Errorf("credential round trip: %w", err)
 	}
 
 	store, caller, path, err := bareCredentialStore(ctx, filepath.Join(dir, "bare-secrets.db"))
@@ -99,7 +96,7 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 		return nil, err
 	}
 	defer store.Close()
-	res.Bare, err = measureRelayOf(ctx, brokers, "bench-bare-credentials", logger, inFlight, dur, parsingRequest(token),
+	bare, stopBare, err := startRelay(ctx, brokers, "bench-bare-credentials", logger, parsingRequest(token),
 		func(pub message.Publisher, _, reply string) (message.NoPublishHandlerFunc, error) {
 			return func(msg *message.Message) error {
 				var req struct {
@@ -127,6 +124,23 @@ func benchCredentials(ctx context.Context, dir string, logger *slog.Logger, inFl
 	if err != nil {
 		return nil, fmt.Errorf("bare credential relay: %w", err)
 	}
+	defer stopBare()
+
+	roundTrips := func(rt *roundTripper) func(context.Context, time.Duration) (load, error) {
+		return func(ctx context.Context, d time.Duration) (load, error) {
+			return runLoad(ctx, inFlight, d, rt.roundTrip)
+		}
+	}
+	sides := [2]side{{run: roundTrips(rt), name: "southbound"}, {run: roundTrips(bare), name: "bare"}}
+	if err := warm(ctx, sides[:]...); err != nil {
+		return nil, err
+	}
+	loads, cpu, err := alternate(ctx, dur, sides)
+	if err != nil {
+		return nil, fmt.Errorf("credential round trip beside a bare relay: %w", err)
+	}
+	res.Southbound, res.Bare = loads[0], loads[1]
+	res.SouthboundCPUus, res.BareCPUus = cpu[0], cpu[1]
 	res.Ratio = res.Southbound.RPS / res.Bare.RPS
 	return res, nil
 }

@@ -99,49 +99,72 @@ func measureRelay(ctx context.Context, brokers []string, name string, logger *sl
 }
 
 // measureRelayOf is measureRelay with requests built by request (nil: the
-// default {"id"} record).
+// round tripper's own {"id"} records).
 func measureRelayOf(ctx context.Context, brokers []string, name string, logger *slog.Logger, inFlight int, dur time.Duration,
 	request func(id string) *kgo.Record, handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (load, error) {
+	rt, stop, err := startRelay(ctx, brokers, name, logger, request, handler)
+	if err != nil {
+		return load{}, err
+	}
+	defer stop()
+	return warmAndRun(ctx, inFlight, dur, rt.roundTrip)
+}
+
+// startRelay runs handler on the topic name+"-in" behind a watermill-kafka
+// subscriber of consumer group name, publishing on name+"-reply", and
+// returns a round tripper for it, ready, and how to stop both.
+func startRelay(ctx context.Context, brokers []string, name string, logger *slog.Logger,
+	request func(id string) *kgo.Record, handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (*roundTripper, func(), error) {
 	in, reply := name+"-in", name+"-reply"
 	rt, err := newRoundTripper(brokers, in, reply)
 	if err != nil {
-		return load{}, err
+		return nil, nil, err
 	}
 	if request != nil {
 		rt.request = request
 	}
-	defer rt.close()
+	var stops []func()
+	stop := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	stops = append(stops, rt.close)
+	fail := func(err error) (*roundTripper, func(), error) {
+		stop()
+		return nil, nil, err
+	}
 	wmLogger := watermill.NewSlogLogger(logger)
 	cfg := kafkalog.Config{Brokers: brokers, ConsumerGroup: name}
 	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Brokers: brokers, Marshaler: kafka.DefaultMarshaler{}, OverwriteSaramaConfig: kafkalog.SaramaConfig(cfg)}, wmLogger)
 	if err != nil {
-		return load{}, err
+		return fail(err)
 	}
-	defer pub.Close()
+	stops = append(stops, func() { pub.Close() })
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, Unmarshaler: kafka.DefaultMarshaler{}, ConsumerGroup: name, OverwriteSaramaConfig: kafkalog.SaramaConfig(cfg)}, wmLogger)
 	if err != nil {
-		return load{}, err
+		return fail(err)
 	}
+	stops = append(stops, func() { sub.Close() })
 	h, err := handler(pub, in, reply)
 	if err != nil {
-		sub.Close()
-		return load{}, err
+		return fail(err)
 	}
 	router, err := message.NewRouter(message.RouterConfig{}, wmLogger)
 	if err != nil {
-		sub.Close()
-		return load{}, err
+		return fail(err)
 	}
 	router.AddConsumerHandler(name, in, sub, h)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = router.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done; sub.Close() }()
+	stops = append(stops, func() { cancel(); <-done })
 	<-router.Running()
 	if err := rt.ready(); err != nil {
-		return load{}, err
+		return fail(err)
 	}
-	return warmAndRun(ctx, inFlight, dur, rt.roundTrip)
+	var once sync.Once
+	return rt, func() { once.Do(stop) }, nil
 }
 
 // echoTranslator turns {"id"} records into benchEcho commands answered on
