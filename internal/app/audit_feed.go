@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -21,6 +22,14 @@ const auditPositionType = "io.hypo.registry.audit.position"
 
 // auditFeedBatch bounds the events one append takes: one fdatasync each.
 const auditFeedBatch = 1024
+
+// auditFeedDelay is how long the feed lets new events gather before it
+// appends them, as the projections do (projectionBatchDelay): every
+// append is an fdatasync of the audit log, and under a stream of commands
+// (heartbeats) those syncs compete with the event log's, which the
+// commands wait for. The events are durable in the local log meanwhile;
+// WaitAudit cuts the delay short.
+const auditFeedDelay = 10 * time.Millisecond
 
 // localEvents is the log every command's events are committed to on this
 // instance: events.db embedded, the outbox with Kafka.
@@ -42,6 +51,10 @@ type auditFeed struct {
 	sample *vhost.BeatSampler
 	logger *slog.Logger
 
+	delay   time.Duration
+	waiting atomic.Int64  // callers blocked in waitFor
+	hurry   chan struct{} // waitFor cuts the delay short through it
+
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after every append
 	failed  error
@@ -52,7 +65,8 @@ func newAuditFeed(src localEvents, log *auditlog.Log, cfg vhost.AuditConfig, log
 	if err != nil {
 		return nil, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err)
 	}
-	return &auditFeed{src: src, log: log, sample: sample, logger: logger, changed: make(chan struct{})}, nil
+	return &auditFeed{src: src, log: log, sample: sample, logger: logger, delay: auditFeedDelay,
+		hurry: make(chan struct{}, 1), changed: make(chan struct{})}, nil
 }
 
 // position is the sequence of the last event the audit log holds: the
@@ -75,16 +89,51 @@ func (f *auditFeed) run(ctx context.Context) error {
 			f.fail(err)
 			return nil
 		}
-		if n > 0 {
-			continue
+		if n >= auditFeedBatch {
+			continue // a backlog: read on at once
 		}
-		if err := f.src.Wait(ctx, pos); err != nil {
-			if ctx.Err() != nil {
-				return nil
+		if n == 0 {
+			if err := f.src.Wait(ctx, pos); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("audit feed: %w", err)
 			}
-			return fmt.Errorf("audit feed: %w", err)
+		}
+		// New events, or an append just done that others arrived behind:
+		// let the next ones gather.
+		if !f.pause(ctx) {
+			return nil
 		}
 	}
+}
+
+// pause waits out the delay, so that one append (one fdatasync) takes more
+// events; not at all while a caller is blocked in waitFor, and no longer
+// once one starts to. It returns false when ctx ends.
+func (f *auditFeed) pause(ctx context.Context) bool {
+	if f.delay <= 0 {
+		return true
+	}
+	// Drain a stale wake-up before reading the count: a waiter counts
+	// itself and then signals, so one that arrives after the check below
+	// still finds hurry empty and wakes the select.
+	select {
+	case <-f.hurry:
+	default:
+	}
+	if f.waiting.Load() > 0 {
+		return true
+	}
+	t := time.NewTimer(f.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-f.hurry:
+	case <-ctx.Done():
+		return false
+	}
+	return true
 }
 
 // feed appends the events after pos, up to auditFeedBatch, and returns how
@@ -169,8 +218,15 @@ func (f *auditFeed) ready(context.Context) error {
 	return nil
 }
 
-// waitFor returns once the audit log holds every event up to seq.
+// waitFor returns once the audit log holds every event up to seq. While it
+// waits, the feed appends without its delay.
 func (f *auditFeed) waitFor(ctx context.Context, seq uint64) error {
+	counted := false
+	defer func() {
+		if counted {
+			f.waiting.Add(-1)
+		}
+	}()
 	for {
 		f.mu.Lock()
 		changed, failed := f.changed, f.failed
@@ -180,6 +236,14 @@ func (f *auditFeed) waitFor(ctx context.Context, seq uint64) error {
 		}
 		if failed != nil {
 			return fmt.Errorf("audit feed: %w", failed)
+		}
+		if !counted {
+			counted = true
+			f.waiting.Add(1)
+			select {
+			case f.hurry <- struct{}{}:
+			default: // a wake-up is already pending
+			}
 		}
 		select {
 		case <-changed:

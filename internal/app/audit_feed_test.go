@@ -132,3 +132,74 @@ func TestAuditFeedResumesOnce(t *testing.T) {
 		t.Errorf("verify: %v", err)
 	}
 }
+
+// The feed lets a burst of events gather for its delay and appends them
+// with one fdatasync; a caller of waitFor does not wait for the delay.
+func TestAuditFeedGathersForItsDelay(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, err := eventlog.Open(filepath.Join(dir, "events.db"), eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	l, err := auditlog.Open(auditlog.Options{Dir: filepath.Join(dir, "audit"), Source: events.Source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, err := newAuditFeed(src, l, vhost.AuditConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.delay = time.Second // longer than the burst's commits take
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	commit := func(i int) {
+		t.Helper()
+		e := feedEvent(t, i, events.ImagePullSecretCreated, map[string]any{"name": "x"})
+		if _, err := src.Commit(t.Context(), "", []cloudevents.Event{e}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitSeq := func(seq uint64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for l.LastEventSeq() < seq && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := l.LastEventSeq(); got != seq {
+			t.Fatalf("LastEventSeq = %d, want %d", got, seq)
+		}
+	}
+	// After an append the feed waits for the delay: a burst committed
+	// then is appended at once.
+	commit(1)
+	waitSeq(1)
+	before := l.Stats().Batches
+	for i := 2; i <= 11; i++ {
+		commit(i)
+	}
+	waitSeq(11)
+	if b := l.Stats().Batches - before; b != 1 {
+		t.Errorf("the burst of 10 events took %d appends, want 1", b)
+	}
+
+	// The feed is inside the delay that followed the burst's append, a
+	// second long: waitFor gets the next event in far less.
+	commit(12)
+	time.Sleep(100 * time.Millisecond)
+	wctx, wcancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer wcancel()
+	if err := f.waitFor(wctx, 12); err != nil {
+		t.Fatalf("waitFor did not cut the delay short: %v", err)
+	}
+}
