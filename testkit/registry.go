@@ -191,14 +191,28 @@ func (r *Registry) waitReady(t testing.TB) {
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers.
 type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	discard bool
 }
 
 func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.discard {
+		return len(p), nil
+	}
 	return b.buf.Write(p)
+}
+
+// Discard drops what is written from now on, as a benchmark wants: a
+// buffer that keeps every line grows, and copies and clears memory as it
+// does, where registryd writes its lines to stderr and forgets them.
+func (b *SyncBuffer) Discard() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.discard = true
+	b.buf = bytes.Buffer{}
 }
 
 // Bytes returns a copy of everything written so far.
