@@ -32,47 +32,20 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("projections: run: %w", err)
 		}
-		if !r.delay(ctx) {
+		// One transaction (one fsync) then applies more events:
+		// projections trail the log by design, and every fsync saved here
+		// is one the event log's commits do not queue behind.
+		if !r.delay.Pause(ctx) {
 			return nil
 		}
 	}
-}
-
-// delay waits out the batch delay, so that one transaction (one fsync)
-// applies more events: projections trail the log by design, and every
-// fsync saved here is one the event log's commits do not queue behind. It
-// waits not at all while a caller is blocked in WaitFor, and stops as soon
-// as one starts to. It returns false when ctx ends.
-func (r *Runner) delay(ctx context.Context) bool {
-	if r.batchDelay <= 0 {
-		return true
-	}
-	// Drain a stale wake-up before reading the count: a waiter counts
-	// itself and then signals, so one that arrives after the check below
-	// still finds hurry empty and wakes the select.
-	select {
-	case <-r.hurry:
-	default:
-	}
-	if r.waiting.Load() > 0 {
-		return true
-	}
-	t := time.NewTimer(r.batchDelay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.hurry:
-	case <-ctx.Done():
-		return false
-	}
-	return true
 }
 
 // SetBatchDelay makes Run wait d after new events arrive before applying
 // them, so that under load projections write fewer, larger transactions;
 // a caller blocked in WaitFor ends the wait at once. Zero (the default)
 // applies at once. Call it before Run.
-func (r *Runner) SetBatchDelay(d time.Duration) { r.batchDelay = d }
+func (r *Runner) SetBatchDelay(d time.Duration) { r.delay.Set(d) }
 
 // CatchUp applies every event the source holds now, then returns.
 func (r *Runner) CatchUp(ctx context.Context) error {

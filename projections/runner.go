@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/hypo-registry/registry/internal/batchdelay"
 )
 
 // batchSize is how many events one projection transaction applies at most:
@@ -22,10 +22,8 @@ type Runner struct {
 	src Source
 	ps  []Projection
 
-	applyMu    sync.Mutex // one applier at a time: Run and CatchUp never overlap
-	batchDelay time.Duration
-	waiting    atomic.Int64  // callers blocked in WaitFor
-	hurry      chan struct{} // WaitFor cuts Run's batch delay short through it
+	applyMu sync.Mutex        // one applier at a time: Run and CatchUp never overlap
+	delay   *batchdelay.Delay // Run's, after new events; WaitFor cuts it short
 
 	mu      sync.Mutex
 	pos     map[string]uint64
@@ -44,7 +42,7 @@ func NewRunner(db *bbolt.DB, src Source, ps ...Projection) (*Runner, error) {
 		return nil, errors.New("projections: new runner: no projections")
 	}
 	r := &Runner{db: db, src: src, ps: ps, pos: map[string]uint64{}, failed: map[string]error{},
-		applied: map[string]uint64{}, changed: make(chan struct{}), hurry: make(chan struct{}, 1)}
+		applied: map[string]uint64{}, changed: make(chan struct{}), delay: batchdelay.New(0)}
 	for i, p := range ps {
 		if p == nil {
 			return nil, fmt.Errorf("projections: new runner: projection %d is nil", i)
@@ -103,10 +101,10 @@ func (r *Runner) Positions() map[string]uint64 {
 // Run applies without its batch delay: the delay saves fsyncs when nobody
 // is waiting, never time a caller waits for.
 func (r *Runner) WaitFor(ctx context.Context, seq uint64) error {
-	counted := false
+	var waited func()
 	defer func() {
-		if counted {
-			r.waiting.Add(-1)
+		if waited != nil {
+			waited()
 		}
 	}()
 	for {
@@ -127,13 +125,8 @@ func (r *Runner) WaitFor(ctx context.Context, seq uint64) error {
 		case failure != nil:
 			return fmt.Errorf("projections: wait for %d: %w", seq, failure)
 		}
-		if !counted {
-			counted = true
-			r.waiting.Add(1)
-			select {
-			case r.hurry <- struct{}{}:
-			default: // a wake-up is already pending
-			}
+		if waited == nil {
+			waited = r.delay.Wait()
 		}
 		select {
 		case <-changed:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
@@ -14,6 +13,7 @@ import (
 	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers/vhost"
 	"github.com/hypo-registry/registry/internal/adapters/auditlog"
+	"github.com/hypo-registry/registry/internal/batchdelay"
 )
 
 // auditPositionType marks, in the audit log, how far the feed has read
@@ -51,9 +51,7 @@ type auditFeed struct {
 	sample *vhost.BeatSampler
 	logger *slog.Logger
 
-	delay   time.Duration
-	waiting atomic.Int64  // callers blocked in waitFor
-	hurry   chan struct{} // waitFor cuts the delay short through it
+	delay *batchdelay.Delay // after new events; waitFor cuts it short
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after every append
@@ -65,8 +63,8 @@ func newAuditFeed(src localEvents, log *auditlog.Log, cfg vhost.AuditConfig, log
 	if err != nil {
 		return nil, fmt.Errorf("REGISTRY_VHOST_AUDIT_*: %w", err)
 	}
-	return &auditFeed{src: src, log: log, sample: sample, logger: logger, delay: auditFeedDelay,
-		hurry: make(chan struct{}, 1), changed: make(chan struct{})}, nil
+	return &auditFeed{src: src, log: log, sample: sample, logger: logger, delay: batchdelay.New(auditFeedDelay),
+		changed: make(chan struct{})}, nil
 }
 
 // position is the sequence of the last event the audit log holds: the
@@ -102,38 +100,10 @@ func (f *auditFeed) run(ctx context.Context) error {
 		}
 		// New events, or an append just done that others arrived behind:
 		// let the next ones gather.
-		if !f.pause(ctx) {
+		if !f.delay.Pause(ctx) {
 			return nil
 		}
 	}
-}
-
-// pause waits out the delay, so that one append (one fdatasync) takes more
-// events; not at all while a caller is blocked in waitFor, and no longer
-// once one starts to. It returns false when ctx ends.
-func (f *auditFeed) pause(ctx context.Context) bool {
-	if f.delay <= 0 {
-		return true
-	}
-	// Drain a stale wake-up before reading the count: a waiter counts
-	// itself and then signals, so one that arrives after the check below
-	// still finds hurry empty and wakes the select.
-	select {
-	case <-f.hurry:
-	default:
-	}
-	if f.waiting.Load() > 0 {
-		return true
-	}
-	t := time.NewTimer(f.delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-f.hurry:
-	case <-ctx.Done():
-		return false
-	}
-	return true
 }
 
 // feed appends the events after pos, up to auditFeedBatch, and returns how
@@ -221,10 +191,10 @@ func (f *auditFeed) ready(context.Context) error {
 // waitFor returns once the audit log holds every event up to seq. While it
 // waits, the feed appends without its delay.
 func (f *auditFeed) waitFor(ctx context.Context, seq uint64) error {
-	counted := false
+	var waited func()
 	defer func() {
-		if counted {
-			f.waiting.Add(-1)
+		if waited != nil {
+			waited()
 		}
 	}()
 	for {
@@ -237,13 +207,8 @@ func (f *auditFeed) waitFor(ctx context.Context, seq uint64) error {
 		if failed != nil {
 			return fmt.Errorf("audit feed: %w", failed)
 		}
-		if !counted {
-			counted = true
-			f.waiting.Add(1)
-			select {
-			case f.hurry <- struct{}{}:
-			default: // a wake-up is already pending
-			}
+		if waited == nil {
+			waited = f.delay.Wait()
 		}
 		select {
 		case <-changed:

@@ -152,7 +152,7 @@ func TestAuditFeedGathersForItsDelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.delay = time.Second // longer than the burst's commits take
+	f.delay.Set(time.Second) // longer than the burst's commits take
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- f.run(ctx) }()
