@@ -37,14 +37,21 @@ func feedEvent(t *testing.T, i int, typ string, data map[string]any) cloudevents
 // every event is in the audit log exactly once and in order, the heartbeats
 // sampled out are not, and a last event sampled out leaves a position
 // marker so a restart does not read it again.
-func TestAuditFeedResumesOnce(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
+// openEventLog opens events.db in dir, closed with the test.
+func openEventLog(t *testing.T, dir string) *eventlog.Log {
+	t.Helper()
 	src, err := eventlog.Open(filepath.Join(dir, "events.db"), eventlog.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+func TestAuditFeedResumesOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := openEventLog(t, dir)
 	beat := map[string]any{"name": "svc", "id": "s1", "server": map[string]any{"host": "10.0.0.1", "hb": 1}}
 	commit := func(from, to int, typ string, data map[string]any) {
 		for i := from; i <= to; i++ {
@@ -138,11 +145,7 @@ func TestAuditFeedResumesOnce(t *testing.T) {
 func TestAuditFeedGathersForItsDelay(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	src, err := eventlog.Open(filepath.Join(dir, "events.db"), eventlog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src := openEventLog(t, dir)
 	l, err := auditlog.Open(auditlog.Options{Dir: filepath.Join(dir, "audit"), Source: events.Source})
 	if err != nil {
 		t.Fatal(err)
