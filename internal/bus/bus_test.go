@@ -25,6 +25,7 @@ import (
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/redact"
 	"github.com/hypo-registry/registry/internal/security/seal"
+	"github.com/hypo-registry/registry/testkit"
 )
 
 // Touch is a test command: its handler counts calls and fails as told.
@@ -273,10 +274,7 @@ func TestPoisonRefusedCommandIsNotRepeated(t *testing.T) {
 	if r.Error == nil || r.Error.Kind != bus.KindUnavailable {
 		t.Fatalf("reply error %+v, want unavailable", r.Error)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for sink.tries.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, 5*time.Second, "the poison topic tried", func() bool { return sink.tries.Load() > 0 })
 	time.Sleep(200 * time.Millisecond) // a redelivery would run within this
 	if n := f.handler.calls.Load(); n != 4 {
 		t.Errorf("handler ran %d times, want 1 + 3 retries and no redelivery", n)
