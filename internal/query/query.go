@@ -221,12 +221,24 @@ func errorReply(err error) bus.Reply {
 	return bus.Reply{Error: &bus.ReplyError{Kind: bus.KindOf(err), Message: bus.PublicMessage(err)}}
 }
 
+// jsonAppender is a reply that writes its own JSON, the bytes json.Marshal
+// would write (handlers.RegistryCredential).
+type jsonAppender interface {
+	AppendJSON([]byte) ([]byte, error)
+}
+
 func dataReply(v any) (bus.Reply, error) {
-	if v == nil {
+	switch v := v.(type) {
+	case nil:
 		return bus.Reply{}, nil
-	}
-	if raw, ok := v.(json.RawMessage); ok {
-		return bus.Reply{Data: raw}, nil
+	case json.RawMessage:
+		return bus.Reply{Data: v}, nil
+	case jsonAppender:
+		b, err := v.AppendJSON(make([]byte, 0, 256))
+		if err != nil {
+			return bus.Reply{}, fmt.Errorf("query: marshal reply: %w", err)
+		}
+		return bus.Reply{Data: b}, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

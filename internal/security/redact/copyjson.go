@@ -6,6 +6,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/hypo-registry/registry/internal/jsonappend"
 )
 
 // errSlow sends copyJSON's caller to the reflective path: the input is
@@ -75,7 +77,7 @@ func (p *jparser) value(dst []byte, keep bool) ([]byte, error) {
 		if !keep && !strings.HasPrefix(s, Prefix) {
 			s = p.h.HMAC(s)
 		}
-		return appendString(dst, s), nil
+		return jsonappend.String(dst, s), nil
 	case c == 't':
 		return p.literal(dst, "true")
 	case c == 'f':
@@ -174,19 +176,6 @@ func (p *jparser) str() (string, error) {
 	return out, nil
 }
 
-// appendString appends s as json.Marshal writes it.
-func appendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // a string always encodes
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
-
 type member struct {
 	key        string
 	start, end int // the encoded value in the object's scratch copy
@@ -247,7 +236,7 @@ func (p *jparser) object(dst []byte, keep bool) ([]byte, error) {
 		if len(dst) > base+1 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, m.key)
+		dst = jsonappend.String(dst, m.key)
 		dst = append(dst, ':')
 		dst = append(dst, vals[m.start:m.end]...)
 	}
