@@ -123,3 +123,44 @@ func TestReadsOverTLS(t *testing.T) {
 	}
 
 }
+
+// TestReadOfATruncatedAnswer: a data read whose 200 answer is cut short (a
+// proxy dropping the connection mid-body) is ErrUnavailable, and the
+// error quotes none of the answer: what came through may be the secret.
+// The proxy passes the real Vault's answer on, less its last bytes.
+func TestReadOfATruncatedAnswer(t *testing.T) {
+	t.Parallel()
+	v := testkit.SharedVault(t)
+	c := callerFor(t, v)("truncated")
+	p := mustPath(t, "truncated", "s")
+	const secret = "hunter2-hunter2-hunter2"
+	write(t, newStore(t, v), c, p, secret)
+	target, _ := url.Parse(v.Addr)
+	real := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/data/") {
+			real.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		real.ServeHTTP(rec, r)
+		body := rec.Body.String()
+		at := strings.Index(body, secret)
+		if at < 0 {
+			t.Errorf("the real answer does not hold the secret: %s", body)
+			at = len(body) - len(secret)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write([]byte(body[:at+len(secret)])) // cut short just after the secret
+	}))
+	t.Cleanup(proxy.Close)
+	s := newStore(t, v, func(cfg *vault.Config) { cfg.Addr = proxy.URL; cfg.MaxRetries = 0 })
+	_, err := s.Read(t.Context(), c, p, 0)
+	if !errors.Is(err, handlers.ErrUnavailable) {
+		t.Fatalf("Read of a truncated answer: %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("the error quotes the answer: %v", err)
+	}
+}
