@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -65,7 +64,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		start := time.Now()
 		e := &accessEntry{ResponseWriter: w, status: http.StatusOK, route: "unmatched"}
-		next.ServeHTTP(e, r.WithContext(context.WithValue(r.Context(), accessKey{}, e)))
+		next.ServeHTTP(e, r)
 		s.deps.Logger.LogAttrs(r.Context(), accessLevel(e.route), "http request",
 			slog.String("method", r.Method), slog.String("route", e.route), slog.Int("status", e.status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
@@ -83,8 +82,6 @@ func accessLevel(route string) slog.Level {
 	}
 	return slog.LevelInfo
 }
-
-type accessKey struct{}
 
 // accessEntry is the access log's record of a request being served, and
 // its response writer (for the status).
@@ -114,7 +111,7 @@ func (e *accessEntry) Flush() {
 // inside the router is the match known.
 func noteRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e, ok := r.Context().Value(accessKey{}).(*accessEntry); ok {
+		if e := accessEntryOf(w); e != nil {
 			e.route = routeTemplate(r)
 		}
 		next.ServeHTTP(w, r)
@@ -122,9 +119,26 @@ func noteRoute(next http.Handler) http.Handler {
 }
 
 // noteTenant records the authenticated caller's tenant for the access log.
-func noteTenant(r *http.Request, tenant string) {
-	if e, ok := r.Context().Value(accessKey{}).(*accessEntry); ok {
+func noteTenant(w http.ResponseWriter, tenant string) {
+	if e := accessEntryOf(w); e != nil {
 		e.tenant = tenant
+	}
+}
+
+// accessEntryOf finds the access log's entry among the writers wrapping
+// w, nil when the access log is off. The entry travels as the writer it
+// is, not in the request's context: deriving a context and a request from
+// it cost every request two allocations, a copy of the request one of them.
+func accessEntryOf(w http.ResponseWriter) *accessEntry {
+	for {
+		switch v := w.(type) {
+		case *accessEntry:
+			return v
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return nil
+		}
 	}
 }
 
@@ -137,3 +151,7 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController, and the access log's notes, reach
+// the writers it wraps.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

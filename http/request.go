@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,8 +17,6 @@ import (
 )
 
 var errRouteNotFound = fmt.Errorf("%w: no such resource", handlers.ErrNotFound)
-
-type principalKey struct{}
 
 // authedHandler is a handler that runs for a verified caller.
 type authedHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal)
@@ -49,13 +46,13 @@ func (s *Server) authedAs(access func(*http.Request) authz.Access, h authedHandl
 			writeProblem(w, r, err)
 			return
 		}
-		noteTenant(r, p.Tenant)
+		noteTenant(w, p.Tenant)
 		p, err = s.authorize(r, p, access(r))
 		if err != nil {
 			writeProblem(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
+		h(w, r, p)
 	}
 }
 

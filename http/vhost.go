@@ -116,12 +116,12 @@ func (v *vhostRoutes) authed(h vhostHandler, access authz.Access, anonymous bool
 			writeVHError(w, err)
 			return
 		}
-		noteTenant(r, p.Tenant)
+		noteTenant(w, p.Tenant)
 		if p, err = v.s.authorize(r, p, access); err != nil {
 			writeVHError(w, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), &p)
+		h(w, r, &p)
 	}
 }
 
