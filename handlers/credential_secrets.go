@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hypo-registry/registry/internal/jsonappend"
+	"github.com/hypo-registry/registry/internal/plainjson"
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
@@ -83,24 +83,24 @@ type RegistryCredential struct {
 // It fails, as Marshal does, for a time outside years 0–9999.
 func (c RegistryCredential) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"name":`...)
-	b = jsonappend.String(b, c.Name)
+	b = plainjson.AppendString(b, c.Name)
 	b = append(b, `,"username":`...)
-	b = jsonappend.String(b, c.Username)
+	b = plainjson.AppendString(b, c.Username)
 	b = append(b, `,"password":`...)
-	b = jsonappend.String(b, c.Password)
+	b = plainjson.AppendString(b, c.Password)
 	if c.URL != "" {
 		b = append(b, `,"url":`...)
-		b = jsonappend.String(b, c.URL)
+		b = plainjson.AppendString(b, c.URL)
 	}
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(c.Version), 10)
 	b = append(b, `,"createdTime":`...)
-	b, err := jsonappend.Time(b, c.CreatedTime)
+	b, err := plainjson.AppendTime(b, c.CreatedTime)
 	if err != nil {
 		return nil, err
 	}
 	b = append(b, `,"updatedTime":`...)
-	if b, err = jsonappend.Time(b, c.UpdatedTime); err != nil {
+	if b, err = plainjson.AppendTime(b, c.UpdatedTime); err != nil {
 		return nil, err
 	}
 	return append(b, '}'), nil

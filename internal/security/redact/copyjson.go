@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hypo-registry/registry/internal/jsonappend"
+	"github.com/hypo-registry/registry/internal/plainjson"
 )
 
 // errSlow sends copyJSON's caller to the reflective path: the input is
@@ -77,7 +77,7 @@ func (p *jparser) value(dst []byte, keep bool) ([]byte, error) {
 		if !keep && !strings.HasPrefix(s, Prefix) {
 			s = p.h.HMAC(s)
 		}
-		return jsonappend.String(dst, s), nil
+		return plainjson.AppendString(dst, s), nil
 	case c == 't':
 		return p.literal(dst, "true")
 	case c == 'f':
@@ -236,7 +236,7 @@ func (p *jparser) object(dst []byte, keep bool) ([]byte, error) {
 		if len(dst) > base+1 {
 			dst = append(dst, ',')
 		}
-		dst = jsonappend.String(dst, m.key)
+		dst = plainjson.AppendString(dst, m.key)
 		dst = append(dst, ':')
 		dst = append(dst, vals[m.start:m.end]...)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hypo-registry/registry/internal/jsonappend"
+	"github.com/hypo-registry/registry/internal/plainjson"
 )
 
 // CopyMap is CopyJSON of json.Marshal(m): the same bytes, and for the
@@ -33,7 +33,7 @@ const maxMapDepth = 32
 
 // copyDirect writes what CopyJSON(json.Marshal(m)) writes, or reports false
 // for a value it leaves to that: json.Marshal sorts the keys, and a string
-// that is valid UTF-8 decodes back to itself, so jsonappend.String (json's own
+// that is valid UTF-8 decodes back to itself, so plainjson.AppendString (json's own
 // escaping) of the key and of the kept or hashed value gives the same bytes.
 // As in CopyJSON, a string is kept under a clear key at any depth above it
 // and hashed otherwise (unless it is a hash already).
@@ -59,7 +59,7 @@ func (h *Hasher) appendMap(out []byte, m map[string]any, clear map[string]bool, 
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = jsonappend.String(out, k)
+		out = plainjson.AppendString(out, k)
 		out = append(out, ':')
 		var ok bool
 		if out, ok = h.appendValue(out, m[k], clear, keep || clear[k], depth); !ok {
@@ -79,7 +79,7 @@ func (h *Hasher) appendValue(out []byte, v any, clear map[string]bool, keep bool
 		if !keep && !strings.HasPrefix(v, Prefix) {
 			v = h.HMAC(v)
 		}
-		return jsonappend.String(out, v), true
+		return plainjson.AppendString(out, v), true
 	case int:
 		return strconv.AppendInt(out, int64(v), 10), true
 	case int64:

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/plainjson"
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
@@ -88,66 +88,38 @@ func (s *Store) getData(tx *bolt.Tx, key string) (data handlers.SecretData, ok b
 // anything else it reports false and the caller takes json.Unmarshal.
 // Every credential read decodes one.
 func decodePlainData(b []byte) (handlers.SecretData, bool) {
-	i := skipSpace(b, 0)
+	i := plainjson.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
 	data := make(handlers.SecretData, 4)
-	i = skipSpace(b, i+1)
+	i = plainjson.SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return data, skipSpace(b, i+1) == len(b)
+		return data, plainjson.SkipSpace(b, i+1) == len(b)
 	}
 	for {
-		k, j, ok := plainString(b, i)
+		k, j, ok := plainjson.ReadString(b, i)
 		if !ok {
 			return nil, false
 		}
-		if i = skipSpace(b, j); i >= len(b) || b[i] != ':' {
+		if i = plainjson.SkipSpace(b, j); i >= len(b) || b[i] != ':' {
 			return nil, false
 		}
-		v, j, ok := plainString(b, skipSpace(b, i+1))
+		v, j, ok := plainjson.ReadString(b, plainjson.SkipSpace(b, i+1))
 		if !ok {
 			return nil, false
 		}
 		data[k] = v // a repeated key keeps its last value, as in json.Unmarshal
-		if i = skipSpace(b, j); i >= len(b) {
+		if i = plainjson.SkipSpace(b, j); i >= len(b) {
 			return nil, false
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = plainjson.SkipSpace(b, i+1)
 		case '}':
-			return data, skipSpace(b, i+1) == len(b)
+			return data, plainjson.SkipSpace(b, i+1) == len(b)
 		default:
 			return nil, false
 		}
 	}
-}
-
-// plainString reads the string starting at b[i], if it has no escape, no
-// control character and is valid UTF-8, and returns where it ends.
-func plainString(b []byte, i int) (s string, end int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return "", 0, false
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			if !utf8.Valid(b[i+1 : j]) {
-				return "", 0, false
-			}
-			return string(b[i+1 : j]), j + 1, true
-		case c == '\\' || c < 0x20:
-			return "", 0, false
-		}
-	}
-	return "", 0, false
-}
-
-// skipSpace skips JSON whitespace from b[i].
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }

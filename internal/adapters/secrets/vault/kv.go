@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/internal/plainjson"
 	"github.com/hypo-registry/registry/internal/secretpath"
 )
 
@@ -119,6 +120,10 @@ func secretData(raw map[string]json.RawMessage) handlers.SecretData {
 	for k, v := range raw {
 		if k == commandKey {
 			continue // the store's own (see commandKey), never the caller's
+		}
+		if s, end, ok := plainjson.ReadString(v, 0); ok && end == len(v) {
+			out[k] = s // the usual value: no json.Unmarshal needed
+			continue
 		}
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
