@@ -95,14 +95,7 @@ func benchKafka(ctx context.Context, dir string, logger *slog.Logger, inFlight i
 // and measures round trips through it.
 func measureRelay(ctx context.Context, brokers []string, name string, logger *slog.Logger, inFlight int, dur time.Duration,
 	handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (load, error) {
-	return measureRelayOf(ctx, brokers, name, logger, inFlight, dur, nil, handler)
-}
-
-// measureRelayOf is measureRelay with requests built by request (nil: the
-// round tripper's own {"id"} records).
-func measureRelayOf(ctx context.Context, brokers []string, name string, logger *slog.Logger, inFlight int, dur time.Duration,
-	request func(id string) *kgo.Record, handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (load, error) {
-	rt, stop, err := startRelay(ctx, brokers, name, logger, request, handler)
+	rt, stop, err := startRelay(ctx, brokers, name, logger, nil, handler)
 	if err != nil {
 		return load{}, err
 	}
@@ -112,7 +105,8 @@ func measureRelayOf(ctx context.Context, brokers []string, name string, logger *
 
 // startRelay runs handler on the topic name+"-in" behind a watermill-kafka
 // subscriber of consumer group name, publishing on name+"-reply", and
-// returns a round tripper for it, ready, and how to stop both.
+// returns a round tripper for it, ready, and how to stop both. request
+// builds its records (nil: the round tripper's own {"id"} records).
 func startRelay(ctx context.Context, brokers []string, name string, logger *slog.Logger,
 	request func(id string) *kgo.Record, handler func(pub message.Publisher, in, reply string) (message.NoPublishHandlerFunc, error)) (*roundTripper, func(), error) {
 	in, reply := name+"-in", name+"-reply"

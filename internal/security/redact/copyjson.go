@@ -44,16 +44,7 @@ type jparser struct {
 // maxDepth is encoding/json's nesting limit; deeper input is its to reject.
 const maxDepth = 10000
 
-func (p *jparser) ws() {
-	for p.i < len(p.src) {
-		switch p.src[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
+func (p *jparser) ws() { p.i = plainjson.SkipSpace(p.src, p.i) }
 
 // value appends the copy of the value at p.i; keep copies strings as they
 // are (a clear subtree), otherwise they are hashed.
@@ -142,33 +133,25 @@ func digits(s []byte, i int) int {
 	return i
 }
 
-// str decodes the string at p.i. Plain ASCII is taken as it is; anything
-// with escapes or other bytes is decoded by encoding/json.
+// str decodes the string at p.i. A plain one (plainjson.ReadString) is
+// taken as it is; anything with escapes, control characters or invalid
+// UTF-8 is decoded by encoding/json.
 func (p *jparser) str() (string, error) {
+	if out, end, ok := plainjson.ReadString(p.src, p.i); ok {
+		p.i = end
+		return out, nil
+	}
 	s, start := p.src, p.i
-	plain := true
 	i := start + 1
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			plain = false
+	for ; i < len(s) && s[i] != '"'; i++ {
+		if s[i] == '\\' {
 			i++
-			continue
-		}
-		if c < 0x20 || c >= 0x80 {
-			plain = false
 		}
 	}
 	if i >= len(s) {
 		return "", errSlow
 	}
 	p.i = i + 1
-	if plain {
-		return string(s[start+1 : i]), nil
-	}
 	var out string
 	if err := json.Unmarshal(s[start:i+1], &out); err != nil {
 		return "", errSlow
