@@ -9,6 +9,8 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"go.etcd.io/bbolt"
+
+	"github.com/hypo-registry/registry/events"
 )
 
 // ErrDuplicateCommand is returned by Commit when a reply is already stored
@@ -54,9 +56,9 @@ func (l *Log) Commit(ctx context.Context, commandID string, evs []event.Event, r
 		if err := e.Validate(); err != nil {
 			return 0, fmt.Errorf("eventlog: commit: event %d (%s): %w", i, e.ID(), err)
 		}
-		// The event's own encoder: json.Marshal would scan its output once
-		// more to validate and compact what is already compact JSON.
-		b, err := e.MarshalJSON()
+		// The bytes the event's own encoder writes (json.Marshal would scan
+		// them once more to validate and compact what is already compact).
+		b, err := events.AppendJSON(make([]byte, 0, 384+len(e.DataEncoded)), e)
 		if err != nil {
 			return 0, fmt.Errorf("eventlog: commit: event %d (%s): %w", i, e.ID(), err)
 		}
