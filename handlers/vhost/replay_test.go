@@ -52,6 +52,7 @@ func TestReplayEqualsLive(t *testing.T) {
 	mustSend(t, h, secure(root, "typed.example", "yca:some-role", "group:/ops"), root)
 	mustSend(t, h, insecure(bob, "b.example"), bob)
 	mustSend(t, h, insecure(bob, "gone.example"), bob)
+	sync(t, h) // the hosts projected before the fake clock passes the handlers' overlay of them
 	for i := range 20 {
 		mustSend(t, h, heartbeat(alice, "a.example", fmt.Sprintf("s%d", i%4), "h.example"), alice)
 		mustSend(t, h, heartbeat(bob, "b.example", "b1", fmt.Sprintf("h%d.example", i%2)), bob)
