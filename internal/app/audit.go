@@ -74,6 +74,9 @@ func (s *Service) openAudit() error {
 	if s.kafka != nil {
 		s.kafka.HoldTrim(s.auditFeed.position)
 	}
+	if s.runner != nil {
+		s.compactor = newEventCompactor(s.events, s.compactionBound)
+	}
 	return nil
 }
 

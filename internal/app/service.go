@@ -57,6 +57,9 @@ type Service struct {
 	audit    *auditlog.Log     // the one audit chain: queries' records and command events
 	// auditFeed appends the local event log's events to audit.
 	auditFeed *auditFeed
+	// compactor drops superseded events from the embedded event log; nil
+	// with Kafka.
+	compactor *eventCompactor
 	store     handlers.SecretStore
 	vault     *vaultstore.Store // nil when embedded
 	identity  handlers.IdentityAdmin
@@ -329,6 +332,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.runProjections(inner) })
 	g.Go(func() error { return s.auditFeed.run(inner) })
 	g.Go(func() error { return s.pruneReplies(gctx) })
+	g.Go(func() error { s.compactEvents(gctx); return nil })
 	g.Go(func() error { s.policy.Run(gctx); return nil })
 	g.Go(func() error {
 		every(gctx, s.cfg.auditEnforceEvery(), s.logger, "audit log retention", s.enforceAudit)

@@ -51,3 +51,44 @@ func decodeSeqKey(k []byte) uint64 {
 	}
 	return binary.BigEndian.Uint64(k)
 }
+
+// DeleteEvents deletes the events with the given sequences (any order;
+// absent ones are skipped) and returns how many it deleted. It is for
+// compaction: dropping events a replay of the projections no longer needs
+// (see the app's event compactor), only ever behind every reader of the
+// log. Sequences keep counting, and Read passes over the holes.
+func (l *Log) DeleteEvents(seqs []uint64) (int, error) {
+	if l.readOnly {
+		return 0, fmt.Errorf("eventlog: delete events: the log is open read-only")
+	}
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	// Readers must not be handed events deleted: forget what is held.
+	defer l.recent.reset()
+	total := 0
+	for rest := seqs; len(rest) > 0; {
+		chunk := rest[:min(len(rest), trimBatch)]
+		rest = rest[len(chunk):]
+		n := 0
+		err := l.db.Update(func(tx *bbolt.Tx) error {
+			b := tx.Bucket(bucketEvents)
+			for _, seq := range chunk {
+				k := seqKey(seq)
+				if b.Get(k) == nil {
+					continue
+				}
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("eventlog: delete events: %w", err)
+		}
+		total += n
+	}
+	return total, nil
+}
