@@ -43,6 +43,7 @@ type eventCompactor struct {
 	log     compactableLog
 	bound   func() uint64 // every reader of the log is past this sequence
 	decided func(cloudevents.Event) (string, bool)
+	chunk   int // events a read takes (compactChunk)
 
 	mu     sync.Mutex
 	next   uint64            // the next sequence to look at
@@ -50,20 +51,23 @@ type eventCompactor struct {
 }
 
 func newEventCompactor(log compactableLog, bound func() uint64) *eventCompactor {
-	return &eventCompactor{log: log, bound: bound, decided: vhost.ServerEntryDecided, next: 1, latest: map[string]uint64{}}
+	return &eventCompactor{log: log, bound: bound, decided: vhost.ServerEntryDecided, chunk: compactChunk, next: 1, latest: map[string]uint64{}}
 }
 
 // compact looks at the events up to the bound not yet looked at, and
 // deletes those a later one decides; it returns how many it deleted. The
-// first run after a start reads the whole (compacted) log.
+// first run after a start reads the whole (compacted) log; a log never
+// compacted (one from before compaction, or kept while registryd was
+// down) is compacted a chunk at a time, so what a run holds stays small.
 func (c *eventCompactor) compact(ctx context.Context) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	bound := c.bound()
-	var drop []uint64
+	deleted := 0
+	drop := make([]uint64, 0, c.chunk)
 	for c.next <= bound {
 		read := 0
-		next, err := c.log.Read(ctx, c.next, compactChunk, func(seq uint64, e cloudevents.Event) error {
+		next, err := c.log.Read(ctx, c.next, c.chunk, func(seq uint64, e cloudevents.Event) error {
 			if seq > bound {
 				return errPastBound
 			}
@@ -79,24 +83,31 @@ func (c *eventCompactor) compact(ctx context.Context) (int, error) {
 			}
 			return nil
 		})
-		if errors.Is(err, errPastBound) {
-			c.next = bound + 1
-			break
+		past := errors.Is(err, errPastBound)
+		if err != nil && !past {
+			return deleted, fmt.Errorf("event log compaction: %w", err)
 		}
+		// Every event dropped is behind the read: deleting it now changes
+		// nothing the read has still to see.
+		n, err := c.log.DeleteEvents(drop)
+		deleted += n
 		if err != nil {
-			return 0, fmt.Errorf("event log compaction: %w", err)
+			return deleted, fmt.Errorf("event log compaction: %w", err)
 		}
-		c.next = next
-		if read < compactChunk {
-			c.next = max(c.next, bound+1) // holes up to the bound
+		drop = drop[:0]
+		switch {
+		case past:
+			c.next = bound + 1
+		case read < c.chunk:
+			c.next = max(next, bound+1) // holes up to the bound
+		default:
+			c.next = next
+		}
+		if past || read < c.chunk {
 			break
 		}
 	}
-	n, err := c.log.DeleteEvents(drop)
-	if err != nil {
-		return n, fmt.Errorf("event log compaction: %w", err)
-	}
-	return n, nil
+	return deleted, nil
 }
 
 // compactionBound is the sequence every reader of the embedded event log

@@ -30,6 +30,12 @@ func vhostEvent(t *testing.T, typ, server string, record bool) cloudevents.Event
 }
 
 func TestEventCompactionDropsOnlyDecidedEventsBehindTheBound(t *testing.T) {
+	for _, chunk := range []int{compactChunk, 2, 1} {
+		t.Run(fmt.Sprintf("chunk %d", chunk), func(t *testing.T) { testEventCompaction(t, chunk) })
+	}
+}
+
+func testEventCompaction(t *testing.T, chunk int) {
 	log, err := eventlog.Open(filepath.Join(t.TempDir(), "events.db"), eventlog.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +59,7 @@ func TestEventCompactionDropsOnlyDecidedEventsBehindTheBound(t *testing.T) {
 	}
 	bound := uint64(6)
 	c := newEventCompactor(log, func() uint64 { return bound })
+	c.chunk = chunk
 	remaining := func() []uint64 {
 		var seqs []uint64
 		if _, err := log.Read(t.Context(), 1, 0, func(seq uint64, _ cloudevents.Event) error {
@@ -84,6 +91,7 @@ func TestEventCompactionDropsOnlyDecidedEventsBehindTheBound(t *testing.T) {
 	}
 	// A restart reads the compacted log afresh and finds nothing more.
 	again := newEventCompactor(log, func() uint64 { return bound })
+	again.chunk = chunk
 	if n, err := again.compact(t.Context()); err != nil || n != 0 {
 		t.Errorf("a new compactor dropped %d, %v; want nothing", n, err)
 	}
