@@ -149,3 +149,57 @@ func TestCompactedLogReplaysToTheLiveProjections(t *testing.T) {
 	compact(2 + 1)
 	compact(0)
 }
+
+// TestCompactionWhileHeartbeatsFlow compacts over and over while servers
+// heartbeat, the projections and the audit feed reading behind them: no
+// reader meets a hole or an error, and the log still replays to the live
+// projections.
+func TestCompactionWhileHeartbeatsFlow(t *testing.T) {
+	t.Parallel()
+	reg := testkit.StartRegistry(t)
+	tok := reg.OIDC.Token(t, "alice", []string{"tenant-a"}, "developer")
+	vh := reg.URL + "/registry/v1/virtualHost"
+	if r := testkit.Do(t, http.MethodPost, vh, tok, []byte(`{"name":"busy.example.com","port":443}`)); r.Status != http.StatusOK {
+		t.Fatalf("create host: %d %s", r.Status, r.Body)
+	}
+	done := make(chan struct{})
+	var dropped int
+	go func() {
+		defer close(done)
+		for range 40 {
+			n, err := reg.CompactEvents(context.Background())
+			if err != nil {
+				t.Errorf("CompactEvents while heartbeats flow: %v", err)
+				return
+			}
+			dropped += n
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	for i := range 400 {
+		url := vh + "/busy.example.com/server/s" + string(rune('a'+i%8))
+		if r := testkit.Do(t, http.MethodPut, url, tok, []byte(`{"host":"10.0.0.1","port":8080}`)); r.Status != http.StatusOK {
+			t.Fatalf("heartbeat %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	<-done
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := reg.WaitProjections(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.WaitAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := reg.CompactEvents(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dropped+n != 400-8 {
+		t.Errorf("compaction dropped %d heartbeats in all, want %d (all but each server's last)", dropped+n, 400-8)
+	}
+	if r := testkit.Do(t, http.MethodGet, reg.URL+"/readyz", "", nil); r.Status != http.StatusOK {
+		t.Errorf("/readyz after compacting under load: %d %s", r.Status, r.Body)
+	}
+	replayEqualsLive(t, reg)
+}
