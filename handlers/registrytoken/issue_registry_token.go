@@ -104,7 +104,7 @@ func (t *Tokens) Issue(ctx context.Context, cmd IssueRegistryToken) (handlers.Re
 	resp := &TokenResponse{Token: token, AccessToken: token, ExpiresIn: int(t.cfg.Lifetime / time.Second), IssuedAt: now.UTC().Format(time.RFC3339)}
 	data := map[string]any{
 		"actor": c.Subject, "service": cmd.Service, "plan": plan, "grant": cmd.Grant,
-		"requested": scopeStrings(cmd.Scopes), "access": access,
+		"requested": scopeStrings(cmd.Scopes), "access": accessData(access),
 		"jti": jti, "iat": now.Unix(), "exp": exp.Unix(), "offline": false,
 	}
 	if cmd.ClientID != "" {
@@ -201,6 +201,26 @@ func subjectOf(tenant, service string) string {
 		s = tenant + "/" + s
 	}
 	return s
+}
+
+// accessData is access as the event's data holds it: each Scope as the map
+// of what json.Marshal writes of it. The audit's copy sorts every object's
+// keys, so it writes the same bytes either way, but a map it copies
+// directly, where a []Scope took a JSON round trip for every token issued
+// (TestAccessDataAuditsAsTheScopes).
+func accessData(access []Scope) []map[string]any {
+	if access == nil {
+		return nil
+	}
+	out := make([]map[string]any, len(access))
+	for i, s := range access {
+		m := map[string]any{"type": s.Type, "name": s.Name, "actions": s.Actions}
+		if s.Class != "" {
+			m["class"] = s.Class
+		}
+		out[i] = m
+	}
+	return out
 }
 
 func scopeStrings(scopes []Scope) []string {

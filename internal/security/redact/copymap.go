@@ -101,8 +101,41 @@ func (h *Hasher) appendValue(out []byte, v any, clear map[string]bool, keep bool
 		return appendList(h, out, v, clear, keep, depth)
 	case []string:
 		return appendList(h, out, v, clear, keep, depth)
+	case []map[string]any:
+		return appendList(h, out, v, clear, keep, depth)
+	case map[string]string:
+		return h.appendStringMap(out, v, clear, keep)
 	}
 	return nil, false
+}
+
+// appendStringMap is appendMap for a map of strings (a secret's metadata).
+func (h *Hasher) appendStringMap(out []byte, m map[string]string, clear map[string]bool, keep bool) ([]byte, bool) {
+	if m == nil {
+		return append(out, "null"...), true
+	}
+	var keys [8]string
+	ks := keys[:0]
+	for k := range m {
+		if !utf8.ValidString(k) {
+			return nil, false
+		}
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	out = append(out, '{')
+	for i, k := range ks {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = plainjson.AppendString(out, k)
+		out = append(out, ':')
+		var ok bool
+		if out, ok = h.appendValue(out, m[k], clear, keep || clear[k], 0); !ok {
+			return nil, false
+		}
+	}
+	return append(out, '}'), true
 }
 
 // appendList appends the copy of the list v, as json.Marshal writes a nil

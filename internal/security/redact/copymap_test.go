@@ -35,6 +35,13 @@ func TestCopyMapEqualsCopyJSONOfMarshal(t *testing.T) {
 		"struct nested":      {"m": struct{ A string }{"x"}},
 		"deep":               deepMap(maxMapDepth + 3),
 		"deep list":          {"l": deepList(maxMapDepth + 3)},
+		"string map":         {"metadata": map[string]string{"team": "<ops>", "password": "hunter2", "é": "\u2028"}, "m": map[string]string{"k": "v"}},
+		"string map clear":   {"meta": map[string]string{"b": "kept", "a": "kept too"}},
+		"string map nil":     {"metadata": map[string]string(nil), "empty": map[string]string{}},
+		"string map invalid": {"metadata": map[string]string{"k": "bad\xff"}, "other": map[string]string{"bad\xfe": "v"}},
+		"list of maps":       {"access": []map[string]any{{"type": "repository", "name": "acme/app", "actions": []string{"pull"}}, {"type": "registry", "class": "", "name": "catalog", "actions": []string(nil)}}},
+		"list of maps nil":   {"failures": []map[string]any(nil), "empty": []map[string]any{}, "holes": []map[string]any{nil, {}}},
+		"list of maps clear": {"meta": []map[string]any{{"a": "kept", "n": 1}}},
 	}
 	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -105,5 +112,26 @@ func TestCopyMapFlatPathHashes(t *testing.T) {
 	}
 	if bytes.Contains(out, []byte("hunter2")) || !bytes.Contains(out, []byte(h.HMAC("hunter2"))) {
 		t.Fatalf("secret not hashed: %s", out)
+	}
+}
+
+// A secret's metadata (a map of strings) and a token's access (a list of
+// maps) stay on the flat path: each took the JSON round trip before.
+func TestCopyMapFlatPathTakesMetadataAndAccess(t *testing.T) {
+	t.Parallel()
+	h := fastHasher(t)
+	m := map[string]any{
+		"metadata": map[string]string{"owner": "hunter2"},
+		"access":   []map[string]any{{"type": "repository", "name": "acme/app", "actions": []string{"pull", "push"}}},
+	}
+	out, ok := h.copyDirect(m, fastClear)
+	if !ok {
+		t.Fatal("metadata or access left the flat path")
+	}
+	if bytes.Contains(out, []byte("hunter2")) || !bytes.Contains(out, []byte(h.HMAC("hunter2"))) {
+		t.Fatalf("a metadata value was not hashed: %s", out)
+	}
+	if !bytes.Contains(out, []byte(`"name":"acme/app"`)) {
+		t.Fatalf("a name in the access list (a clear key) was not kept: %s", out)
 	}
 }
