@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,5 +164,49 @@ func TestReadOfATruncatedAnswer(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("the error quotes the answer: %v", err)
+	}
+}
+
+// TestListOfRewrittenAnswers: a list reads the real answer's names in its
+// one pass, answers a truncated answer with ErrUnavailable, and one without
+// data with ErrNotFound, as the two-pass decoding it replaced did.
+func TestListOfRewrittenAnswers(t *testing.T) {
+	t.Parallel()
+	v := testkit.SharedVault(t)
+	c := callerFor(t, v)("rewritten")
+	for _, name := range []string{"b", "a"} {
+		write(t, newStore(t, v), c, mustPath(t, "rewritten", name), "v")
+	}
+	target, _ := url.Parse(v.Addr)
+	real := httputil.NewSingleHostReverseProxy(target)
+	var rewrite atomic.Value // func(string) string
+	rewrite.Store(func(s string) string { return s })
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("list") != "true" {
+			real.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		real.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write([]byte(rewrite.Load().(func(string) string)(rec.Body.String())))
+	}))
+	t.Cleanup(proxy.Close)
+	s := newStore(t, v, func(cfg *vault.Config) { cfg.Addr = proxy.URL; cfg.MaxRetries = 0 })
+
+	names, err := s.List(t.Context(), c, secretpath.ImagePull, "rewritten")
+	if err != nil || !slices.Equal(names, []string{"a", "b"}) {
+		t.Fatalf("List through the proxy = %v, %v; want [a b]", names, err)
+	}
+	rewrite.Store(func(s string) string { return s[:strings.Index(s, `"keys"`)+12] })
+	if _, err := s.List(t.Context(), c, secretpath.ImagePull, "rewritten"); !errors.Is(err, handlers.ErrUnavailable) {
+		t.Errorf("List of a truncated answer: %v, want ErrUnavailable", err)
+	}
+	rewrite.Store(func(s string) string {
+		return regexp.MustCompile(`"data":\{[^}]*\}`).ReplaceAllString(s, `"data":null`)
+	})
+	if _, err := s.List(t.Context(), c, secretpath.ImagePull, "rewritten"); !errors.Is(err, handlers.ErrNotFound) {
+		t.Errorf("List of an answer without data: %v, want ErrNotFound", err)
 	}
 }
