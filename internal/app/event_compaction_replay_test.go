@@ -35,9 +35,10 @@ func decidingEvents(t *testing.T, reg *testkit.Registry) (byServer map[string][]
 	return byServer, total
 }
 
-// replayEqualsLive replays the event log into a fresh database and compares
-// every projection's buckets with the live ones.
-func replayEqualsLive(t *testing.T, reg *testkit.Registry) {
+// replayEqualsLive replays the event log into a fresh database and checks
+// that every projection's buckets equal the live ones; it returns the live
+// buckets and the replay's counts.
+func replayEqualsLive(t *testing.T, reg *testkit.Registry) (live map[string]map[string]string, counts map[string]uint64) {
 	t.Helper()
 	fresh, err := bolt.Open(filepath.Join(t.TempDir(), "replay.db"), 0o600, nil)
 	if err != nil {
@@ -45,15 +46,14 @@ func replayEqualsLive(t *testing.T, reg *testkit.Registry) {
 	}
 	defer fresh.Close()
 	ps := app.Projections()
-	if _, err := projections.Replay(context.Background(), reg.Events(), fresh, nil, ps...); err != nil {
+	if counts, err = projections.Replay(context.Background(), reg.Events(), fresh, nil, ps...); err != nil {
 		t.Fatal(err)
 	}
 	var buckets []string
 	for _, p := range ps {
 		buckets = append(buckets, p.Buckets()...)
 	}
-	live, err := projections.DumpBuckets(reg.ProjectionsDB(), buckets...)
-	if err != nil {
+	if live, err = projections.DumpBuckets(reg.ProjectionsDB(), buckets...); err != nil {
 		t.Fatal(err)
 	}
 	replayed, err := projections.DumpBuckets(fresh, buckets...)
@@ -66,7 +66,22 @@ func replayEqualsLive(t *testing.T, reg *testkit.Registry) {
 	lj, _ := json.Marshal(live)
 	rj, _ := json.Marshal(replayed)
 	if !bytes.Equal(lj, rj) {
-		t.Errorf("the compacted log replays to other projections:\nlive     %s\nreplayed %s", lj, rj)
+		t.Errorf("replayed projections differ from the live ones:\nlive     %s\nreplayed %s", lj, rj)
+	}
+	return live, counts
+}
+
+// settle waits until the projections and the audit log hold every event
+// committed.
+func settle(t *testing.T, reg *testkit.Registry) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := reg.WaitProjections(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.WaitAudit(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -96,20 +111,9 @@ func TestCompactedLogReplaysToTheLiveProjections(t *testing.T) {
 			do(http.MethodPut, vh+"/"+host+"/server/"+server, `{"host":"10.0.0.1","port":8080}`, http.StatusOK)
 		}
 	}
-	settle := func() {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := reg.WaitProjections(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := reg.WaitAudit(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 	compact := func(wantDropped int) {
 		t.Helper()
-		settle()
+		settle(t, reg)
 		before, total := decidingEvents(t, reg)
 		n, err := reg.CompactEvents(context.Background())
 		if err != nil || n != wantDropped {
@@ -183,14 +187,7 @@ func TestCompactionWhileHeartbeatsFlow(t *testing.T) {
 		}
 	}
 	<-done
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := reg.WaitProjections(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.WaitAudit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	settle(t, reg)
 	n, err := reg.CompactEvents(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -38,10 +38,12 @@ const maxMapDepth = 32
 // As in CopyJSON, a string is kept under a clear key at any depth above it
 // and hashed otherwise (unless it is a hash already).
 func (h *Hasher) copyDirect(m map[string]any, clear map[string]bool) ([]byte, bool) {
-	return h.appendMap(make([]byte, 0, 64+32*len(m)), m, clear, false, 0)
+	return appendObject(h, make([]byte, 0, 64+32*len(m)), m, clear, false, 0)
 }
 
-func (h *Hasher) appendMap(out []byte, m map[string]any, clear map[string]bool, keep bool, depth int) ([]byte, bool) {
+// appendObject appends the copy of the object m, its keys sorted as
+// json.Marshal sorts them, as json.Marshal writes a nil one: null.
+func appendObject[V any](h *Hasher, out []byte, m map[string]V, clear map[string]bool, keep bool, depth int) ([]byte, bool) {
 	if m == nil {
 		return append(out, "null"...), true
 	}
@@ -96,46 +98,17 @@ func (h *Hasher) appendValue(out []byte, v any, clear map[string]bool, keep bool
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		return h.appendMap(out, v, clear, keep, depth+1)
+		return appendObject(h, out, v, clear, keep, depth+1)
 	case []any:
 		return appendList(h, out, v, clear, keep, depth)
 	case []string:
 		return appendList(h, out, v, clear, keep, depth)
 	case []map[string]any:
 		return appendList(h, out, v, clear, keep, depth)
-	case map[string]string:
-		return h.appendStringMap(out, v, clear, keep)
+	case map[string]string: // a secret's metadata
+		return appendObject(h, out, v, clear, keep, depth+1)
 	}
 	return nil, false
-}
-
-// appendStringMap is appendMap for a map of strings (a secret's metadata).
-func (h *Hasher) appendStringMap(out []byte, m map[string]string, clear map[string]bool, keep bool) ([]byte, bool) {
-	if m == nil {
-		return append(out, "null"...), true
-	}
-	var keys [8]string
-	ks := keys[:0]
-	for k := range m {
-		if !utf8.ValidString(k) {
-			return nil, false
-		}
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	out = append(out, '{')
-	for i, k := range ks {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = plainjson.AppendString(out, k)
-		out = append(out, ':')
-		var ok bool
-		if out, ok = h.appendValue(out, m[k], clear, keep || clear[k], 0); !ok {
-			return nil, false
-		}
-	}
-	return append(out, '}'), true
 }
 
 // appendList appends the copy of the list v, as json.Marshal writes a nil
