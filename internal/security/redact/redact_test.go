@@ -1,8 +1,14 @@
 package redact_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hypo-registry/registry/internal/security/redact"
@@ -108,4 +114,50 @@ func TestLoadKey(t *testing.T) {
 	if string(again) != string(first) {
 		t.Error("reloaded key differs from the created one")
 	}
+}
+
+// reference is HMAC as crypto/hmac computes it afresh.
+func reference(key []byte, s string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(s))
+	return redact.Prefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// FuzzHMACEqualsAFreshMAC: the pooled MACs give what a new one gives, for
+// one value after another of any length.
+func FuzzHMACEqualsAFreshMAC(f *testing.F) {
+	for _, s := range []string{"", "hunter2", strings.Repeat("x", 5000), "é\x00\xff"} {
+		f.Add(s, s+"tail")
+	}
+	h, err := redact.NewHasher(goldenKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, s := range []string{a, b, a} {
+			if got, want := h.HMAC(s), reference(goldenKey, s); got != want {
+				t.Fatalf("HMAC(%q) = %s, want %s", s, got, want)
+			}
+		}
+	})
+}
+
+// TestHMACConcurrent: goroutines sharing one Hasher each get their own
+// value's digest.
+func TestHMACConcurrent(t *testing.T) {
+	t.Parallel()
+	h := newGoldenHasher(t)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				s := strings.Repeat(string(rune('a'+g)), i%70) + strconv.Itoa(i)
+				if got, want := h.HMAC(s), reference(goldenKey, s); got != want {
+					t.Errorf("HMAC(%q) = %s, want %s", s, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
