@@ -34,7 +34,7 @@ type Hasher struct {
 // mac is an HMAC-SHA256 under the Hasher's key with room for the value it
 // hashes. Reset restores the keyed state hmac.New computed the first time
 // (crypto/hmac keeps it), so a pooled MAC hashes a value with no
-// allocation, where a new one was eight and two more SHA-256 blocks.
+// allocation, where a new one cost ten and two more SHA-256 blocks.
 type mac struct {
 	h   hash.Hash
 	in  []byte
@@ -71,6 +71,7 @@ func (h *Hasher) HMAC(s string) string {
 	}
 	m.in = append(m.in[:0], s...)
 	m.h.Write(m.in)
+	clear(m.in) // the value may be a secret: the pool keeps no copy of it
 	var out [len(Prefix) + 2*sha256.Size]byte
 	copy(out[:], Prefix)
 	hex.Encode(out[len(Prefix):], m.h.Sum(m.sum[:0]))

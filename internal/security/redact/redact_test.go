@@ -161,3 +161,21 @@ func TestHMACConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestHMACKeepsNoCopyOfTheValue: the pooled MAC's buffer holds no copy of
+// the value hashed, which may be a secret.
+func TestHMACKeepsNoCopyOfTheValue(t *testing.T) {
+	h := newGoldenHasher(t)
+	seen := false
+	for range 20 {
+		h.HMAC("hunter2-canary")
+		holds, pooled := redact.PooledInputHolds(h, "hunter2-canary")
+		if holds {
+			t.Fatal("a pooled MAC still holds the value it hashed")
+		}
+		seen = seen || pooled
+	}
+	if !seen {
+		t.Fatal("no MAC was ever pooled: nothing was checked")
+	}
+}
