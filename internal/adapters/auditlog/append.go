@@ -135,8 +135,9 @@ func (l *Log) writer() {
 			l.expected.Add(-1)
 		}
 	}
-	gather := time.NewTimer(time.Hour)
+	gather, quiet := time.NewTimer(time.Hour), time.NewTimer(time.Hour)
 	gather.Stop()
+	quiet.Stop()
 	var arrivals arrivalRate
 	for {
 		batch, n = batch[:0], 0
@@ -156,10 +157,15 @@ func (l *Log) writer() {
 			}
 		}
 		// A batch is held open while reads announced with Expect are at
-		// work, or, when the last batch had company (the log is busy), for
-		// the whole delay: most of a busy edge's requests are still being
-		// read or answered, not yet announced, and each sync a batch saves
-		// is a disk flush and its kernel CPU.
+		// work, or, when the last batch had company (the log is busy),
+		// while entries keep arriving: most of a busy edge's requests are
+		// still being read or answered, not yet announced, and each sync a
+		// batch saves is a disk flush and its kernel CPU. A busy log whose
+		// callers are all in the batch already (a few clients, each waiting
+		// for its answer before it asks again) hears nothing for a quiet
+		// gap and writes: a hold that waited the whole delay for them would
+		// make each of their requests wait it, and the rate it measures
+		// fall, and the next hold longer.
 		busy := lastN > 1
 		if l.opts.CommitDelay > 0 && n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) {
 			// A busy log's company is expected as large as the last batch.
@@ -168,13 +174,18 @@ func (l *Log) writer() {
 				company = max(company, int64(lastN))
 			}
 			gather.Reset(arrivals.hold(company, l.opts.CommitDelay))
+			gap := arrivals.quiet(l.opts.quiet)
+			quiet.Reset(gap)
 			began := time.Now()
 		wait:
 			for n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) {
 				select {
 				case req := <-l.reqs:
 					take(req)
+					quiet.Reset(gap)
 				case <-l.nudge:
+				case <-quiet.C:
+					busy = false // from now on only announced reads are waited for
 				case <-gather.C:
 					break wait
 				case <-l.closing:
@@ -182,6 +193,7 @@ func (l *Log) writer() {
 				}
 			}
 			gather.Stop()
+			quiet.Stop()
 			l.stats.waitNanos.Add(int64(time.Since(began)))
 		}
 		lastN = len(batch)
@@ -377,4 +389,14 @@ func (a *arrivalRate) hold(company int64, limit time.Duration) time.Duration {
 	}
 	d := time.Duration(float64(min(company, holdFor)) / a.perSecond * float64(time.Second))
 	return max(min(d, limit), minHold)
+}
+
+// quiet is how long a busy log's hold waits for the next arrival when no
+// read is announced: the mean time between arrivals at the measured rate,
+// at least minHold and at most limit (maxQuiet unless a test sets it).
+func (a *arrivalRate) quiet(limit time.Duration) time.Duration {
+	if a.perSecond <= 0 {
+		return limit
+	}
+	return max(min(time.Duration(float64(time.Second)/a.perSecond), limit), minHold)
 }

@@ -125,28 +125,45 @@ func TestCloseWritesTheGatheredBatch(t *testing.T) {
 }
 
 // After a batch of more than one record the log is busy: the next batch is
-// held open for the delay (or until it is full) even with nothing
-// announced. A lone append on a quiet log is written at once.
-func TestBusyLogHoldsTheNextBatch(t *testing.T) {
+// held open while entries keep arriving, but not for callers that cannot
+// come. Two callers that each wait for their append before making the next
+// (two clients, each waiting for its answer) are both in every batch; a
+// hold for the whole delay would make each of their appends wait it (with
+// an hour's delay and the rate these callers are measured at, 200 ms each).
+func TestBusyLogWritesWhenNobodyIsLeftToCome(t *testing.T) {
 	t.Parallel()
-	l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour, MaxBatch: 2})
-	returned(t, plainAsync(l, 0)) // quiet: no wait
-	// The hold is the time a few more entries take at the measured rate
-	// (the limit only while no rate is known): arriving slowly on purpose
-	// makes it about 200 ms whatever the machine's load, where a rate
-	// measured by chance over a loaded machine's few milliseconds made it
-	// short enough to end before held looked.
-	time.Sleep(300 * time.Millisecond)
+	dir := t.TempDir()
+	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
+	returned(t, plainAsync(l, 0))
+	time.Sleep(300 * time.Millisecond) // a slow rate: long holds, were they held
 	l.Expect()
 	l.Expect()
 	a, b := appendAsync(l, 1), appendAsync(l, 2)
 	returned(t, a)
 	returned(t, b)
-	first := plainAsync(l, 3)
-	if !held(first) {
-		t.Fatal("an append right after a batch of two was written without waiting for company")
+	before := l.Stats()
+	const rounds = 20
+	var callers [2]chan error
+	for c := range callers {
+		callers[c] = make(chan error, 1)
+		go func() {
+			for i := range rounds {
+				if _, err := l.Append(context.Background(), readEntry(3+2*i+c)); err != nil {
+					callers[c] <- err
+					return
+				}
+			}
+			callers[c] <- nil
+		}()
 	}
-	second := plainAsync(l, 4)
-	returned(t, first) // the batch is full
-	returned(t, second)
+	for _, done := range callers {
+		returned(t, done)
+	}
+	after := l.Stats()
+	if held := after.Gathered - before.Gathered; held > time.Second {
+		t.Fatalf("%d batches held %s in all for callers that were all in them already", after.Batches-before.Batches, held)
+	}
+	if recs := scanAll(t, dir, 1); len(recs) != 3+2*rounds {
+		t.Fatalf("%d records, want %d", len(recs), 3+2*rounds)
+	}
 }

@@ -159,3 +159,83 @@ func TestHoldWaitsForAFewMore(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietIsTheMeanGap: a busy log with nothing announced waits for the
+// next arrival about the mean time between arrivals, within minHold and
+// the limit, which is also the wait before the rate is known.
+func TestQuietIsTheMeanGap(t *testing.T) {
+	const limit = maxQuiet
+	at := func(rate float64) *arrivalRate {
+		return &arrivalRate{perSecond: rate}
+	}
+	for _, tc := range []struct {
+		name string
+		a    *arrivalRate
+		want time.Duration
+	}{
+		{"rate unknown", &arrivalRate{}, limit},
+		{"embedded reads at 20k/s", at(20000), 50 * time.Microsecond},
+		{"Vault reads at 2k/s", at(2000), limit},
+		{"busy at 1M/s", at(1e6), minHold},
+	} {
+		if got := tc.a.quiet(limit); got != tc.want {
+			t.Errorf("%s: quiet %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A busy log holds the next batch open while entries keep arriving, even
+// with nothing announced: here the quiet gap is long enough that the first
+// append waits for the second, which fills the batch.
+func TestBusyLogHoldsWhileEntriesArrive(t *testing.T) {
+	l, err := Open(Options{Dir: t.TempDir(), CommitDelay: time.Hour, MaxBatch: 2, quiet: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e := canonicalCases["query"]
+	appendAsync := func(announced bool) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			if announced {
+				_, err = l.AppendExpected(context.Background(), e)
+			} else {
+				_, err = l.Append(context.Background(), e)
+			}
+			done <- err
+		}()
+		return done
+	}
+	if err := <-appendAsync(false); err != nil { // quiet: no wait
+		t.Fatal(err)
+	}
+	l.Expect()
+	l.Expect()
+	a, b := appendAsync(true), appendAsync(true)
+	for _, done := range []<-chan error{a, b} {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := l.Stats(); st.Records != 3 || st.Batches != 2 {
+		t.Fatalf("stats %+v, want 3 records in 2 batches", st)
+	}
+	first := appendAsync(false)
+	select {
+	case err := <-first:
+		t.Fatalf("an append right after a batch of two was written without waiting for company (%v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	second := appendAsync(false)
+	for _, done := range []<-chan error{first, second} { // the batch is full
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("append still waiting after 10s")
+		}
+	}
+}

@@ -13,6 +13,11 @@ const (
 	DefaultMaxBatch     = 1024
 	DefaultCommitDelay  = 2 * time.Millisecond
 	minHold             = 20 * time.Microsecond
+	// maxQuiet is the longest a busy log's hold waits for an arrival with
+	// nothing announced: about the time between two arrivals of a busy
+	// edge, and short beside a sync, so that a hold with nobody left to
+	// come (every caller already in the batch) costs little.
+	maxQuiet = 100 * time.Microsecond
 )
 
 // Options configures Open. Zero values take the defaults above.
@@ -33,7 +38,7 @@ type Options struct {
 	MaxBatch int
 	// CommitDelay bounds how long the writer holds a batch open, for
 	// appends announced with Expect or, when the previous batch held more
-	// than one append (the log is busy), for whatever arrives (0:
+	// than one append (the log is busy), for whatever keeps arriving (0:
 	// DefaultCommitDelay; negative: never wait). Within it the hold is the
 	// time about four more entries take to arrive at the measured rate
 	// (see arrivalRate.hold). A lone caller on a quiet log is written at once.
@@ -46,6 +51,11 @@ type Options struct {
 	MaxBytes int64
 	// Now is the clock for segment times and retention; time.Now if nil.
 	Now func() time.Time
+
+	// quiet bounds how long a busy log's hold waits without an arrival
+	// when nothing is announced (arrivalRate.quiet); tests set it, 0 is
+	// maxQuiet.
+	quiet time.Duration
 }
 
 // Validate reports every invalid field at once.
@@ -75,6 +85,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatch == 0 {
 		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.quiet == 0 {
+		o.quiet = maxQuiet
 	}
 	if o.Now == nil {
 		o.Now = time.Now
