@@ -255,6 +255,15 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	res.DiskBytesPerAuditedRead = res.DiskAudit.PerRead
 	fmt.Fprintf(os.Stderr, "disk: %d bytes allocated (%d apparent) over %d audited GETs: %.0f bytes per read (by entry: %v)\n",
 		res.DiskAudit.AllocatedBytes, res.DiskAudit.ApparentBytes, res.DiskAudit.AuditedReads, res.DiskAudit.PerRead, res.DiskAudit.AllocatedBy)
+	// The same pair with a few clients, each waiting for its answer before
+	// it asks again: there the audit log's batches hold every caller there
+	// is, and a hold that waited for more made each read wait it (0.19 of
+	// the ceiling with 8 clients before the quiet gap).
+	few, _, err := alternate(ctx, dur, [2]side{{run: httpSide(restGet, fewClients)}, {run: httpSide(bareGet, fewClients)}})
+	if err != nil {
+		return fmt.Errorf("REST GET beside bare net/http, %d clients: %w", fewClients, err)
+	}
+	res.setRatio(ratioRESTGetFewClients, few[0], few[1])
 	stopBare()
 	summary("bare net/http", res.BareHTTP)
 	fmt.Fprintf(os.Stderr, "CPU of this process per request: REST GET %.0f µs, bare %.0f µs\n", res.RESTGetCPUus, res.BareHTTPCPUus)
@@ -345,7 +354,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	}
 	res.setRatio(ratioTokenRS256, res.RegistryToken.RS256.HTTP, res.RegistryToken.RS256.Bare)
 	res.setRatio(ratioTokenES256, res.RegistryToken.ES256.HTTP, res.RegistryToken.ES256.Bare)
-	for _, name := range []string{ratioRESTGet, ratioRESTGetWithPolicy, ratioVaultGet, ratioVaultList, ratioTokenRS256, ratioTokenES256, ratioHeartbeat, ratioKafkaCredential} {
+	for _, name := range []string{ratioRESTGet, ratioRESTGetFewClients, ratioRESTGetWithPolicy, ratioVaultGet, ratioVaultList, ratioTokenRS256, ratioTokenES256, ratioHeartbeat, ratioKafkaCredential} {
 		if d, ok := res.RatioDetails[name]; ok {
 			fmt.Fprintf(os.Stderr, "ratios.%s = %.3f (%.0f/s p50 %.2f p99 %.2f ms over %.0f/s p50 %.2f p99 %.2f ms)\n",
 				name, d.Ratio, d.RPS, d.P50ms, d.P99ms, d.CeilingRPS, d.CeilingP50ms, d.CeilingP99ms)
@@ -357,8 +366,8 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		"bareNetHTTPVerifyRS256SameBytes = net/http verifying the caller's RS256 JWT per request (signature, iss, aud, exp, with the issuer's public key in hand) and writing the same response bytes and headers",
 		"{restImagePullGetCPUMicrosPerRequest,bareNetHTTPCPUMicrosPerRequest} = the benchmark process's CPU time (user+system, the load generator included) over each side's halves ÷ its requests: with both in one process, a side whose CPU is not all busy (waiting for the audit log's fdatasync) shows a ratio of rates below the ratio of its CPU figures",
 		"packageRegistry: GET of a secret named by a URL and the list of 10 secrets (the list reads each secret for the name as given), each beside the same bare verifying handler serving the same bytes",
-		"ratios (issue 13's benchmark contract; kafkaCredential is issue 14's): restGet = restImagePullGet / bareNetHTTPVerifyRS256SameBytes; vaultGet = vault.restImagePullGet / vault.bareVaultKVv2Read; vaultList = vault.packageRegistry.list / listBare (a bare KV v2 LIST); tokenRS256, tokenES256 = registryToken.*.tokenEndpointGet / bareNetHTTPVerifyAndSign; heartbeat = virtualHosts.heartbeatPut / bareBoltBatchPut; kafkaCredential = kafkaCredentialRequests.credentialRequestRoundTrip / bareRelayOneStoreReadRoundTrip; ratioDetails holds both sides' rates with p50/p99 under the same names; a ratio whose measurement was skipped is absent",
-		"restGet, tokenRS256, tokenES256, heartbeat and kafkaCredential measure their two sides in alternation, A B B A for half the duration each time (restGetWithPolicy likewise), so that a drift of the shared machine weighs on both sides alike; each side's rate is all its requests over all its time, its p50/p99 those of all its requests",
+		"ratios (issue 13's benchmark contract; kafkaCredential is issue 14's): restGet = restImagePullGet / bareNetHTTPVerifyRS256SameBytes; vaultGet = vault.restImagePullGet / vault.bareVaultKVv2Read; vaultList = vault.packageRegistry.list / listBare (a bare KV v2 LIST); tokenRS256, tokenES256 = registryToken.*.tokenEndpointGet / bareNetHTTPVerifyAndSign; heartbeat = virtualHosts.heartbeatPut / bareBoltBatchPut; kafkaCredential = kafkaCredentialRequests.credentialRequestRoundTrip / bareRelayOneStoreReadRoundTrip; restGetAt8Clients = the same pair as restGet with 8 clients instead of -c (not a target: it shows how a small edge's reads share the audit's syncs); ratioDetails holds both sides' rates with p50/p99 under the same names; a ratio whose measurement was skipped is absent",
+		"restGet, restGetAt8Clients, tokenRS256, tokenES256, heartbeat and kafkaCredential measure their two sides in alternation, A B B A for half the duration each time (restGetWithPolicy likewise), so that a drift of the shared machine weighs on both sides alike; each side's rate is all its requests over all its time, its p50/p99 those of all its requests",
 		"auditReplayPerSecond = auditReplay.perSecond: registryctl audit replay of 200000 command events (secrets created) into fresh read models; auditVerifyPerSecond = auditVerify.perSecond: registryctl audit verify of an audit log of 200000 records (nine reads to one write); both built in the run, one pass each, no per-request latency",
 		"diskBytesPerAuditedRead = growth of the blocks allocated to the embedded registry's data directory (du: bbolt files are sparse) from just before to just after the restImagePullGet measurement, projections caught up at both ends, over its audited GETs (its p50/p99 are restImagePullGet's); diskAudit also gives the growth of the files' sizes, which bbolt extends in steps, and allocatedBytesAddedBy the growth of each entry of the data directory (audit = the audit log; events.db and projections.db do not grow with reads)",
 	}

@@ -18,10 +18,16 @@ const (
 	ratioTokenES256      = "tokenES256"
 	ratioHeartbeat       = "heartbeat"
 	ratioKafkaCredential = "kafkaCredential"
+	// ratioRESTGetFewClients is the REST GET pair again with fewClients
+	// clients: no target, a figure to watch (see main.go).
+	ratioRESTGetFewClients = "restGetAt8Clients"
 	// ratioRESTGetWithPolicy is issue 18's: the REST GET with the
 	// authorization policies loaded over the same GET without (policy.go).
 	ratioRESTGetWithPolicy = "restGetWithPolicy"
 )
+
+// fewClients is ratioRESTGetFewClients's concurrency.
+const fewClients = 8
 
 // ratioDetail is one ratio's two sides: throughput and latency of the
 // figure and of its ceiling.
