@@ -175,14 +175,18 @@ func (l *Log) writer() {
 			}
 			gather.Reset(arrivals.hold(company, l.opts.CommitDelay))
 			gap := arrivals.quiet(l.opts.quiet)
-			quiet.Reset(gap)
+			if busy {
+				quiet.Reset(gap)
+			}
 			began := time.Now()
 		wait:
 			for n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) {
 				select {
 				case req := <-l.reqs:
 					take(req)
-					quiet.Reset(gap)
+					if busy {
+						quiet.Reset(gap)
+					}
 				case <-l.nudge:
 				case <-quiet.C:
 					busy = false // from now on only announced reads are waited for
