@@ -174,7 +174,10 @@ func (l *Log) writer() {
 				company = max(company, int64(lastN))
 			}
 			gather.Reset(arrivals.hold(company, l.opts.CommitDelay))
-			gap := arrivals.quiet(l.opts.quiet)
+			gap := l.opts.quiet
+			if gap == 0 {
+				gap = arrivals.quiet(maxQuiet)
+			}
 			if busy {
 				quiet.Reset(gap)
 			}
@@ -397,7 +400,7 @@ func (a *arrivalRate) hold(company int64, limit time.Duration) time.Duration {
 
 // quiet is how long a busy log's hold waits for the next arrival when no
 // read is announced: the mean time between arrivals at the measured rate,
-// at least minHold and at most limit (maxQuiet unless a test sets it).
+// at least minHold and at most limit (maxQuiet).
 func (a *arrivalRate) quiet(limit time.Duration) time.Duration {
 	if a.perSecond <= 0 {
 		return limit

@@ -52,9 +52,8 @@ type Options struct {
 	// Now is the clock for segment times and retention; time.Now if nil.
 	Now func() time.Time
 
-	// quiet bounds how long a busy log's hold waits without an arrival
-	// when nothing is announced (arrivalRate.quiet); tests set it, 0 is
-	// maxQuiet.
+	// quiet, when set (tests do), is the quiet gap itself, whatever the
+	// measured rate; 0 is arrivalRate.quiet's, at most maxQuiet.
 	quiet time.Duration
 }
 
@@ -85,9 +84,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatch == 0 {
 		o.MaxBatch = DefaultMaxBatch
-	}
-	if o.quiet == 0 {
-		o.quiet = maxQuiet
 	}
 	if o.Now == nil {
 		o.Now = time.Now
