@@ -33,8 +33,9 @@ type Hasher struct {
 
 // mac is an HMAC-SHA256 under the Hasher's key with room for the value it
 // hashes. Reset restores the keyed state hmac.New computed the first time
-// (crypto/hmac keeps it), so a pooled MAC hashes a value with no
-// allocation, where a new one cost ten and two more SHA-256 blocks.
+// (crypto/hmac keeps it), so a pooled MAC, reset once it has hashed,
+// hashes a value with no allocation, where a new one cost ten and two more
+// SHA-256 blocks.
 type mac struct {
 	h   hash.Hash
 	in  []byte
@@ -66,15 +67,17 @@ func (h *Hasher) HMAC(s string) string {
 	m, _ := h.macs.Get().(*mac)
 	if m == nil {
 		m = &mac{h: hmac.New(sha256.New, h.key)}
-	} else {
-		m.h.Reset()
 	}
 	m.in = append(m.in[:0], s...)
 	m.h.Write(m.in)
-	clear(m.in) // the value may be a secret: the pool keeps no copy of it
 	var out [len(Prefix) + 2*sha256.Size]byte
 	copy(out[:], Prefix)
 	hex.Encode(out[len(Prefix):], m.h.Sum(m.sum[:0]))
+	// The value may be a secret: the pool keeps no copy of it, neither in
+	// the buffer nor in the hash's own block buffer, which holds the
+	// value's last partial block until Reset restores the keyed state.
+	clear(m.in)
+	m.h.Reset()
 	if cap(m.in) <= maxPooledInput {
 		h.macs.Put(m)
 	}

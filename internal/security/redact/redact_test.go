@@ -162,16 +162,20 @@ func TestHMACConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// TestHMACKeepsNoCopyOfTheValue: the pooled MAC's buffer holds no copy of
-// the value hashed, which may be a secret.
+// TestHMACKeepsNoCopyOfTheValue: the pooled MAC holds no copy of the value
+// hashed, which may be a secret: not in its buffer, and not in its hash's
+// block buffer (it is back in the keyed state of a new MAC).
 func TestHMACKeepsNoCopyOfTheValue(t *testing.T) {
 	h := newGoldenHasher(t)
 	seen := false
 	for range 20 {
 		h.HMAC("hunter2-canary")
-		holds, pooled := redact.PooledInputHolds(h, "hunter2-canary")
+		holds, fresh, pooled := redact.PooledInputHolds(h, "hunter2-canary")
 		if holds {
 			t.Fatal("a pooled MAC still holds the value it hashed")
+		}
+		if pooled && !fresh {
+			t.Fatal("a pooled MAC's hash still holds part of the value it hashed")
 		}
 		seen = seen || pooled
 	}
