@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/bus"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
@@ -181,7 +182,7 @@ func (s *Server) answer(w http.ResponseWriter, data json.RawMessage, ok bool, ok
 // Replies may hold secrets: the server marks every answer no-store
 // (respond.NoStore).
 func writeData(w http.ResponseWriter, status int, data json.RawMessage) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	respond.NoSniff(w.Header())
 	if status == http.StatusNoContent || len(data) == 0 {
 		if status == http.StatusOK {
 			status = http.StatusNoContent
@@ -189,7 +190,7 @@ func writeData(w http.ResponseWriter, status int, data json.RawMessage) {
 		w.WriteHeader(status)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	respond.JSON(w.Header())
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 	_, _ = w.Write([]byte("\n"))

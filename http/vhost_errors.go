@@ -46,7 +46,7 @@ func describe(err error) string {
 // writeText answers 200 with a text body.
 func writeText(w http.ResponseWriter, contentType, body string) {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	respond.NoSniff(w.Header())
 	_, _ = w.Write([]byte(body))
 }
 

@@ -10,6 +10,29 @@ import (
 	"net/http"
 )
 
+// The values of the headers every answer carries are shared by all
+// answers: http.Header.Set makes a one-element slice per call, four of
+// them on every answer. Sharing is safe because nothing changes a value
+// slice in place: Set and Del replace or remove it, and Add appends to a
+// slice with no spare capacity, so to a copy.
+var (
+	noStoreValue = shared("no-store")
+	cspValue     = shared(ContentSecurityPolicy)
+	noSniffValue = shared("nosniff")
+	jsonValue    = shared("application/json")
+)
+
+func shared(v string) []string { return []string{v}[:1:1] }
+
+// NoSniff tells browsers to take the answer's Content-Type as it is.
+func NoSniff(h http.Header) { h["X-Content-Type-Options"] = noSniffValue }
+
+// JSON marks the answer's body as JSON, not to be sniffed as anything else.
+func JSON(h http.Header) {
+	h["Content-Type"] = jsonValue
+	NoSniff(h)
+}
+
 // NoStore marks every answer of next as not to be stored: replies and
 // errors alike may carry a secret or a tenant's data. A route that answers
 // public data says so by setting its own Cache-Control (the OpenAPI
@@ -17,7 +40,7 @@ import (
 // metrics).
 func NoStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
+		w.Header()["Cache-Control"] = noStoreValue
 		next.ServeHTTP(w, r)
 	})
 }
@@ -30,7 +53,7 @@ const ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
 // so a route that serves a page may set its own.
 func CSP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
+		w.Header()["Content-Security-Policy"] = cspValue
 		next.ServeHTTP(w, r)
 	})
 }
@@ -65,7 +88,7 @@ func (f Format) Error(w http.ResponseWriter, status int, body any) {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	NoSniff(w.Header())
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
