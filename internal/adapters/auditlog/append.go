@@ -175,10 +175,10 @@ func (l *Log) writer() {
 			}
 			gather.Reset(arrivals.hold(company, l.opts.CommitDelay))
 			gap := l.opts.quiet
-			if gap == 0 {
-				gap = arrivals.quiet(maxQuiet)
-			}
 			if busy {
+				if gap == 0 {
+					gap = arrivals.quiet(maxQuiet)
+				}
 				quiet.Reset(gap)
 			}
 			began := time.Now()

@@ -167,3 +167,32 @@ func TestBusyLogWritesWhenNobodyIsLeftToCome(t *testing.T) {
 		t.Fatalf("%d records, want %d", len(recs), 3+2*rounds)
 	}
 }
+
+// A busy log holds the next batch open while entries keep arriving, even
+// with nothing announced: here the quiet gap is set long, so the first
+// append waits for the second, which fills the batch.
+func TestBusyLogHoldsWhileEntriesArrive(t *testing.T) {
+	t.Parallel()
+	l := open(t, auditlog.WithQuietGap(auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour, MaxBatch: 2}, time.Hour))
+	returned(t, plainAsync(l, 0)) // quiet: no wait
+	// The hold itself is the time two more entries take at the measured
+	// rate: arriving slowly on purpose makes it over 600 ms whatever the
+	// machine's load (a rate measured over a loaded machine's few
+	// milliseconds could end it before held looks).
+	time.Sleep(time.Second)
+	l.Expect()
+	l.Expect()
+	a, b := appendAsync(l, 1), appendAsync(l, 2)
+	returned(t, a)
+	returned(t, b)
+	if st := l.Stats(); st.Records != 3 || st.Batches != 2 {
+		t.Fatalf("stats %+v, want 3 records in 2 batches", st)
+	}
+	first := plainAsync(l, 3)
+	if !held(first) {
+		t.Fatal("an append right after a batch of two was written without waiting for company")
+	}
+	second := plainAsync(l, 4)
+	returned(t, first) // the batch is full
+	returned(t, second)
+}
