@@ -438,6 +438,32 @@ func TestDefaultValues(t *testing.T) {
 	}
 }
 
+// TestGoMemoryLimit: with a memory limit, the Go runtime's soft limit
+// (GOMEMLIMIT) is the container's, taken from the pod's own resources;
+// without one, none is set.
+func TestGoMemoryLimit(t *testing.T) {
+	sts := mustRender(t, nil, nil).statefulSet(t)
+	c := container(t, &sts.Spec.Template.Spec, "registryd")
+	if c.Resources.Limits.Memory().IsZero() {
+		t.Fatal("the default values set no memory limit")
+	}
+	e, ok := envByName(c)["GOMEMLIMIT"]
+	if !ok || e.ValueFrom == nil || e.ValueFrom.ResourceFieldRef == nil {
+		t.Fatalf("GOMEMLIMIT = %+v, want the container's memory limit", e)
+	}
+	if ref := e.ValueFrom.ResourceFieldRef; ref.Resource != "limits.memory" || ref.ContainerName != c.Name || !ref.Divisor.IsZero() {
+		t.Errorf("GOMEMLIMIT from %+v, want limits.memory of %s in bytes", ref, c.Name)
+	}
+	sts = mustRender(t, nil, map[string]any{"resources": map[string]any{"limits": map[string]any{"memory": nil}}}).statefulSet(t)
+	c = container(t, &sts.Spec.Template.Spec, "registryd")
+	if !c.Resources.Limits.Memory().IsZero() {
+		t.Fatalf("memory limit %s left after removing it", c.Resources.Limits.Memory())
+	}
+	if e, ok := envByName(c)["GOMEMLIMIT"]; ok {
+		t.Errorf("GOMEMLIMIT = %+v without a memory limit: a node's allocatable memory is no limit of this pod", e)
+	}
+}
+
 // structured maps the chart's Vault, Kafka and Keycloak values to the
 // variable each sets.
 var structured = map[string]string{
