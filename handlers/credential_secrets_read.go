@@ -78,31 +78,22 @@ func (s credentialSecrets) listed(ctx context.Context, c Caller) ([]listedSecret
 	if err := secretpath.CheckTenant(tenant); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	var (
-		keys  []string
-		known map[string]string
-	)
-	// The store's list and the names as created, side by side: both
-	// start after the call, so both reflect every write committed before.
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		var err error
-		if keys, err = s.store.List(gctx, c, s.scope, tenant); err != nil {
-			return fmt.Errorf("list %ss: %w", s.kind.noun, err)
-		}
-		return nil
-	})
-	if s.kind.key != nil && s.names != nil {
-		g.Go(func() error {
-			var err error
-			if known, err = s.names.Names(gctx, tenant, s.scope); err != nil {
-				return fmt.Errorf("list %ss: names: %w", s.kind.noun, err)
-			}
-			return nil
-		})
+	// The store's list, then the names as created: both start after the
+	// call, so both reflect every write committed before. One after the
+	// other, in the caller's goroutine: the names are a local read whose
+	// only wait (for the projections, while a write is being applied) is a
+	// batch delay, longer than a store's list, so running the two side by
+	// side saved little time and cost two goroutines and a context a list
+	// (BenchmarkRESTList: 200 → 190 allocations), on a path bound by CPU.
+	keys, err := s.store.List(ctx, c, s.scope, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss: %w", s.kind.noun, err)
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	var known map[string]string
+	if s.kind.key != nil && s.names != nil {
+		if known, err = s.names.Names(ctx, tenant, s.scope); err != nil {
+			return nil, fmt.Errorf("list %ss: names: %w", s.kind.noun, err)
+		}
 	}
 	if s.kind.key != nil {
 		return s.givenNames(ctx, c, keys, known)

@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -45,6 +47,46 @@ func benchRESTGet(b *testing.B, backend testkit.Backend, configure ...func(*app.
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			b.Fatalf("GET: %d", resp.StatusCode)
+		}
+	}
+}
+
+// BenchmarkRESTList is the package-registry list of cmd/registrybench (ten
+// secrets), one request at a time, client and registry in this process:
+// its allocations and CPU per operation (cpu-µs/op, the client's share
+// included). Sub-benchmarks: the embedded store, and Vault (the shared dev
+// server; the CPU is this process's, not Vault's).
+func BenchmarkRESTList(b *testing.B) {
+	for _, backend := range []testkit.Backend{testkit.Embedded, {Name: "vault", Vault: true}} {
+		b.Run(backend.Name, func(b *testing.B) { benchRESTList(b, backend) })
+	}
+}
+
+func benchRESTList(b *testing.B, backend testkit.Backend) {
+	reg := testkit.StartRegistryOn(b, backend)
+	tenant := reg.Tenant(b)
+	alice := reg.Token(b, "alice", tenant, "developer")
+	base := reg.URL + "/registry-api/package-registry/secret"
+	for i := range 10 {
+		url := fmt.Sprintf("%s/npm-%d", base, i)
+		if r := testkit.Do(b, http.MethodPost, url, alice, []byte(`{"username":"u","password":"p","url":"https://npm.example.com"}`)); r.Status != http.StatusCreated {
+			b.Fatalf("POST %s: %d %s", url, r.Status, r.Body)
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	req, _ := http.NewRequest(http.MethodGet, reg.URL+"/registry-api/package-registry/secrets", nil)
+	req.Header.Set("Authorization", "Bearer "+alice)
+	b.ReportAllocs()
+	defer testkit.ReportCPU(b)()
+	for b.Loop() {
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || bytes.Count(body, []byte(`"npm-`)) != 10 {
+			b.Fatalf("GET: %d %s", resp.StatusCode, body)
 		}
 	}
 }
