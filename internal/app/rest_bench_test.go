@@ -12,9 +12,9 @@ import (
 )
 
 // BenchmarkRESTGet is the image-pull GET of cmd/registrybench, one request
-// at a time, client and registry in this process: its allocations per
-// operation (and a CPU profile with -cpuprofile) are the path's cost with
-// the client's share, which is fixed. Sub-benchmarks: the embedded store,
+// at a time, client and registry in this process: its allocations and CPU
+// per operation (cpu-µs/op; and a CPU profile with -cpuprofile) are the
+// path's cost with the client's share, which is fixed. Sub-benchmarks: the embedded store,
 // and Vault (the shared dev server; the time then includes Vault's).
 func BenchmarkRESTGet(b *testing.B) {
 	for _, backend := range []testkit.Backend{testkit.Embedded, {Name: "vault", Vault: true}} {
@@ -38,6 +38,7 @@ func benchRESTGet(b *testing.B, backend testkit.Backend, configure ...func(*app.
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Authorization", "Bearer "+alice)
 	b.ReportAllocs()
+	defer testkit.ReportCPU(b)()
 	for b.Loop() {
 		resp, err := client.Do(req)
 		if err != nil {
