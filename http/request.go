@@ -182,15 +182,15 @@ func (s *Server) answer(w http.ResponseWriter, data json.RawMessage, ok bool, ok
 // Replies may hold secrets: the server marks every answer no-store
 // (respond.NoStore).
 func writeData(w http.ResponseWriter, status int, data json.RawMessage) {
-	respond.NoSniff(w.Header())
 	if status == http.StatusNoContent || len(data) == 0 {
 		if status == http.StatusOK {
 			status = http.StatusNoContent
 		}
+		respond.NoSniff(w.Header())
 		w.WriteHeader(status)
 		return
 	}
-	respond.JSON(w.Header())
+	respond.JSON(w.Header()) // nosniff included
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 	_, _ = w.Write([]byte("\n"))
