@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hypo-registry/registry/handlers"
+	"github.com/hypo-registry/registry/http/respond"
 	"github.com/hypo-registry/registry/internal/security/auth"
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
@@ -48,7 +49,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body["ready"], body["checks"] = ok, status
-	w.Header().Set("Content-Type", "application/json")
+	respond.JSON(w.Header())
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(body)
 }

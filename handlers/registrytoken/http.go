@@ -180,8 +180,9 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.metrics.issued.WithLabelValues(out.Plan).Inc()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Pragma", "no-cache")
+	hdr := w.Header()
+	respond.JSON(hdr)
+	hdr.Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(out.Token)
 }
 
