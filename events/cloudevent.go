@@ -107,12 +107,16 @@ func compactData(data []byte) []byte {
 	return data
 }
 
-// StringExtension returns extension name of e as a string, or "".
+// StringExtension returns extension name of e as a string, or "". The
+// extensions of a v1.0 context (every event New builds or the log decodes)
+// are read in place: Event.Extensions copies the map on every call.
 func StringExtension(e cloudevents.Event, name string) string {
-	v, ok := e.Extensions()[name]
-	if !ok {
-		return ""
+	var ext map[string]any
+	if ec, ok := e.Context.(*cloudevents.EventContextV1); ok {
+		ext = ec.Extensions
+	} else {
+		ext = e.Extensions()
 	}
-	s, _ := v.(string)
+	s, _ := ext[name].(string)
 	return s
 }

@@ -179,3 +179,36 @@ func FuzzAppendJSON(f *testing.F) {
 		checkAppendJSON(t, fuzzEvent(typ, subject, ext, data, nanos, form))
 	})
 }
+
+// StringExtension reads a v1.0 context's extensions in place; what it
+// returns must be what the SDK's copy of the map gives, for every kind of
+// context and value.
+func TestStringExtensionReadsWhatTheSDKReads(t *testing.T) {
+	built, err := events.New(events.Outcome{Type: "io.hypo.registry.test", Tenant: "tenant-a"}, nil,
+		events.Meta{ID: "e-1", CorrelationID: "corr-1", Time: time.Unix(1, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v03 := cloudevents.New(cloudevents.CloudEventsVersionV03)
+	v03.SetExtension("tenant", "tenant-c")
+	number := cloudevents.New(cloudevents.CloudEventsVersionV1)
+	number.SetExtension("tenant", 7) // not a string: ""
+	for name, tc := range map[string]struct {
+		e    cloudevents.Event
+		want map[string]string
+	}{
+		"built by New":      {built, map[string]string{events.ExtTenant: "tenant-a", events.ExtCorrelationID: "corr-1", events.ExtCausationID: ""}},
+		"v0.3":              {v03, map[string]string{events.ExtTenant: "tenant-c"}},
+		"a number":          {number, map[string]string{events.ExtTenant: ""}},
+		"no extensions":     {cloudevents.New(cloudevents.CloudEventsVersionV1), map[string]string{events.ExtTenant: ""}},
+		"no context at all": {cloudevents.Event{}, map[string]string{events.ExtTenant: ""}},
+	} {
+		for ext, want := range tc.want {
+			got := events.StringExtension(tc.e, ext)
+			sdk, _ := tc.e.Extensions()[ext].(string)
+			if got != want || got != sdk {
+				t.Errorf("%s: %s = %q, want %q (the SDK's copy: %q)", name, ext, got, want, sdk)
+			}
+		}
+	}
+}

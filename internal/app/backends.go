@@ -7,6 +7,7 @@ import (
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+	"github.com/hypo-registry/registry/events"
 	"github.com/hypo-registry/registry/handlers"
 	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	"github.com/hypo-registry/registry/internal/adapters/eventlog/kafka"
@@ -169,8 +170,7 @@ func (t *tracked) Commit(ctx context.Context, commandID string, evs []cloudevent
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, e := range evs {
-		tenant, _ := e.Extensions()["tenant"].(string)
-		t.last[tenant] = e
+		t.last[events.StringExtension(e, events.ExtTenant)] = e
 	}
 	return seq, nil
 }

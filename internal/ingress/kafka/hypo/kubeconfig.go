@@ -215,8 +215,7 @@ func (s *Southbound) storeData(e cloudevents.Event, structured bool, payload []b
 		}
 		return d, nil
 	case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
-		scope, _ := e.Extensions()[ExtensionScope].(string)
-		d := hypowire.KubeconfigStoreData{ServiceID: e.Subject(), KubeConfig: string(e.Data()), Scope: scope}
+		d := hypowire.KubeconfigStoreData{ServiceID: e.Subject(), KubeConfig: string(e.Data()), Scope: events.StringExtension(e, ExtensionScope)}
 		body, err := json.Marshal(d)
 		if err != nil {
 			return d, err
