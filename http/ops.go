@@ -15,8 +15,25 @@ import (
 	"github.com/hypo-registry/registry/internal/security/authz"
 )
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+// healthz answers 200 while the process serves and no part of it has
+// failed for good (Deps.Live); else 503 naming the failed checks, so that
+// the orchestrator restarts it (not the error text, which may hold paths).
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var failed []string
+	for _, c := range s.deps.Live {
+		if err := c.Run(ctx); err != nil {
+			failed = append(failed, c.Name)
+			s.deps.Logger.Error("liveness check failed: restart this instance", "check", c.Name, "error", err)
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(failed) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("failed: " + strings.Join(failed, ", ") + "\n"))
+		return
+	}
 	_, _ = w.Write([]byte("ok\n"))
 }
 

@@ -32,7 +32,7 @@ type Verifier interface {
 	Verify(ctx context.Context, raw string) (auth.Principal, error)
 }
 
-// Check is a readiness probe: nil when the dependency it checks is usable.
+// Check is a probe: nil when the part it checks is usable.
 type Check struct {
 	Name string
 	Run  func(context.Context) error
@@ -55,6 +55,12 @@ type Deps struct {
 	Metrics  prometheus.Registerer
 	Gatherer prometheus.Gatherer
 	Ready    []Check
+	// Live are the checks /healthz requires: each fails only for a part
+	// that has failed for good, which a restart recovers (the audit log
+	// after a write or sync error). A dependency that may come back (Vault,
+	// the issuer's key set) is readiness's, never liveness's: restarting
+	// every replica would not bring it back.
+	Live []Check
 	// ReadyInfo, when set, adds information to /readyz's body that does
 	// not decide readiness (the Kafka outbox's backlog).
 	ReadyInfo func(context.Context) map[string]any

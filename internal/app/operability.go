@@ -46,8 +46,17 @@ func (s *Service) readyChecks(verifier *auth.Verifier) []rest.Check {
 	return checks
 }
 
+// liveChecks are what /healthz requires: no part has failed for good. The
+// audit log is the one part that fails so (auditReady): it takes no record
+// after a failed write or sync until a restart recovers it, so every read
+// would answer 503 until someone restarted the instance.
+func (s *Service) liveChecks() []rest.Check {
+	return []rest.Check{{Name: "audit", Run: s.auditReady}}
+}
+
 // auditReady fails once the audit log takes no more records: its feed
-// stopped on an append error, or a write or sync of the log failed.
+// stopped on an append error, or a write or sync of the log failed. Both
+// last until a restart.
 func (s *Service) auditReady(ctx context.Context) error {
 	if err := s.auditFeed.ready(ctx); err != nil {
 		return err

@@ -46,6 +46,13 @@ func readyz(t *testing.T, reg *testkit.Registry) (int, readiness) {
 	return r.Status, body
 }
 
+// healthz is /healthz's status and body.
+func healthz(t *testing.T, reg *testkit.Registry) (int, string) {
+	t.Helper()
+	r := testkit.Do(t, http.MethodGet, reg.URL+"/healthz", "", nil)
+	return r.Status, string(r.Body)
+}
+
 var metricLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$`)
 
 // metric is the value of series (a name with its labels, as /metrics
@@ -183,16 +190,21 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// TestNotReadyOnceTheAuditLogCannotBeWritten removes the audit directory
-// under a registry whose segments roll at every batch: the next roll fails,
-// the log takes no more records, and /readyz answers 503 naming audit.
-func TestNotReadyOnceTheAuditLogCannotBeWritten(t *testing.T) {
+// TestNotReadyNorLiveOnceTheAuditLogCannotBeWritten removes the audit
+// directory under a registry whose segments roll at every batch: the next
+// roll fails, the log takes no more records until a restart, and /readyz
+// and /healthz answer 503 naming audit (liveness, so that the orchestrator
+// restarts the instance).
+func TestNotReadyNorLiveOnceTheAuditLogCannotBeWritten(t *testing.T) {
 	t.Parallel()
 	reg := testkit.StartRegistry(t, func(c *app.Config) { c.Audit.SegmentBytes = 1 })
 	tenant := reg.Tenant(t)
 	tok := reg.Token(t, "alice", tenant, "developer")
 	if code, body := readyz(t, reg); code != http.StatusOK || body.Checks["audit"] != "ok" || body.Checks["store"] != "ok" || body.Checks["jwks"] != "ok" {
 		t.Fatalf("/readyz at start: %d %+v", code, body)
+	}
+	if code, body := healthz(t, reg); code != http.StatusOK || body != "ok\n" {
+		t.Fatalf("/healthz at start: %d %q", code, body)
 	}
 	if body := mustMetric(t, reg, "registry_audit_log_size_bytes"); body <= 0 {
 		t.Errorf("registry_audit_log_size_bytes = %v, want the log's bytes", body)
@@ -211,6 +223,9 @@ func TestNotReadyOnceTheAuditLogCannotBeWritten(t *testing.T) {
 		code, body := readyz(t, reg)
 		return code == http.StatusServiceUnavailable && !body.Ready && body.Checks["audit"] == "unavailable"
 	})
+	if code, body := healthz(t, reg); code != http.StatusServiceUnavailable || body != "failed: audit\n" {
+		t.Errorf("/healthz with the audit log failed: %d %q, want 503 naming audit", code, body)
+	}
 }
 
 // TestNotReadyOnceTheJWKSIsStale serves the issuer's key set through a
@@ -254,6 +269,10 @@ func TestNotReadyOnceTheJWKSIsStale(t *testing.T) {
 		code, body := readyz(t, reg)
 		return code == http.StatusServiceUnavailable && body.Checks["jwks"] == "unavailable"
 	})
+	// The key set may come back: not a reason to restart.
+	if code, body := healthz(t, reg); code != http.StatusOK {
+		t.Errorf("/healthz with a stale key set: %d %q, want 200", code, body)
+	}
 	failing.Store(false)
 	eventually(t, "/readyz recovers with the next refresh", 10*time.Second, func() bool {
 		code, _ := readyz(t, reg)

@@ -235,7 +235,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, level *slog.Level
 	s.rest, err = rest.New(rest.Deps{
 		Bus: s.bus, Queries: s.queries, Verifier: verifier, Logger: logger, LogLevel: level, Instance: s.instance,
 		Metrics: reg, Gatherer: reg, AdminRole: cfg.AdminRole,
-		Ready: s.readyChecks(verifier), ReadyInfo: s.readyInfo, Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
+		Ready: s.readyChecks(verifier), Live: s.liveChecks(), ReadyInfo: s.readyInfo, Authz: cfg.authzConfig(), Basic: restBasic(basic), Roles: s.roleMappings(),
 		NoAccessLog: cfg.NoAccessLog, Policy: s.policy,
 	})
 	if err != nil {
