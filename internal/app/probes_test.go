@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hypo-registry/registry/events"
+	"github.com/hypo-registry/registry/internal/adapters/auditlog"
 	"github.com/hypo-registry/registry/internal/app"
 	"github.com/hypo-registry/registry/internal/app/datadir"
 	"github.com/hypo-registry/registry/internal/security/auth"
@@ -225,6 +227,78 @@ func TestNotReadyNorLiveOnceTheAuditLogCannotBeWritten(t *testing.T) {
 	})
 	if code, body := healthz(t, reg); code != http.StatusServiceUnavailable || body != "failed: audit\n" {
 		t.Errorf("/healthz with the audit log failed: %d %q, want 503 naming audit", code, body)
+	}
+}
+
+// TestARestartRecoversAFailedAuditLog: the restart /healthz asks for
+// brings the instance back. The audit directory is moved away under a
+// registry whose segments roll at every batch, so the next roll fails and
+// the log fails for good: reads answer 503, commands go on. With the
+// directory back, a restart recovers the log, reads are served again and
+// the command events committed meanwhile reach the audit log, all in one
+// chain.
+func TestARestartRecoversAFailedAuditLog(t *testing.T) {
+	t.Parallel()
+	reg := testkit.StartRegistry(t, func(c *app.Config) { c.Audit.SegmentBytes = 1 })
+	tenant := reg.Tenant(t)
+	tok := reg.Token(t, "alice", tenant, "developer")
+	api := reg.URL + "/registry-api/image-pull/secret/"
+	if r := testkit.Do(t, http.MethodPost, api+"kept", tok, []byte(`{"username":"u","password":"p"}`)); r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	dir := datadir.Path(reg.DataDir, datadir.AuditDir)
+	if err := os.Rename(dir, dir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	written := 0
+	eventually(t, "/healthz reports the failed audit log", 20*time.Second, func() bool {
+		r := testkit.Do(t, http.MethodPost, fmt.Sprintf("%smeanwhile-%d", api, written), tok, []byte(`{"username":"u","password":"p"}`))
+		if r.Status != http.StatusCreated {
+			t.Fatalf("a command with the audit log failing: %d %s, want 201 (its event waits in the local log)", r.Status, r.Body)
+		}
+		written++
+		code, _ := healthz(t, reg)
+		return code == http.StatusServiceUnavailable
+	})
+	if r := testkit.Do(t, http.MethodGet, api+"kept", tok, nil); r.Status != http.StatusServiceUnavailable || strings.Contains(string(r.Body), `"password"`) {
+		t.Fatalf("a read with the audit log failed: %d %s, want 503 and no secret", r.Status, r.Body)
+	}
+	reg.Stop(t)
+	if err := os.Rename(dir+".away", dir); err != nil {
+		t.Fatal(err)
+	}
+	reg.Restart(t)
+	if code, body := healthz(t, reg); code != http.StatusOK {
+		t.Fatalf("/healthz after the restart: %d %q", code, body)
+	}
+	if code, body := readyz(t, reg); code != http.StatusOK {
+		t.Fatalf("/readyz after the restart: %d %+v", code, body)
+	}
+	api = reg.URL + "/registry-api/image-pull/secret/"
+	if r := testkit.Do(t, http.MethodGet, api+"kept", tok, nil); r.Status != http.StatusOK {
+		t.Fatalf("a read after the restart: %d %s", r.Status, r.Body)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := reg.Service.WaitAudit(ctx); err != nil {
+		t.Fatalf("the events committed while the audit log had failed never reached it: %v", err)
+	}
+	sum, err := auditlog.Verify(dir, nil)
+	if err != nil {
+		t.Fatalf("verify after the restart: %v", err)
+	}
+	created := 0
+	err = auditlog.Scan(dir, 1, func(rec auditlog.Record) error {
+		if rec.Type == events.ImagePullSecretCreated && strings.Contains(rec.Subject, "meanwhile-") && rec.Tenant == tenant {
+			created++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != written {
+		t.Errorf("the audit log holds %d of the %d creations made while it had failed (chain of %d records)", created, written, sum.Last)
 	}
 }
 
