@@ -22,6 +22,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"time"
+
+	"github.com/hypo-registry/registry/internal/app"
 )
 
 type result struct {
@@ -101,6 +103,10 @@ func main() {
 	flag.IntVar(&so.workers, "soak-workers", 256, "soak requests in flight at most")
 	flag.Parse()
 	profilePath = *cpuProfile
+	// The registries measured here run as registryd does, with one P
+	// for the writers' syncs (app.SyncProcs); the bare sides share the
+	// process, so they have it too.
+	app.SyncProcs(os.LookupEnv)
 	if so.duration > 0 {
 		if !flagSet("out") {
 			*out = "bench/soak.json"

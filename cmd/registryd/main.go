@@ -38,6 +38,7 @@ func main() {
 		os.Exit(2)
 	}
 	level.Set(logLevel)
+	procs, _ := app.SyncProcs(os.LookupEnv)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -47,7 +48,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "registryd:", err)
 		os.Exit(1)
 	}
-	logger.Info("registryd listening", "addr", svc.Addr(), "issuer", svc.IssuerURL(), "dev", cfg.Dev)
+	logger.Info("registryd listening", "addr", svc.Addr(), "issuer", svc.IssuerURL(), "dev", cfg.Dev, "gomaxprocs", procs)
 	if cfg.Dev {
 		printDevHelp(os.Stdout, svc, cfg)
 	}
