@@ -44,6 +44,8 @@ type result struct {
 	DiskAudit               diskAudit              `json:"diskAudit"`
 	// AuditWrites is the audit writer's work during restImagePullGet.
 	AuditWrites auditWrites `json:"auditWritesDuringRestGet"`
+	// AuditWritesFew is the same during restGetAt8Clients' registry halves.
+	AuditWritesFew auditWrites `json:"auditWritesDuringRestGetAt8Clients"`
 
 	RESTGet  load    `json:"restImagePullGet"`
 	BareHTTP load    `json:"bareNetHTTPVerifyRS256SameBytes"`
@@ -265,10 +267,12 @@ func run(out string, conc int, dur time.Duration, o options) error {
 	// it asks again: there the audit log's batches hold every caller there
 	// is, and a hold that waited for more made each read wait it (0.19 of
 	// the ceiling with 8 clients before the quiet gap).
+	stats1 := reg.svc.AuditLog().Stats()
 	few, _, err := alternate(ctx, dur, [2]side{{run: httpSide(restGet, fewClients)}, {run: httpSide(bareGet, fewClients)}})
 	if err != nil {
 		return fmt.Errorf("REST GET beside bare net/http, %d clients: %w", fewClients, err)
 	}
+	res.AuditWritesFew = auditWritesOf(stats1, reg.svc.AuditLog().Stats())
 	res.setRatio(ratioRESTGetFewClients, few[0], few[1])
 	stopBare()
 	summary("bare net/http", res.BareHTTP)
@@ -375,6 +379,7 @@ func run(out string, conc int, dur time.Duration, o options) error {
 		"ratios (issue 13's benchmark contract; kafkaCredential is issue 14's): restGet = restImagePullGet / bareNetHTTPVerifyRS256SameBytes; vaultGet = vault.restImagePullGet / vault.bareVaultKVv2Read; vaultList = vault.packageRegistry.list / listBare (a bare KV v2 LIST); tokenRS256, tokenES256 = registryToken.*.tokenEndpointGet / bareNetHTTPVerifyAndSign; heartbeat = virtualHosts.heartbeatPut / bareBoltBatchPut; kafkaCredential = kafkaCredentialRequests.credentialRequestRoundTrip / bareRelayOneStoreReadRoundTrip; restGetAt8Clients = the same pair as restGet with 8 clients instead of -c (not a target: it shows how a small edge's reads share the audit's syncs); ratioDetails holds both sides' rates with p50/p99 under the same names; a ratio whose measurement was skipped is absent",
 		"restGet, restGetAt8Clients, tokenRS256, tokenES256, heartbeat and kafkaCredential measure their two sides in alternation, A B B A for half the duration each time (restGetWithPolicy likewise), so that a drift of the shared machine weighs on both sides alike; each side's rate is all its requests over all its time, its p50/p99 those of all its requests",
 		"auditReplayPerSecond = auditReplay.perSecond: registryctl audit replay of 200000 command events (secrets created) into fresh read models; auditVerifyPerSecond = auditVerify.perSecond: registryctl audit verify of an audit log of 200000 records (nine reads to one write); both built in the run, one pass each, no per-request latency",
+		"auditWritesDuringRestGet, auditWritesDuringRestGetAt8Clients: the audit writer's batches over that measurement's halves (the registry's; the bare halves write no audit): batches, records per batch (how many reads shared one fdatasync), mean write-and-sync and hold (gather) time per batch",
 		"diskBytesPerAuditedRead = growth of the blocks allocated to the embedded registry's data directory (du: bbolt files are sparse) from just before to just after the restImagePullGet measurement, projections caught up at both ends, over its audited GETs (its p50/p99 are restImagePullGet's); diskAudit also gives the growth of the files' sizes, which bbolt extends in steps, and allocatedBytesAddedBy the growth of each entry of the data directory (audit = the audit log; events.db and projections.db do not grow with reads)",
 	}
 	if res.VirtualHosts != nil {
