@@ -29,6 +29,11 @@ type AuditConfig struct {
 	// reads in progress (auditlog.Options.CommitDelay; 0: its default,
 	// negative: never) (REGISTRY_AUDIT_COMMIT_DELAY).
 	CommitDelay time.Duration
+
+	// holdAlways holds the audit log's batches whatever the CPU
+	// (auditlog.Options.HoldAlways): tests of the hold set it
+	// (HoldAuditAlways).
+	holdAlways bool
 }
 
 // auditEnforceInterval is how often retention runs.
@@ -55,6 +60,7 @@ func (s *Service) openAudit() error {
 	l, err := auditlog.Open(auditlog.Options{
 		Dir: datadir.Path(s.cfg.DataDir, datadir.AuditDir), Source: events.Source,
 		SegmentBytes: s.cfg.Audit.SegmentBytes, CommitDelay: s.cfg.Audit.CommitDelay, Retention: s.cfg.Audit.Retention, MaxBytes: s.cfg.Audit.MaxBytes,
+		HoldAlways: s.cfg.Audit.holdAlways, Cores: float64(Cores()),
 	})
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)

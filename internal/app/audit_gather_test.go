@@ -19,7 +19,7 @@ import (
 // is answered only if no announcement outlived its request.
 func TestReadAnnouncementsEndWithTheirRequests(t *testing.T) {
 	t.Parallel()
-	reg := testkit.StartRegistry(t, withTokenService, func(c *app.Config) { c.Audit.CommitDelay = 30 * time.Second })
+	reg := testkit.StartRegistry(t, withTokenService, func(c *app.Config) { c.Audit.CommitDelay = 30 * time.Second; app.HoldAuditAlways(c) })
 	tenant := reg.Tenant(t)
 	alice := reg.Token(t, "alice", tenant, "developer")
 	base := reg.URL + "/registry-api/image-pull/secret/"

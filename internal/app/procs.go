@@ -3,7 +3,22 @@ package app
 import (
 	"runtime"
 	"strconv"
+	"sync/atomic"
 )
+
+// cores is GOMAXPROCS as it was before SyncProcs added one (0: SyncProcs
+// added none).
+var cores atomic.Int64
+
+// Cores is how many cores the process may use: GOMAXPROCS, less the P
+// SyncProcs added for the writers' syncs. The audit log measures its CPU
+// use against it.
+func Cores() int {
+	if n := cores.Load(); n > 0 {
+		return int(n)
+	}
+	return runtime.GOMAXPROCS(0)
+}
 
 // SyncProcs gives the Go scheduler one P more than its default, unless the
 // GOMAXPROCS environment variable sets the number (the runtime's own rule:
@@ -28,10 +43,12 @@ import (
 func SyncProcs(lookupEnv func(string) (string, bool)) (procs int, added bool) {
 	if v, ok := lookupEnv("GOMAXPROCS"); ok {
 		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			cores.Store(0)
 			return runtime.GOMAXPROCS(0), false
 		}
 	}
-	n := runtime.GOMAXPROCS(0) + 1
-	runtime.GOMAXPROCS(n)
-	return n, true
+	n := runtime.GOMAXPROCS(0)
+	cores.Store(int64(n))
+	runtime.GOMAXPROCS(n + 1)
+	return n + 1, true
 }

@@ -34,5 +34,10 @@ func TestSyncProcsAddsOneUnlessSet(t *testing.T) {
 		if added != tc.added || procs != want || runtime.GOMAXPROCS(0) != want {
 			t.Errorf("%s: SyncProcs = %d, %v and GOMAXPROCS %d; want %d, %v", tc.name, procs, added, runtime.GOMAXPROCS(0), want, tc.added)
 		}
+		// The cores the audit log measures its CPU against: the P added
+		// for the syncs is not one.
+		if got := app.Cores(); got != base {
+			t.Errorf("%s: Cores = %d, want %d", tc.name, got, base)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"os"
 	"sync"
 	"time"
 
@@ -120,10 +121,10 @@ func (l *Log) append(ctx context.Context, expected bool, entries []Entry) (last 
 
 // writer is the single goroutine that writes the log. It takes every
 // Append queued while the previous batch was written and synced, and, while
-// appends are expected (Expect), waits up to CommitDelay for them, up to
-// MaxBatch entries; then it writes the batch with one write and one
-// fdatasync. Under load batches grow by themselves, and an idle log writes
-// at once.
+// appends are expected (Expect) and the CPU is short (cpuGauge), waits up
+// to CommitDelay for them, up to MaxBatch entries; then it writes the batch
+// with one write and one fdatasync. Under load batches grow by themselves,
+// and an idle log writes at once.
 func (l *Log) writer() {
 	defer close(l.writerDone)
 	var batch []*appendReq
@@ -139,6 +140,16 @@ func (l *Log) writer() {
 	gather.Stop()
 	quiet.Stop()
 	var arrivals arrivalRate
+	sample := l.opts.cpu
+	if sample == nil {
+		// Without /proc/stat (not Linux) the gauge reads the process alone.
+		stat, err := os.Open("/proc/stat")
+		if err == nil {
+			defer stat.Close()
+		}
+		sample = systemCPU(stat)
+	}
+	gauge := newCPUGauge(l.opts.Cores, sample, time.Now())
 	for {
 		batch, n = batch[:0], 0
 		select {
@@ -165,9 +176,10 @@ func (l *Log) writer() {
 		// for its answer before it asks again) hears nothing for a quiet
 		// gap and writes: a hold that waited the whole delay for them would
 		// make each of their requests wait it, and the rate it measures
-		// fall, and the next hold longer.
+		// fall, and the next hold longer. And a sync saved is only worth
+		// a wait while the CPU it costs is short (cpuGauge).
 		busy := lastN > 1
-		if l.opts.CommitDelay > 0 && n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) {
+		if l.opts.CommitDelay > 0 && n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) && (l.opts.HoldAlways || gauge.isShort(time.Now())) {
 			// A busy log's company is expected as large as the last batch.
 			company := l.expected.Load()
 			if busy {

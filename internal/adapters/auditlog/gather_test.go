@@ -70,7 +70,7 @@ func returned(t *testing.T, done <-chan error) {
 func TestExpectedAppendsShareABatch(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
+	l := open(t, auditlog.Options{Dir: dir, HoldAlways: true, CommitDelay: time.Hour})
 	first := heldForSecond(t, l)
 	second := appendAsync(l, 1)
 	returned(t, first)
@@ -83,7 +83,7 @@ func TestExpectedAppendsShareABatch(t *testing.T) {
 // An announced caller that appends nothing after all releases the batch.
 func TestUnexpectReleasesTheBatch(t *testing.T) {
 	t.Parallel()
-	l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour})
+	l := open(t, auditlog.Options{Dir: t.TempDir(), HoldAlways: true, CommitDelay: time.Hour})
 	first := heldForSecond(t, l)
 	l.Unexpect()
 	returned(t, first)
@@ -101,7 +101,7 @@ func TestUnexpectReleasesTheBatch(t *testing.T) {
 func TestCommitDelayBoundsTheWait(t *testing.T) {
 	t.Parallel()
 	for _, delay := range []time.Duration{20 * time.Millisecond, -1} {
-		l := open(t, auditlog.Options{Dir: t.TempDir(), CommitDelay: delay})
+		l := open(t, auditlog.Options{Dir: t.TempDir(), HoldAlways: true, CommitDelay: delay})
 		l.Expect()
 		l.Expect() // never appended
 		returned(t, appendAsync(l, 0))
@@ -113,7 +113,7 @@ func TestCommitDelayBoundsTheWait(t *testing.T) {
 func TestCloseWritesTheGatheredBatch(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
+	l := open(t, auditlog.Options{Dir: dir, HoldAlways: true, CommitDelay: time.Hour})
 	first := heldForSecond(t, l)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestCloseWritesTheGatheredBatch(t *testing.T) {
 func TestBusyLogWritesWhenNobodyIsLeftToCome(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := open(t, auditlog.Options{Dir: dir, CommitDelay: time.Hour})
+	l := open(t, auditlog.Options{Dir: dir, HoldAlways: true, CommitDelay: time.Hour})
 	returned(t, plainAsync(l, 0))
 	time.Sleep(300 * time.Millisecond) // a slow rate: long holds, were they held
 	l.Expect()
@@ -173,7 +173,7 @@ func TestBusyLogWritesWhenNobodyIsLeftToCome(t *testing.T) {
 // append waits for the second, which fills the batch.
 func TestBusyLogHoldsWhileEntriesArrive(t *testing.T) {
 	t.Parallel()
-	l := open(t, auditlog.WithQuietGap(auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour, MaxBatch: 2}, time.Hour))
+	l := open(t, auditlog.WithQuietGap(auditlog.Options{Dir: t.TempDir(), HoldAlways: true, CommitDelay: time.Hour, MaxBatch: 2}, time.Hour))
 	returned(t, plainAsync(l, 0)) // quiet: no wait
 	// The hold itself is the time two more entries take at the measured
 	// rate: arriving slowly on purpose makes it over 600 ms whatever the
@@ -195,4 +195,33 @@ func TestBusyLogHoldsWhileEntriesArrive(t *testing.T) {
 	second := plainAsync(l, 4)
 	returned(t, first) // the batch is full
 	returned(t, second)
+}
+
+// Batches are held only while the CPU is short: a sync saved is CPU
+// saved, and when the CPU idles a hold only makes the callers wait. With
+// the same two announced appends, the first waits for the second on a
+// busy CPU and is written at once on an idle one.
+func TestHoldOnlyWhileTheCPUIsShort(t *testing.T) {
+	t.Parallel()
+	for _, short := range []bool{true, false} {
+		l := open(t, auditlog.WithCPU(auditlog.Options{Dir: t.TempDir(), CommitDelay: time.Hour}, short))
+		time.Sleep(150 * time.Millisecond) // one whole window of the gauge
+		l.Expect()
+		l.Expect()
+		first := appendAsync(l, 0)
+		if short && !held(first) {
+			t.Fatal("CPU short: the first append returned while a second was announced")
+		}
+		if !short {
+			returned(t, first) // held, it would wait the hour
+		}
+		second := appendAsync(l, 1)
+		if short {
+			returned(t, first)
+		}
+		returned(t, second)
+		if st := l.Stats(); (st.Batches == 1) != short {
+			t.Fatalf("CPU short %v: %d batches for the two appends", short, st.Batches)
+		}
+	}
 }

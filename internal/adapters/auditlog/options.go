@@ -43,6 +43,15 @@ type Options struct {
 	// time about four more entries take to arrive at the measured rate
 	// (see arrivalRate.hold). A lone caller on a quiet log is written at once.
 	CommitDelay time.Duration
+	// HoldAlways holds batches whenever CommitDelay allows, whatever the
+	// CPU. By default a batch is held only while the CPU is short: this
+	// process used at least seven tenths of its Cores, or the machine's
+	// CPUs were busy nine tenths of the time, over the last 100 ms (see
+	// cpuGauge). Tests that need a hold set it.
+	HoldAlways bool
+	// Cores is how many cores this process may use, for the CPU gauge
+	// (0: GOMAXPROCS).
+	Cores float64
 	// Retention: sealed, exported segments sealed longer ago than this are
 	// removed by Enforce; 0 keeps them forever.
 	Retention time.Duration
@@ -55,6 +64,9 @@ type Options struct {
 	// quiet, when set (tests do), is the quiet gap itself, whatever the
 	// measured rate; 0 is arrivalRate.quiet's, at most maxQuiet.
 	quiet time.Duration
+	// cpu, when set (tests do), samples CPU use instead of getrusage and
+	// /proc/stat.
+	cpu func() cpuSample
 }
 
 // Validate reports every invalid field at once.
@@ -66,8 +78,8 @@ func (o Options) Validate() error {
 	if len(o.Source) > maxSourceLen {
 		errs = append(errs, fmt.Errorf("Source is longer than %d bytes", maxSourceLen))
 	}
-	if o.SegmentBytes < 0 || o.SegmentAge < 0 || o.MaxBatch < 0 || o.Retention < 0 || o.MaxBytes < 0 {
-		errs = append(errs, errors.New("SegmentBytes, SegmentAge, MaxBatch, Retention and MaxBytes must not be negative"))
+	if o.SegmentBytes < 0 || o.SegmentAge < 0 || o.MaxBatch < 0 || o.Retention < 0 || o.MaxBytes < 0 || o.Cores < 0 {
+		errs = append(errs, errors.New("SegmentBytes, SegmentAge, MaxBatch, Retention, MaxBytes and Cores must not be negative"))
 	}
 	return errors.Join(errs...)
 }
