@@ -21,13 +21,7 @@ import (
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	var failed []string
-	for _, c := range s.deps.Live {
-		if err := c.Run(ctx); err != nil {
-			failed = append(failed, c.Name)
-			s.deps.Logger.Error("liveness check failed: restart this instance", "check", c.Name, "error", err)
-		}
-	}
+	failed := s.failedChecks(ctx, s.deps.Live, slog.LevelError, "liveness check failed: restart this instance")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if len(failed) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -44,17 +38,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	status := map[string]string{}
-	ok := true
+	status := make(map[string]string, len(s.deps.Ready))
 	for _, c := range s.deps.Ready {
-		if err := c.Run(ctx); err != nil {
-			ok = false
-			status[c.Name] = "unavailable"
-			s.deps.Logger.Warn("readiness check failed", "check", c.Name, "error", err)
-			continue
-		}
 		status[c.Name] = "ok"
 	}
+	failed := s.failedChecks(ctx, s.deps.Ready, slog.LevelWarn, "readiness check failed")
+	for _, name := range failed {
+		status[name] = "unavailable"
+	}
+	ok := len(failed) == 0
 	code := http.StatusOK
 	if !ok {
 		code = http.StatusServiceUnavailable
@@ -69,6 +61,20 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	respond.JSON(w.Header())
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// failedChecks runs checks within ctx and returns the names of those that
+// failed, logging each failure with msg at level (the probes answer names,
+// never error texts, which may hold addresses or paths).
+func (s *Server) failedChecks(ctx context.Context, checks []Check, level slog.Level, msg string) []string {
+	var failed []string
+	for _, c := range checks {
+		if err := c.Run(ctx); err != nil {
+			failed = append(failed, c.Name)
+			s.deps.Logger.Log(ctx, level, msg, "check", c.Name, "error", err)
+		}
+	}
+	return failed
 }
 
 // logLevelBody is the log level, and in answers the instance it is the

@@ -179,7 +179,7 @@ func (l *Log) writer() {
 		// fall, and the next hold longer. And a sync saved is only worth
 		// a wait while the CPU it costs is short (cpuGauge).
 		busy := lastN > 1
-		if l.opts.CommitDelay > 0 && n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) && (l.opts.HoldAlways || gauge.isShort(time.Now())) {
+		if now := time.Now(); l.opts.CommitDelay > 0 && n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) && (l.opts.HoldAlways || gauge.isShort(now)) {
 			// A busy log's company is expected as large as the last batch.
 			company := l.expected.Load()
 			if busy {
@@ -193,7 +193,7 @@ func (l *Log) writer() {
 				}
 				quiet.Reset(gap)
 			}
-			began := time.Now()
+			began := now
 		wait:
 			for n < l.opts.MaxBatch && (busy || l.expected.Load() > 0) {
 				select {
