@@ -45,18 +45,39 @@ const (
 // vhostResult is seed 004's registry: heartbeats beside bare bbolt Batch
 // writes of the same records, then the server list and the memory at size.
 type vhostResult struct {
-	Concurrency    int        `json:"concurrency"`
-	Heartbeat      load       `json:"heartbeatPut"`
-	BareBatch      load       `json:"bareBoltBatchPut"`
-	Ratio          float64    `json:"heartbeatToBareThroughputRatio"`
-	HeartbeatCPUus float64    `json:"heartbeatCPUMicrosPerRequest"`
-	BareCPUus      float64    `json:"bareCPUMicrosPerRequest"`
-	Hosts          int        `json:"hosts"`
-	ServersPerHost int        `json:"serversPerHost"`
-	Populate       vhostFill  `json:"populate"`
-	ListServers    load       `json:"listServersGet"`
-	Memory         vhostMem   `json:"memory"`
-	Disk           vhostBytes `json:"diskBytes"`
+	Concurrency    int     `json:"concurrency"`
+	Heartbeat      load    `json:"heartbeatPut"`
+	BareBatch      load    `json:"bareBoltBatchPut"`
+	Ratio          float64 `json:"heartbeatToBareThroughputRatio"`
+	HeartbeatCPUus float64 `json:"heartbeatCPUMicrosPerRequest"`
+	BareCPUus      float64 `json:"bareCPUMicrosPerRequest"`
+	// Writes is the event log's writer during the heartbeat halves.
+	Writes         eventLogWrites `json:"eventLogWritesDuringHeartbeat"`
+	Hosts          int            `json:"hosts"`
+	ServersPerHost int            `json:"serversPerHost"`
+	Populate       vhostFill      `json:"populate"`
+	ListServers    load           `json:"listServersGet"`
+	Memory         vhostMem       `json:"memory"`
+	Disk           vhostBytes     `json:"diskBytes"`
+}
+
+// eventLogWrites is what the event log's writer did over a measurement.
+type eventLogWrites struct {
+	Transactions          int64   `json:"transactions"`
+	CommitsPerTransaction float64 `json:"commitsPerTransaction"`
+	TransactionMicros     float64 `json:"transactionMicros"`
+}
+
+func eventLogWritesOf(before, after eventlog.Stats) eventLogWrites {
+	n := after.Batches - before.Batches
+	if n == 0 {
+		return eventLogWrites{}
+	}
+	return eventLogWrites{
+		Transactions:          n,
+		CommitsPerTransaction: float64(after.Requests-before.Requests) / float64(n),
+		TransactionMicros:     float64((after.Commit - before.Commit).Microseconds()) / float64(n),
+	}
 }
 
 // vhostFill is how long populating took.
@@ -136,7 +157,9 @@ func benchVirtualHosts(ctx context.Context, dir string, logger *slog.Logger, con
 	if err := warm(ctx, sides[:]...); err != nil {
 		return nil, err
 	}
+	writes0 := reg.svc.Events().Stats()
 	loads, cpu, err := alternate(ctx, dur, sides)
+	res.Writes = eventLogWritesOf(writes0, reg.svc.Events().Stats())
 	if err != nil {
 		return nil, fmt.Errorf("heartbeat beside bare batch: %w", err)
 	}
@@ -392,6 +415,7 @@ var vhostNotes = []string{
 	"virtualHosts.bareBoltBatchPut = the same PUTs from the same client to a bare net/http handler that decodes the body and puts the same server record JSON ({host, port, hb}, the projection's value) under the same key with one bolt.DB.Batch per request, MaxBatchSize = the concurrency, bbolt's default fsync on commit (durable before the 200): no token check, no bus, no event, no audit",
 	"virtualHosts.populate: hosts insecure virtual hosts created (a keystore each would time RSA key generation), then serversPerHost heartbeats into each, sent as CreateVirtualHost and HeartbeatServer commands on registryd's bus with the bench caller's claims, populate.concurrency in flight: the real handlers, events committed to the event log and applied by the projection, without HTTP and the token check; seconds is the wall time of both phases and the wait for the projection",
 	"virtualHosts.{heartbeatCPUMicrosPerRequest,bareCPUMicrosPerRequest} = the benchmark process's CPU time (the load generator included) over each side's halves, measured in alternation (A B B A) after a warm-up of each, ÷ its requests (-vhost-cpuprofile profiles the first half of each side)",
+	"virtualHosts.eventLogWritesDuringHeartbeat: the event log's writer over the heartbeat halves (the bare halves do not write it): transactions (each synced: bbolt's two fdatasyncs), commits per transaction (heartbeats, and projection positions, that shared one), mean transaction time",
 	"virtualHosts.listServersGet = GET /registry/v1/virtualHost/{random populated host}/server with a bearer token, every answer checked to list serversPerHost live servers; answered from the projection with no command and no event; the projection also holds the heartbeat measurement's host and its 1000 servers",
 	"virtualHosts.memory = /proc/self/status of the bench process, which runs registryd in-process: the figures include the bench client and whatever the earlier measurements left in the Go runtime; beforeRegistry is read after debug.FreeOSMemory, atSize after the list measurement; rssFileKiB is mostly the bbolt files' memory maps; goHeapInuseBytesAtSize is the Go heap in use after a GC",
 	"virtualHosts.diskBytes: sizes of the event log and projections files at size (bbolt files grow in steps and never shrink)",

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	rest "github.com/hypo-registry/registry/http"
+	eventlog "github.com/hypo-registry/registry/internal/adapters/eventlog/bolt"
 	vaultidentity "github.com/hypo-registry/registry/internal/adapters/identity/vault"
 	boltstore "github.com/hypo-registry/registry/internal/adapters/secrets/bolt"
 	vaultstore "github.com/hypo-registry/registry/internal/adapters/secrets/vault"
@@ -85,6 +86,44 @@ func (s *Service) readyInfo(ctx context.Context) map[string]any {
 	return info
 }
 
+// writerMetrics are the group commits of the audit log and of the event
+// log (with Kafka, its outbox): how many writes, how much they carried and
+// the time spent in them. A durable answer waits for one of these writes,
+// so the time a write takes (rate of seconds over rate of writes) is the
+// first thing to read when answers slow down.
+func (s *Service) writerMetrics() []prometheus.Collector {
+	events := func() eventlog.Stats {
+		switch {
+		case s.kafka != nil:
+			return s.kafka.OutboxStats()
+		case s.events != nil:
+			return s.events.Stats()
+		}
+		return eventlog.Stats{}
+	}
+	counter := func(subsystem, name, help string, v func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "registry", Subsystem: subsystem, Name: name, Help: help}, v)
+	}
+	return []prometheus.Collector{
+		counter("audit", "writes_total", "Writes of the audit log, each followed by one fdatasync: the records of many requests share one (group commit).",
+			func() float64 { return float64(s.audit.Stats().Batches) }),
+		counter("audit", "records_written_total", "Records written to the audit log.",
+			func() float64 { return float64(s.audit.Stats().Records) }),
+		counter("audit", "write_seconds_total", "Time spent writing and syncing the audit log.",
+			func() float64 { return s.audit.Stats().Syncing.Seconds() }),
+		counter("audit", "hold_seconds_total", "Time the audit writer held batches open for reads under way, while the CPU was short.",
+			func() float64 { return s.audit.Stats().Gathered.Seconds() }),
+		counter("eventlog", "transactions_total", "Transactions of the event log (with Kafka, of its outbox), each synced: the commands of many requests share one (group commit).",
+			func() float64 { return float64(events().Batches) }),
+		counter("eventlog", "commits_total", "Commands' commits (and intents and projection positions) written in those transactions.",
+			func() float64 { return float64(events().Requests) }),
+		counter("eventlog", "events_total", "Events appended to the event log (with Kafka, to its outbox).",
+			func() float64 { return float64(events().Events) }),
+		counter("eventlog", "transaction_seconds_total", "Time spent in the event log's transactions, syncs included.",
+			func() float64 { return events().Commit.Seconds() }),
+	}
+}
+
 // registerMetrics registers the operator's gauges and counters on reg:
 // outbox backlog and relay lag (Kafka), projection lag, Vault
 // requests (Vault), JWKS refreshes, poisoned Kafka records (Kafka), and
@@ -113,6 +152,7 @@ func (s *Service) registerMetrics(reg prometheus.Registerer, verifier *auth.Veri
 			Help: "When the oldest audit log segment on disk was begun (Unix time); retention and exports move it.",
 		}, func() float64 { _, _, t := s.audit.Size(); return unixSeconds(t) }),
 	}
+	cs = append(cs, s.writerMetrics()...)
 	if s.kafka != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{

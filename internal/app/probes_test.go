@@ -376,16 +376,58 @@ func TestOperatorMetricsEmbedded(t *testing.T) {
 		mustMetric(t, reg, `registry_projection_lag_events{projection="`+name+`"}`)
 	}
 	before := mustMetric(t, reg, "registry_audit_log_size_bytes")
+	writers := writerMetrics(t, reg)
 	tenant := reg.Tenant(t)
 	tok := reg.Token(t, "alice", tenant, "developer")
 	if r := testkit.Do(t, http.MethodPost, reg.URL+"/registry-api/image-pull/secret/m", tok, []byte(`{"username":"u","password":"p"}`)); r.Status != http.StatusCreated {
 		t.Fatalf("POST: %d %s", r.Status, r.Body)
+	}
+	if r := testkit.Do(t, http.MethodGet, reg.URL+"/registry-api/image-pull/secret/m", tok, nil); r.Status != http.StatusOK {
+		t.Fatalf("GET: %d %s", r.Status, r.Body)
 	}
 	if err := reg.WaitAudit(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if after := mustMetric(t, reg, "registry_audit_log_size_bytes"); after <= before {
 		t.Errorf("registry_audit_log_size_bytes %v after a command, was %v", after, before)
+	}
+	// The command's transaction and its event, the read's audit record
+	// and the command event's copy in the audit log.
+	writers.wantMoved(t, reg, map[string]float64{
+		"registry_eventlog_transactions_total": 1, "registry_eventlog_commits_total": 1,
+		"registry_eventlog_events_total": 1, "registry_eventlog_transaction_seconds_total": 0,
+		"registry_audit_writes_total": 1, "registry_audit_records_written_total": 2,
+		"registry_audit_write_seconds_total": 0,
+	})
+}
+
+// writerSeries are the group-commit counters of the audit and event logs.
+var writerSeries = []string{
+	"registry_eventlog_transactions_total", "registry_eventlog_commits_total", "registry_eventlog_events_total",
+	"registry_eventlog_transaction_seconds_total", "registry_audit_writes_total",
+	"registry_audit_records_written_total", "registry_audit_write_seconds_total", "registry_audit_hold_seconds_total",
+}
+
+type writerValues map[string]float64
+
+func writerMetrics(t *testing.T, reg *testkit.Registry) writerValues {
+	t.Helper()
+	v := writerValues{}
+	for _, s := range writerSeries {
+		v[s] = mustMetric(t, reg, s)
+	}
+	return v
+}
+
+// wantMoved checks that each series grew by at least its minimum since v
+// was read, and by more than nothing for a minimum of 0 (seconds).
+func (v writerValues) wantMoved(t *testing.T, reg *testkit.Registry, min map[string]float64) {
+	t.Helper()
+	for s, least := range min {
+		after := mustMetric(t, reg, s)
+		if grew := after - v[s]; grew < least || grew <= 0 {
+			t.Errorf("%s grew by %v (from %v), want at least %v and more than nothing", s, grew, v[s], least)
+		}
 	}
 }
 
@@ -443,6 +485,15 @@ func TestOperatorMetricsVaultKafka(t *testing.T) {
 	if v := mustMetric(t, reg, `registry_vault_request_duration_seconds_count{adapter="identity"}`); v < 1 {
 		t.Errorf("identity registry_vault_request_duration_seconds_count = %v, want the read timed", v)
 	}
+
+	// With Kafka the event log's series are its outbox's.
+	writers := writerMetrics(t, reg)
+	if r := testkit.Do(t, http.MethodPost, reg.URL+"/registry-api/image-pull/secret/m", tok, []byte(`{"username":"u","password":"p"}`)); r.Status != http.StatusCreated {
+		t.Fatalf("POST: %d %s", r.Status, r.Body)
+	}
+	writers.wantMoved(t, reg, map[string]float64{
+		"registry_eventlog_transactions_total": 1, "registry_eventlog_events_total": 1, "registry_eventlog_transaction_seconds_total": 0,
+	})
 
 	// A record on the events topic that is not a CloudEvent is poisoned.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(reg.Kafka.Brokers...))

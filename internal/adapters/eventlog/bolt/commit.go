@@ -103,6 +103,7 @@ func (l *Log) writer(maxBatch int) {
 			}
 		}
 		results := make([]commitRes, len(batch))
+		start := time.Now()
 		err := l.db.Update(func(tx *bbolt.Tx) error {
 			for i, req := range batch {
 				res, err := apply(tx, req)
@@ -113,9 +114,13 @@ func (l *Log) writer(maxBatch int) {
 			}
 			return nil
 		})
+		l.stats.commitNanos.Add(int64(time.Since(start)))
+		l.stats.batches.Add(1)
+		l.stats.requests.Add(int64(len(batch)))
 		// Advance before answering: a Commit that returned is visible to
 		// Last and wakes Wait.
 		var last uint64
+		var appended int64
 		for i, req := range batch {
 			if err != nil {
 				results[i] = commitRes{err: err}
@@ -123,9 +128,11 @@ func (l *Log) writer(maxBatch int) {
 			}
 			if !results[i].dup && len(req.encoded) > 0 {
 				l.recent.add(results[i].last, req.events)
+				appended += int64(len(req.encoded))
 			}
 			last = max(last, results[i].last)
 		}
+		l.stats.events.Add(appended)
 		if err == nil && last > 0 {
 			l.advance(last)
 		}

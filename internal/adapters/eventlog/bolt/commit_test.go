@@ -163,3 +163,27 @@ func TestCommitDuplicateCommand(t *testing.T) {
 		t.Errorf("Reply = %q, want the first reply", reply)
 	}
 }
+
+func TestStatsCountTheWritersWork(t *testing.T) {
+	t.Parallel()
+	l, _ := tempLog(t)
+	ctx := t.Context()
+	if s := l.Stats(); s != (bolt.Stats{}) {
+		t.Fatalf("Stats of a new log = %+v, want zero", s)
+	}
+	if _, err := l.Commit(ctx, "cmd-1", testEvents(t, "a", 3), []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Commit(ctx, "", testEvents(t, "b", 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	// A redelivery appends nothing, but its transaction is work done.
+	if _, err := l.Commit(ctx, "cmd-1", testEvents(t, "a", 3), []byte(`{}`)); !errors.Is(err, bolt.ErrDuplicateCommand) {
+		t.Fatalf("redelivered Commit: %v, want ErrDuplicateCommand", err)
+	}
+	s := l.Stats()
+	// One at a time, so each commit had its transaction.
+	if s.Batches != 3 || s.Requests != 3 || s.Events != 5 || s.Commit <= 0 {
+		t.Fatalf("Stats = %+v, want 3 batches, 3 requests, 5 events and time spent", s)
+	}
+}

@@ -142,6 +142,9 @@ func (l *Log) RelayError() error {
 // Relayed is the outbox sequence of the last event published.
 func (l *Log) Relayed() uint64 { return l.relayed.Load() }
 
+// OutboxStats is the outbox writer's work since Open (see bolt.Stats).
+func (l *Log) OutboxStats() bolt.Stats { return l.outbox.Stats() }
+
 // Backlog is how many events wait in the outbox for the topic.
 func (l *Log) Backlog() uint64 {
 	last, relayed := l.outbox.Last(), l.relayed.Load()
