@@ -115,7 +115,7 @@ func (s *Service) writerMetrics() []prometheus.Collector {
 			func() float64 { return s.audit.Stats().Gathered.Seconds() }),
 		counter("eventlog", "transactions_total", "Transactions of the event log (with Kafka, of its outbox), each synced: the commands of many requests share one (group commit).",
 			func() float64 { return float64(events().Batches) }),
-		counter("eventlog", "commits_total", "Commands' commits (and intents and projection positions) written in those transactions.",
+		counter("eventlog", "commits_total", "Commits written in those transactions: commands' events and replies, Vault write intents, the Kafka relay's position.",
 			func() float64 { return float64(events().Requests) }),
 		counter("eventlog", "events_total", "Events appended to the event log (with Kafka, to its outbox).",
 			func() float64 { return float64(events().Events) }),
